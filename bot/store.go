@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrUnavailable marks a store outage. Handle returns it wrapped; adapters
+	// answer 5xx so the platform redelivers. Nothing was written.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrConflict is returned by Store.Commit when the session changed since
+	// Load; the caller loads again and retries.
+	ErrConflict = errors.New("session changed concurrently")
+	// ErrDuplicate is returned by Store.Commit when the event id was committed
+	// by someone else since Load.
+	ErrDuplicate = errors.New("event already committed")
+	// ErrNotFound is returned for an unknown conversation.
+	ErrNotFound = errors.New("conversation not found")
+)
+
+// Store persists sessions, transcripts, dedupe records and the conversation
+// index. Implementations: store/memstore and store/redisstore. Both pass the
+// conformance suite in store/storetest.
+//
+// Per-user atomicity is optimistic: Load returns a version, Commit applies a
+// whole turn only if the version is unchanged and the event id is new. The
+// bot retries on ErrConflict. All of a conversation's keys live together
+// (one Redis Cluster slot), so a Commit is one atomic script.
+type Store interface {
+	// Load returns the conversation's current state. When eventID is not
+	// empty and was already committed, Snapshot.Recorded holds its outcome.
+	Load(ctx context.Context, id ConversationID, eventID string) (Snapshot, error)
+	// Commit writes one turn atomically: session (with a fresh sliding TTL),
+	// meta, transcript entries, the dedupe record and the index entry.
+	// It fails with ErrConflict or ErrDuplicate and then writes nothing.
+	Commit(ctx context.Context, id ConversationID, base Snapshot, c Commit) error
+	// MarkDelivered notes that the replies of eventID were sent.
+	MarkDelivered(ctx context.Context, id ConversationID, eventID string) error
+	// Forget erases the conversation's session, transcript, meta and index
+	// entry. Dedupe records may stay until they expire (they hold no text
+	// beyond the bot's own replies).
+	Forget(ctx context.Context, id ConversationID) error
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Snapshot is a conversation as Load found it.
+type Snapshot struct {
+	// Session is the encoded session, nil when there is none (new user,
+	// expired or forgotten).
+	Session []byte
+	// Version changes with every Commit; 0 when nothing is stored.
+	Version int64
+	// Meta is the index record; nil for a conversation never seen (or
+	// forgotten). Meta present with Session nil means the session expired.
+	Meta *Meta
+	// Recorded is set when the requested event id was already committed.
+	Recorded *Recorded
+}
+
+// Recorded is the dedupe record of a committed event.
+type Recorded struct {
+	Outcome   []byte // encoded replies, as given in Commit.Outcome
+	Delivered bool
+}
+
+// Commit is one turn to write.
+type Commit struct {
+	EventID string // may be empty for staff actions that need no dedupe
+	Session []byte // the new encoded session
+	Meta    Meta
+	Entries []Entry
+	Outcome []byte // encoded replies, kept with the dedupe record
+	Now     time.Time
+}
+
+// Meta is what the console lists and filters on. It outlives the session
+// (it is kept as long as the transcript).
+type Meta struct {
+	ID          ConversationID `json:"id"`
+	Platform    Platform       `json:"platform"`
+	DisplayName string         `json:"name,omitempty"`
+	Lang        string         `json:"lang,omitempty"`
+	Role        string         `json:"role,omitempty"`
+	Location    string         `json:"loc,omitempty"`
+	Route       string         `json:"route,omitempty"`
+	State       string         `json:"state,omitempty"`
+	Step        string         `json:"step,omitempty"` // step id, e.g. "A.4"
+	StepN       int            `json:"n,omitempty"`    // 1-based position in the route
+	StepTotal   int            `json:"of,omitempty"`
+	Handoff     bool           `json:"handoff,omitempty"` // asked for a person
+	Owner       string         `json:"owner,omitempty"`   // staff member who took over; "" = the bot
+	Misses      int            `json:"misses,omitempty"`  // repeated misunderstandings
+	Inactive    bool           `json:"inactive,omitempty"`
+	Finished    bool           `json:"done,omitempty"`
+	Turns       int            `json:"turns,omitempty"`
+	Started     time.Time      `json:"started"`
+	LastActive  time.Time      `json:"last"`
+}
+
+// Direction of a transcript entry.
+type Direction string
+
+const (
+	In     Direction = "in"     // from the user
+	Out    Direction = "out"    // from the bot
+	Staff  Direction = "staff"  // from a staff member (a message or an action)
+	System Direction = "system" // expiry notices, take-over, hand-back, inactive
+)
+
+// Entry is one line of a transcript. Entries are append-only.
+type Entry struct {
+	Time         time.Time `json:"t"`
+	Dir          Direction `json:"dir"`
+	Text         string    `json:"text"`
+	Choices      []string  `json:"choices,omitempty"` // labels shown with an outgoing message
+	StateBefore  string    `json:"from,omitempty"`
+	StateAfter   string    `json:"to,omitempty"`
+	KBVersion    string    `json:"kb,omitempty"`
+	EventID      string    `json:"ev,omitempty"`
+	Staff        string    `json:"staff,omitempty"`
+	Unrecognized bool      `json:"unrec,omitempty"`
+}
+
+// Filter selects conversations for the console.
+type Filter struct {
+	Platform Platform // "" = all
+	Lang     string   // "" = all
+	Handoff  bool     // only those who asked for a person
+	Owned    bool     // only those a staff member owns
+	Inactive bool     // only inactive ones
+	Query    string   // full-text search in transcripts (case-insensitive substring)
+	Since    time.Time
+	Until    time.Time
+	Offset   int
+	Limit    int // 0 = no limit
+}
+
+// Index is the read side the console uses; both stores implement it.
+type Index interface {
+	// List returns conversations matching f, most recent activity first, and
+	// the total number matching before Offset/Limit.
+	List(ctx context.Context, f Filter) ([]Meta, int, error)
+	// Transcript returns the conversation's entries, oldest first.
+	Transcript(ctx context.Context, id ConversationID) ([]Entry, error)
+	// Meta returns one conversation's index record or ErrNotFound.
+	Meta(ctx context.Context, id ConversationID) (Meta, error)
+}
