@@ -44,6 +44,10 @@ const (
 	KindStart       Kind = "start"       // LINE follow, Telegram /start; Text is an optional deep-link payload ("worker")
 	KindStop        Kind = "stop"        // LINE unfollow, Telegram blocked: the conversation becomes inactive
 	KindUnsupported Kind = "unsupported" // stickers, photos, voice, edits: answered politely, state unchanged
+	// KindGroup is a group or room chat (LINE join, Telegram group message).
+	// The bot answers once that it works in 1:1 chats and stores nothing;
+	// UserID is then the group's id.
+	KindGroup Kind = "group"
 )
 
 // Event is one thing a user did on a platform, already translated by an adapter.
