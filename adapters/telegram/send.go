@@ -1,0 +1,278 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"time"
+
+	"example.com/sswbot/bot"
+)
+
+const (
+	callTimeout   = 30 * time.Second // one API call other than getUpdates
+	maxAttempts   = 3                // per call, counting retries after 429
+	maxRetryAfter = 60 * time.Second // a longer 429 wait fails the call instead
+	maxTextRunes  = 4000             // Telegram allows 4096 characters; keep a margin
+)
+
+// do calls method and waits out a bounded number of 429 answers.
+func (a *Adapter) do(ctx context.Context, method string, p map[string]string) (json.RawMessage, error) {
+	for attempt := 1; ; attempt++ {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		res, err := a.api.call(cctx, method, p)
+		cancel()
+		var ae *APIError
+		if err == nil || !errors.As(err, &ae) || ae.Code != http.StatusTooManyRequests || attempt == maxAttempts {
+			return res, err
+		}
+		d := ae.RetryAfter
+		if d <= 0 {
+			d = time.Second
+		}
+		if d > maxRetryAfter {
+			return nil, err
+		}
+		a.limit.pause(d) // a 429 is usually about the whole bot, not this chat
+		a.log.Warn("rate limited by Telegram", "method", method, "retry_after", d)
+		if err := sleep(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// transient reports whether a failed call may succeed when tried later.
+func transient(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code == http.StatusTooManyRequests || ae.Code >= 500
+	}
+	return true // no answer from Telegram at all
+}
+
+// Push sends a staff member's message to a Telegram chat. It returns an
+// error wrapping ErrBlocked when the user blocked the bot; the conversation
+// is then marked inactive.
+func (a *Adapter) Push(ctx context.Context, chatID string, text string) error {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return errors.New("telegram: push: chat id is not a number")
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("telegram: push: empty text")
+	}
+	err = a.send(ctx, id, []bot.Reply{{Text: text}})
+	if errors.Is(err, ErrBlocked) {
+		a.markBlocked(ctx, chatID, "t"+strconv.FormatInt(a.now().UnixNano(), 10))
+	}
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	return nil
+}
+
+// markBlocked tells the bot the user is unreachable, as if Telegram had sent
+// my_chat_member "kicked" (it usually does, but that update can be lost or
+// precede a redelivered reply). ref makes the event id unique per cause.
+func (a *Adapter) markBlocked(ctx context.Context, userID, ref string) {
+	ev := bot.Event{
+		Platform: bot.Telegram,
+		UserID:   userID,
+		EventID:  "blocked:" + userID + ":" + ref,
+		Kind:     bot.KindStop,
+	}
+	if _, err := a.h.Handle(ctx, ev); err != nil {
+		a.log.Warn("could not mark a blocked user inactive", "err", err)
+		return
+	}
+	a.log.Info("user blocked the bot; conversation marked inactive")
+}
+
+// send delivers replies in order. It stops at the first failure; a 403 is
+// returned as ErrBlocked.
+func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) error {
+	chat := strconv.FormatInt(chatID, 10)
+	for _, r := range replies {
+		for _, m := range a.render(r) {
+			if err := a.limit.wait(ctx, chat); err != nil {
+				return err
+			}
+			p := map[string]string{"chat_id": chat, "text": m.html, "parse_mode": "HTML"}
+			if m.markup != "" {
+				p["reply_markup"] = m.markup
+			}
+			_, err := a.do(ctx, "sendMessage", p)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.badEntities() {
+				// Our escaping should make this impossible; plain text still
+				// reaches the user.
+				a.log.Error("Telegram rejected our HTML; sending plain text", "err", err)
+				delete(p, "parse_mode")
+				p["text"] = m.plain
+				_, err = a.do(ctx, "sendMessage", p)
+				ae = nil
+				errors.As(err, &ae)
+			}
+			if ae != nil && ae.Code == http.StatusForbidden {
+				return fmt.Errorf("send message: %w (%v)", ErrBlocked, err)
+			}
+			if err != nil {
+				return fmt.Errorf("send message: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// answerCallback stops the spinner on the user's button. It is best effort:
+// a late or repeated answer fails harmlessly.
+func (a *Adapter) answerCallback(ctx context.Context, id string) {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := a.api.call(cctx, "answerCallbackQuery", map[string]string{"callback_query_id": id}); err != nil {
+		a.log.Info("callback not answered", "err", err)
+	}
+}
+
+// removeKeyboard takes the buttons off a message whose step is over.
+func (a *Adapter) removeKeyboard(ctx context.Context, chatID int64, msgID int) {
+	chat := strconv.FormatInt(chatID, 10)
+	if err := a.limit.wait(ctx, chat); err != nil {
+		return
+	}
+	_, err := a.do(ctx, "editMessageReplyMarkup", map[string]string{
+		"chat_id":      chat,
+		"message_id":   strconv.Itoa(msgID),
+		"reply_markup": `{"inline_keyboard":[]}`,
+	})
+	var ae *APIError
+	if err != nil && !(errors.As(err, &ae) && ae.notModified()) {
+		a.log.Info("old keyboard not removed", "err", err)
+	}
+}
+
+// outMsg is one sendMessage: the HTML text, the same text unescaped, and
+// the keyboard (only on the last part of a reply).
+type outMsg struct {
+	html, plain, markup string
+}
+
+type button struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// render turns a reply into messages within Telegram's limits.
+func (a *Adapter) render(r bot.Reply) []outMsg {
+	markup := a.keyboard(r)
+	text := strings.TrimSpace(r.Text)
+	if text == "" {
+		if markup == "" {
+			return nil
+		}
+		text = "⬇" // Telegram refuses a keyboard without text
+	}
+	parts := splitText(text, maxTextRunes)
+	out := make([]outMsg, len(parts))
+	for i, p := range parts {
+		out[i] = outMsg{html: escapeHTML(p), plain: p}
+	}
+	out[len(out)-1].markup = markup
+	return out
+}
+
+// keyboard builds the inline keyboard JSON, or "" for none. Short labels go
+// two to a row; links get a row each.
+func (a *Adapter) keyboard(r bot.Reply) string {
+	var rows [][]button
+	var pending *button
+	for _, c := range r.Choices {
+		if !validPayload(c.Payload) || strings.TrimSpace(c.Label) == "" {
+			a.log.Error("button dropped: payload must be 1-64 bytes of printable ASCII and the label not empty")
+			continue
+		}
+		b := button{Text: c.Label, CallbackData: c.Payload}
+		short := utf8.RuneCountInString(c.Label) <= 16
+		switch {
+		case short && pending != nil:
+			rows = append(rows, []button{*pending, b})
+			pending = nil
+		case short:
+			pending = &b
+		default:
+			if pending != nil {
+				rows = append(rows, []button{*pending})
+				pending = nil
+			}
+			rows = append(rows, []button{b})
+		}
+	}
+	if pending != nil {
+		rows = append(rows, []button{*pending})
+	}
+	for _, l := range r.Links {
+		u, err := url.Parse(l.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSpace(l.Label) == "" {
+			a.log.Error("link button dropped: needs a label and an absolute http(s) URL")
+			continue
+		}
+		rows = append(rows, []button{{Text: l.Label, URL: l.URL}})
+	}
+	if len(rows) == 0 {
+		return ""
+	}
+	return mustJSON(map[string][][]button{"inline_keyboard": rows})
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// escapeHTML makes plain text safe for parse_mode HTML. The library's
+// EscapeText is not used: it leaves '"' alone and returns "" for a mode it
+// does not know.
+func escapeHTML(s string) string { return htmlEscaper.Replace(s) }
+
+// splitText cuts s into parts of at most max characters (runes, as Telegram
+// counts them), preferring paragraph, then line, then word boundaries.
+func splitText(s string, max int) []string {
+	var parts []string
+	for utf8.RuneCountInString(s) > max {
+		head := s[:byteOffset(s, max)]
+		cut := -1
+		for _, sep := range []string{"\n\n", "\n", " "} {
+			// Only cut in the second half, so no part ends up tiny.
+			if i := strings.LastIndex(head, sep); i > len(head)/2 {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			parts = append(parts, head)
+			s = s[len(head):]
+			continue
+		}
+		parts = append(parts, strings.TrimRight(head[:cut], " \n"))
+		s = strings.TrimLeft(s[cut:], " \n")
+	}
+	if s != "" || len(parts) == 0 {
+		parts = append(parts, s)
+	}
+	return parts
+}
+
+// byteOffset returns the byte index of the n-th rune of s.
+func byteOffset(s string, n int) int {
+	i := 0
+	for range n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}
