@@ -1,0 +1,291 @@
+// Package memstore is sswbot's embedded store: sessions, transcripts, dedupe
+// records and the conversation index in process memory. It is the default
+// when no Redis is configured (one instance; everything is lost on restart)
+// and has the same semantics and TTLs as store/redisstore, checked by the
+// same conformance suite (store/storetest).
+//
+// It knows bot's types only: not platforms, the dialog or Redis.
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/store/internal/listing"
+)
+
+// Options tune a Store. Zero values get defaults.
+type Options struct {
+	SessionTTL time.Duration // sliding, renewed by every Commit; 30 days
+	// TranscriptRetention keeps meta and transcript after the last activity;
+	// 180 days, at least SessionTTL.
+	TranscriptRetention time.Duration
+	DedupeTTL           time.Duration // how long an event id is remembered; 48 hours
+	Now                 func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.TranscriptRetention <= 0 {
+		o.TranscriptRetention = 180 * 24 * time.Hour
+	}
+	o.TranscriptRetention = max(o.TranscriptRetention, o.SessionTTL)
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 48 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// sweepEvery bounds how long expired data may stay in memory after it has
+// stopped being visible.
+const sweepEvery = time.Minute
+
+// Store keeps everything in maps behind one mutex: a turn is a few map
+// writes, so contention is not worth finer locks. Expired data is dropped
+// lazily when touched and by a sweep at most once a minute (on Commit).
+type Store struct {
+	opt Options
+
+	mu        sync.Mutex
+	convs     map[bot.ConversationID]*conv
+	dedupe    map[eventKey]*record
+	offsets   map[string]int64
+	nextSweep time.Time
+}
+
+var (
+	_ bot.Store = (*Store)(nil)
+	_ bot.Index = (*Store)(nil)
+)
+
+type conv struct {
+	session    []byte
+	sessionExp time.Time
+	// version survives Forget and moves on with it (like the Redis meta
+	// key), so a turn loaded before a Forget cannot bring its data back.
+	version int64
+	meta    *bot.Meta // nil after Forget
+	entries []bot.Entry
+	exp     time.Time // of meta, version and transcript
+}
+
+type eventKey struct {
+	id    bot.ConversationID
+	event string
+}
+
+type record struct {
+	outcome   []byte
+	delivered bool
+	exp       time.Time
+}
+
+// New returns an empty Store.
+func New(opt Options) *Store {
+	opt = opt.withDefaults()
+	return &Store{
+		opt:       opt,
+		convs:     make(map[bot.ConversationID]*conv),
+		dedupe:    make(map[eventKey]*record),
+		offsets:   make(map[string]int64),
+		nextSweep: opt.Now().Add(sweepEvery),
+	}
+}
+
+// Load implements bot.Store.
+func (s *Store) Load(_ context.Context, id bot.ConversationID, eventID string) (bot.Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	var snap bot.Snapshot
+	if c := s.conv(id, now); c != nil {
+		snap.Version = c.version
+		if c.meta != nil {
+			m := *c.meta
+			snap.Meta = &m
+		}
+		if now.Before(c.sessionExp) {
+			snap.Session = bytes.Clone(c.session)
+		}
+	}
+	if r := s.record(id, eventID, now); r != nil {
+		snap.Recorded = &bot.Recorded{Outcome: bytes.Clone(r.outcome), Delivered: r.delivered}
+	}
+	return snap, nil
+}
+
+// Commit implements bot.Store.
+func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	if s.record(id, c.EventID, now) != nil {
+		return bot.ErrDuplicate
+	}
+	cv := s.conv(id, now)
+	var version int64
+	if cv != nil {
+		version = cv.version
+	}
+	if version != base.Version {
+		return bot.ErrConflict
+	}
+	if cv == nil {
+		cv = &conv{}
+		s.convs[id] = cv
+	}
+	cv.version++
+	// Never nil: an empty session is still a session.
+	cv.session, cv.sessionExp = append([]byte{}, c.Session...), now.Add(s.opt.SessionTTL)
+	m := c.Meta
+	m.ID = id
+	cv.meta = &m
+	cv.exp = now.Add(s.opt.TranscriptRetention)
+	for _, e := range c.Entries {
+		e.Choices = slices.Clone(e.Choices)
+		cv.entries = append(cv.entries, e)
+	}
+	if c.EventID != "" {
+		s.dedupe[eventKey{id, c.EventID}] = &record{outcome: bytes.Clone(c.Outcome), exp: now.Add(s.opt.DedupeTTL)}
+	}
+	if !now.Before(s.nextSweep) {
+		s.sweep(now)
+	}
+	return nil
+}
+
+// MarkDelivered implements bot.Store. An unknown or expired event id is
+// ignored: there is nothing left to protect.
+func (s *Store) MarkDelivered(_ context.Context, id bot.ConversationID, eventID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.record(id, eventID, s.opt.Now()); r != nil {
+		r.delivered = true
+	}
+	return nil
+}
+
+// Forget implements bot.Store.
+func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.conv(id, s.opt.Now()); c != nil {
+		c.session, c.meta, c.entries = nil, nil, nil
+		c.version++
+	}
+	return nil
+}
+
+// Ping implements bot.Store; memory is always there.
+func (s *Store) Ping(context.Context) error { return nil }
+
+// Close implements bot.Store.
+func (s *Store) Close() error { return nil }
+
+// List implements bot.Index.
+func (s *Store) List(_ context.Context, f bot.Filter) ([]bot.Meta, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opt.Now()
+	var ms []bot.Meta
+	for id := range s.convs {
+		c := s.conv(id, now)
+		if c == nil || c.meta == nil || !listing.Match(*c.meta, f) || !listing.Contains(c.entries, f.Query) {
+			continue
+		}
+		ms = append(ms, *c.meta)
+	}
+	return listing.Page(ms, f), len(ms), nil
+}
+
+// Transcript implements bot.Index.
+func (s *Store) Transcript(_ context.Context, id bot.ConversationID) ([]bot.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conv(id, s.opt.Now())
+	if c == nil || c.meta == nil && len(c.entries) == 0 {
+		return nil, bot.ErrNotFound
+	}
+	es := slices.Clone(c.entries)
+	for i := range es {
+		es[i].Choices = slices.Clone(es[i].Choices)
+	}
+	return es, nil
+}
+
+// Meta implements bot.Index.
+func (s *Store) Meta(_ context.Context, id bot.ConversationID) (bot.Meta, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.conv(id, s.opt.Now())
+	if c == nil || c.meta == nil {
+		return bot.Meta{}, bot.ErrNotFound
+	}
+	return *c.meta, nil
+}
+
+// LoadOffset returns the offset saved under name, 0 if none. The Telegram
+// poller keeps its update offset here.
+func (s *Store) LoadOffset(_ context.Context, name string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.offsets[name], nil
+}
+
+// SaveOffset saves offset under name, without expiry.
+func (s *Store) SaveOffset(_ context.Context, name string, offset int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offsets[name] = offset
+	return nil
+}
+
+// conv returns the live conversation id, dropping it if it has expired.
+func (s *Store) conv(id bot.ConversationID, now time.Time) *conv {
+	c := s.convs[id]
+	if c != nil && !now.Before(c.exp) {
+		delete(s.convs, id)
+		return nil
+	}
+	return c
+}
+
+// record returns the live dedupe record of eventID, nil for an empty id.
+func (s *Store) record(id bot.ConversationID, eventID string, now time.Time) *record {
+	if eventID == "" {
+		return nil
+	}
+	k := eventKey{id, eventID}
+	r := s.dedupe[k]
+	if r != nil && !now.Before(r.exp) {
+		delete(s.dedupe, k)
+		return nil
+	}
+	return r
+}
+
+func (s *Store) sweep(now time.Time) {
+	for id, c := range s.convs {
+		switch {
+		case !now.Before(c.exp):
+			delete(s.convs, id)
+		case c.session != nil && !now.Before(c.sessionExp):
+			c.session = nil
+		}
+	}
+	for k, r := range s.dedupe {
+		if !now.Before(r.exp) {
+			delete(s.dedupe, k)
+		}
+	}
+	s.nextSweep = now.Add(sweepEvery)
+}

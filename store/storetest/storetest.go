@@ -1,0 +1,518 @@
+// Package storetest is the conformance suite every bot.Store runs: one set of
+// behavioural tests, so store/memstore and store/redisstore cannot drift
+// apart. It knows the bot.Store and bot.Index contracts, never an
+// implementation.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/sswbot/bot"
+)
+
+// Store is what the suite tests: both contracts plus the Telegram poller's
+// offset.
+type Store interface {
+	bot.Store
+	bot.Index
+	LoadOffset(ctx context.Context, name string) (int64, error)
+	SaveOffset(ctx context.Context, name string, offset int64) error
+}
+
+// Options configure a store under test; zero fields mean the store's defaults.
+type Options struct {
+	SessionTTL          time.Duration
+	TranscriptRetention time.Duration
+	DedupeTTL           time.Duration
+}
+
+// Factory returns a new, empty store configured with o, and advance, which
+// moves the store's clock forward by d: memstore moves a fake clock, Redis
+// sleeps (its TTLs run on the server's clock).
+type Factory func(t *testing.T, o Options) (s Store, advance func(d time.Duration))
+
+// Short TTLs for the expiry tests; Redis really waits for them, so they are
+// small, yet wide enough for a busy machine (every check has ≥ 300 ms margin).
+var short = Options{
+	SessionTTL:          time.Second,
+	TranscriptRetention: 2 * time.Second,
+	DedupeTTL:           1500 * time.Millisecond,
+}
+
+// Run runs the conformance suite against stores made by newStore.
+func Run(t *testing.T, newStore Factory) {
+	fresh := func(t *testing.T) Store {
+		s, _ := newStore(t, Options{})
+		return s
+	}
+	t.Run("a new conversation has nothing stored", func(t *testing.T) { testNew(t, fresh(t)) })
+	t.Run("a commit is loaded back", func(t *testing.T) { testRoundTrip(t, fresh(t)) })
+	t.Run("a commit on a stale version conflicts and writes nothing", func(t *testing.T) { testConflict(t, fresh(t)) })
+	t.Run("a duplicate event is refused and keeps the first outcome", func(t *testing.T) { testDuplicate(t, fresh(t)) })
+	t.Run("commits without an event id are not deduplicated", func(t *testing.T) { testNoEventID(t, fresh(t)) })
+	t.Run("MarkDelivered flags the recorded event only", func(t *testing.T) { testMarkDelivered(t, fresh(t)) })
+	t.Run("forget erases session transcript meta and index entry", func(t *testing.T) { testForget(t, fresh(t)) })
+	t.Run("the index lists filters searches and pages", func(t *testing.T) { testList(t, fresh(t)) })
+	t.Run("offsets are saved and loaded", func(t *testing.T) { testOffsets(t, fresh(t)) })
+	t.Run("200 concurrent events for one user lose nothing", func(t *testing.T) { testConcurrent(t, fresh(t)) })
+	t.Run("sessions slide and expire before meta transcript and dedupe records", func(t *testing.T) {
+		s, advance := newStore(t, short)
+		testExpiry(t, s, advance)
+	})
+}
+
+// t0 is the time test commits carry; stores take TTLs from their own clock.
+var t0 = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+
+func meta(id bot.ConversationID, last time.Time) bot.Meta {
+	return bot.Meta{
+		ID: id, Platform: id.Platform(), DisplayName: "Айбек", Lang: "ky", Role: "worker",
+		Route: "W", State: "w.skill", Step: "B.2", StepN: 2, StepTotal: 9, Turns: 3,
+		Started: t0, LastActive: last,
+	}
+}
+
+func entry(text, eventID string) bot.Entry {
+	return bot.Entry{Time: t0, Dir: bot.In, Text: text, StateBefore: "a", StateAfter: "b", KBVersion: "kb1", EventID: eventID}
+}
+
+// turn is a Commit for session on top of base.
+func turn(id bot.ConversationID, eventID, session string, entries ...bot.Entry) bot.Commit {
+	return bot.Commit{
+		EventID: eventID, Session: []byte(session), Meta: meta(id, t0), Entries: entries,
+		Outcome: []byte(`[{"text":"reply to ` + eventID + `"}]`), Now: t0,
+	}
+}
+
+func mustLoad(tb testing.TB, s Store, id bot.ConversationID, eventID string) bot.Snapshot {
+	tb.Helper()
+	snap, err := s.Load(tb.Context(), id, eventID)
+	if err != nil {
+		tb.Fatalf("Load: %v", err)
+	}
+	return snap
+}
+
+// mustCommit loads and commits c in one go, as the bot does for one event.
+func mustCommit(tb testing.TB, s Store, id bot.ConversationID, c bot.Commit) {
+	tb.Helper()
+	if err := s.Commit(tb.Context(), id, mustLoad(tb, s, id, c.EventID), c); err != nil {
+		tb.Fatalf("Commit %q: %v", c.EventID, err)
+	}
+}
+
+func mustTranscript(tb testing.TB, s Store, id bot.ConversationID) []bot.Entry {
+	tb.Helper()
+	es, err := s.Transcript(tb.Context(), id)
+	if err != nil {
+		tb.Fatalf("Transcript: %v", err)
+	}
+	return es
+}
+
+func texts(es []bot.Entry) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Text)
+	}
+	return out
+}
+
+func testNew(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.Telegram, "1")
+	snap := mustLoad(t, s, id, "ev1")
+	if !reflect.DeepEqual(snap, bot.Snapshot{}) {
+		t.Errorf("Load = %+v, want the zero Snapshot", snap)
+	}
+	if _, err := s.Meta(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Meta error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Transcript(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Transcript error = %v, want ErrNotFound", err)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
+
+func testRoundTrip(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.LINE, "U1")
+	out := bot.Entry{Time: t0.Add(time.Second), Dir: bot.Out, Text: "技能実習ですか？", Choices: []string{"はい", "いいえ"}, StateBefore: "a", StateAfter: "b", KBVersion: "kb1"}
+	c := turn(id, "ev1", `{"state":"b"}`, entry("こんにちは", "ev1"), out)
+	c.Meta.Handoff, c.Meta.Owner = true, "aiko"
+	mustCommit(t, s, id, c)
+
+	snap := mustLoad(t, s, id, "")
+	if got, want := string(snap.Session), `{"state":"b"}`; got != want {
+		t.Errorf("Session = %q, want %q", got, want)
+	}
+	if snap.Version == 0 {
+		t.Error("Version = 0 after a commit")
+	}
+	if snap.Meta == nil || !reflect.DeepEqual(*snap.Meta, c.Meta) {
+		t.Errorf("Meta = %+v, want %+v", snap.Meta, c.Meta)
+	}
+	if snap.Recorded != nil {
+		t.Errorf("Recorded = %+v without an event id", snap.Recorded)
+	}
+	if got := mustLoad(t, s, id, "ev1").Recorded; got == nil || !bytes.Equal(got.Outcome, c.Outcome) || got.Delivered {
+		t.Errorf("Recorded = %+v, want outcome %s, not delivered", got, c.Outcome)
+	}
+	if got, want := mustTranscript(t, s, id), c.Entries; !reflect.DeepEqual(got, want) {
+		t.Errorf("Transcript = %+v, want %+v", got, want)
+	}
+	if got, err := s.Meta(t.Context(), id); err != nil || !reflect.DeepEqual(got, c.Meta) {
+		t.Errorf("Meta = %+v, %v, want %+v", got, err, c.Meta)
+	}
+
+	// The next turn appends and moves the version on.
+	mustCommit(t, s, id, turn(id, "ev2", `{"state":"c"}`, entry("next", "ev2")))
+	next := mustLoad(t, s, id, "")
+	if next.Version == snap.Version {
+		t.Errorf("Version stayed %d after a second commit", next.Version)
+	}
+	if got, want := texts(mustTranscript(t, s, id)), []string{"こんにちは", "技能実習ですか？", "next"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Transcript texts = %q, want %q", got, want)
+	}
+}
+
+func testConflict(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.Telegram, "2")
+	mustCommit(t, s, id, turn(id, "ev1", "one", entry("1", "ev1")))
+	stale := mustLoad(t, s, id, "ev3")
+	mustCommit(t, s, id, turn(id, "ev2", "two", entry("2", "ev2")))
+
+	err := s.Commit(t.Context(), id, stale, turn(id, "ev3", "three", entry("3", "ev3")))
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Fatalf("Commit on a stale version: %v, want ErrConflict", err)
+	}
+	snap := mustLoad(t, s, id, "ev3")
+	if got, want := string(snap.Session), "two"; got != want {
+		t.Errorf("Session = %q, want %q", got, want)
+	}
+	if snap.Recorded != nil {
+		t.Error("the refused event was recorded")
+	}
+	if got, want := texts(mustTranscript(t, s, id)), []string{"1", "2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Transcript texts = %q, want %q", got, want)
+	}
+}
+
+func testDuplicate(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.LINE, "U3")
+	first := turn(id, "ev1", "one", entry("1", "ev1"))
+	base := mustLoad(t, s, id, "ev1")
+	if err := s.Commit(t.Context(), id, base, first); err != nil {
+		t.Fatal(err)
+	}
+	// A redelivery raced the first handling: same base, same event id.
+	again := turn(id, "ev1", "other", entry("1 again", "ev1"))
+	again.Outcome = []byte("other outcome")
+	if err := s.Commit(t.Context(), id, base, again); !errors.Is(err, bot.ErrDuplicate) {
+		t.Errorf("Commit with the same base: %v, want ErrDuplicate", err)
+	}
+	// A redelivery loaded after the first commit: fresh base.
+	snap := mustLoad(t, s, id, "ev1")
+	if snap.Recorded == nil || !bytes.Equal(snap.Recorded.Outcome, first.Outcome) {
+		t.Fatalf("Recorded = %+v, want the first outcome", snap.Recorded)
+	}
+	if err := s.Commit(t.Context(), id, snap, again); !errors.Is(err, bot.ErrDuplicate) {
+		t.Errorf("Commit with a fresh base: %v, want ErrDuplicate", err)
+	}
+	after := mustLoad(t, s, id, "ev1")
+	if after.Version != snap.Version || string(after.Session) != "one" {
+		t.Errorf("after duplicates: version %d session %q, want %d %q", after.Version, after.Session, snap.Version, "one")
+	}
+	if !bytes.Equal(after.Recorded.Outcome, first.Outcome) {
+		t.Errorf("Outcome = %s, want %s", after.Recorded.Outcome, first.Outcome)
+	}
+	if got := len(mustTranscript(t, s, id)); got != 1 {
+		t.Errorf("%d transcript entries, want 1", got)
+	}
+}
+
+func testNoEventID(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.LINE, "U4")
+	mustCommit(t, s, id, turn(id, "", "one", bot.Entry{Time: t0, Dir: bot.Staff, Text: "hello", Staff: "aiko"}))
+	mustCommit(t, s, id, turn(id, "", "two", bot.Entry{Time: t0, Dir: bot.System, Text: "handed back", Staff: "aiko"}))
+	if got := len(mustTranscript(t, s, id)); got != 2 {
+		t.Errorf("%d transcript entries, want 2", got)
+	}
+	if got := mustLoad(t, s, id, "").Recorded; got != nil {
+		t.Errorf("Recorded = %+v for no event id", got)
+	}
+}
+
+func testMarkDelivered(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.Telegram, "5")
+	mustCommit(t, s, id, turn(id, "ev1", "one", entry("1", "ev1")))
+	if err := s.MarkDelivered(t.Context(), id, "ev1"); err != nil {
+		t.Fatalf("MarkDelivered: %v", err)
+	}
+	got := mustLoad(t, s, id, "ev1").Recorded
+	if got == nil || !got.Delivered || !bytes.Equal(got.Outcome, []byte(`[{"text":"reply to ev1"}]`)) {
+		t.Errorf("Recorded = %+v, want delivered with its outcome", got)
+	}
+	if err := s.MarkDelivered(t.Context(), id, "unknown"); err != nil {
+		t.Errorf("MarkDelivered of an unknown event: %v", err)
+	}
+	if got := mustLoad(t, s, id, "unknown").Recorded; got != nil {
+		t.Errorf("MarkDelivered created a record: %+v", got)
+	}
+	// The unknown event can still be committed.
+	mustCommit(t, s, id, turn(id, "unknown", "two", entry("2", "unknown")))
+	if got := mustLoad(t, s, id, "unknown").Recorded; got == nil || got.Delivered {
+		t.Errorf("Recorded = %+v, want recorded and not delivered", got)
+	}
+}
+
+func testForget(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.LINE, "U6")
+	other := bot.ConversationOf(bot.LINE, "U7")
+	mustCommit(t, s, id, turn(id, "ev1", "one", entry("secret", "ev1")))
+	mustCommit(t, s, other, turn(other, "ev1", "one", entry("kept", "ev1")))
+	before := mustLoad(t, s, id, "")
+
+	if err := s.Forget(t.Context(), id); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+	snap := mustLoad(t, s, id, "")
+	if snap.Session != nil || snap.Meta != nil {
+		t.Errorf("after Forget: session %q meta %+v, want none", snap.Session, snap.Meta)
+	}
+	if _, err := s.Transcript(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Transcript error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Meta(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Meta error = %v, want ErrNotFound", err)
+	}
+	ms, n, err := s.List(t.Context(), bot.Filter{})
+	if err != nil || n != 1 || len(ms) != 1 || ms[0].ID != other {
+		t.Errorf("List = %v, %d, %v; want only %s", ms, n, err, other)
+	}
+	// A stale Load from before Forget must not pass for the new start.
+	if err := s.Commit(t.Context(), id, before, turn(id, "ev9", "x")); !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("Commit on a pre-Forget version: %v, want ErrConflict", err)
+	}
+	// The user starts afresh.
+	mustCommit(t, s, id, turn(id, "ev2", "fresh", entry("again", "ev2")))
+	if got, want := texts(mustTranscript(t, s, id)), []string{"again"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Transcript texts = %q, want %q", got, want)
+	}
+	if err := s.Forget(t.Context(), bot.ConversationOf(bot.LINE, "nobody")); err != nil {
+		t.Errorf("Forget of an unknown conversation: %v", err)
+	}
+	if got := len(mustTranscript(t, s, other)); got != 1 {
+		t.Errorf("the other conversation has %d entries, want 1", got)
+	}
+}
+
+func testList(t *testing.T, s Store) {
+	type conv struct {
+		id   bot.ConversationID
+		ago  time.Duration
+		edit func(*bot.Meta)
+		text string
+	}
+	var (
+		a = bot.ConversationOf(bot.LINE, "Ua")
+		b = bot.ConversationOf(bot.Telegram, "b")
+		c = bot.ConversationOf(bot.Telegram, "c")
+		d = bot.ConversationOf(bot.LINE, "Ud")
+		e = bot.ConversationOf(bot.Telegram, "e")
+	)
+	convs := []conv{
+		{a, 1 * time.Hour, func(m *bot.Meta) { m.Lang = "ja"; m.Role = "employer" }, "介護の人材を探しています"},
+		{b, 2 * time.Hour, func(m *bot.Meta) { m.Lang = "ru"; m.Handoff = true }, "Привет, нужна ПОМОЩЬ"},
+		{c, 3 * time.Hour, func(m *bot.Meta) { m.Lang = "ky"; m.Owner = "aiko" }, "Саламатсызбы"},
+		{d, 4 * time.Hour, func(m *bot.Meta) { m.Lang = "ja"; m.Inactive = true }, "hello"},
+		{e, 5 * time.Hour, func(m *bot.Meta) { m.Lang = "ru"; m.Handoff = true }, "где помощь?"},
+	}
+	now := t0.Add(24 * time.Hour)
+	for _, cv := range convs {
+		c := turn(cv.id, "ev-"+string(cv.id), "s", entry(cv.text, "ev"), bot.Entry{Time: t0, Dir: bot.Out, Text: "How can I help?"})
+		c.Meta.LastActive = now.Add(-cv.ago)
+		cv.edit(&c.Meta)
+		mustCommit(t, s, cv.id, c)
+	}
+	tests := []struct {
+		name  string
+		f     bot.Filter
+		want  []bot.ConversationID
+		total int
+	}{
+		{"no filter lists everything, most recent first", bot.Filter{}, []bot.ConversationID{a, b, c, d, e}, 5},
+		{"a platform filter keeps that platform", bot.Filter{Platform: bot.Telegram}, []bot.ConversationID{b, c, e}, 3},
+		{"a language filter keeps that language", bot.Filter{Lang: "ja"}, []bot.ConversationID{a, d}, 2},
+		{"the handoff filter keeps those who asked for a person", bot.Filter{Handoff: true}, []bot.ConversationID{b, e}, 2},
+		{"the owned filter keeps those staff took over", bot.Filter{Owned: true}, []bot.ConversationID{c}, 1},
+		{"the inactive filter keeps inactive ones", bot.Filter{Inactive: true}, []bot.ConversationID{d}, 1},
+		{"since and until bound last activity", bot.Filter{Since: now.Add(-4 * time.Hour), Until: now.Add(-2 * time.Hour)}, []bot.ConversationID{c, d}, 2},
+		{"filters combine", bot.Filter{Platform: bot.Telegram, Lang: "ru", Handoff: true}, []bot.ConversationID{b, e}, 2},
+		{"search ignores case in Cyrillic", bot.Filter{Query: "помощь"}, []bot.ConversationID{b, e}, 2},
+		{"search finds Japanese text", bot.Filter{Query: "人材"}, []bot.ConversationID{a}, 1},
+		{"search covers the bot's messages too", bot.Filter{Query: "how can i"}, []bot.ConversationID{a, b, c, d, e}, 5},
+		{"search with no hit finds nothing", bot.Filter{Query: "nothing like this"}, nil, 0},
+		{"offset and limit page, total counts all", bot.Filter{Offset: 1, Limit: 2}, []bot.ConversationID{b, c}, 5},
+		{"an offset past the end gives an empty page", bot.Filter{Offset: 10}, nil, 5},
+		{"paging applies after filtering", bot.Filter{Platform: bot.Telegram, Offset: 2, Limit: 5}, []bot.ConversationID{e}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms, total, err := s.List(t.Context(), tt.f)
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			var got []bot.ConversationID
+			for _, m := range ms {
+				got = append(got, m.ID)
+			}
+			if !reflect.DeepEqual(got, tt.want) || total != tt.total {
+				t.Errorf("List = %v, total %d; want %v, total %d", got, total, tt.want, tt.total)
+			}
+		})
+	}
+}
+
+func testOffsets(t *testing.T, s Store) {
+	ctx := t.Context()
+	if got, err := s.LoadOffset(ctx, "telegram"); err != nil || got != 0 {
+		t.Errorf("LoadOffset of a new name = %d, %v; want 0, nil", got, err)
+	}
+	for _, want := range []int64{42, 43} {
+		if err := s.SaveOffset(ctx, "telegram", want); err != nil {
+			t.Fatalf("SaveOffset: %v", err)
+		}
+		if got, err := s.LoadOffset(ctx, "telegram"); err != nil || got != want {
+			t.Errorf("LoadOffset = %d, %v; want %d", got, err, want)
+		}
+	}
+	if got, _ := s.LoadOffset(ctx, "other"); got != 0 {
+		t.Errorf("LoadOffset of another name = %d, want 0", got)
+	}
+}
+
+// testConcurrent runs 200 events for one user at once, each doing what the
+// bot does: load, count one up, commit, and on ErrConflict start over.
+func testConcurrent(t *testing.T, s Store) {
+	const n = 200
+	id := bot.ConversationOf(bot.Telegram, "busy")
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := Handle(t.Context(), s, id, fmt.Sprintf("ev%d", i)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	snap := mustLoad(t, s, id, "")
+	if got := string(snap.Session); got != strconv.Itoa(n) {
+		t.Errorf("session counter = %s, want %d", got, n)
+	}
+	es := mustTranscript(t, s, id)
+	if len(es) != n {
+		t.Fatalf("%d transcript entries, want %d", len(es), n)
+	}
+	seen := map[string]bool{}
+	for i, e := range es {
+		if want := strconv.Itoa(i + 1); e.Text != want {
+			t.Fatalf("entry %d says %q, want %q", i, e.Text, want)
+		}
+		if seen[e.EventID] {
+			t.Fatalf("event %s has two entries", e.EventID)
+		}
+		seen[e.EventID] = true
+	}
+}
+
+// Handle processes one event against s as the bot does: the session is a
+// counter; each event adds one and appends an entry with the new count. A
+// conflict retries; a duplicate is done. Tests of a store under stress (a
+// Redis restart, benchmarks) use it as a stand-in for the bot.
+func Handle(ctx context.Context, s bot.Store, id bot.ConversationID, eventID string) error {
+	for {
+		snap, err := s.Load(ctx, id, eventID)
+		if err != nil {
+			return err
+		}
+		if snap.Recorded != nil {
+			return nil
+		}
+		count, _ := strconv.Atoi(string(snap.Session))
+		count++
+		c := turn(id, eventID, strconv.Itoa(count), entry(strconv.Itoa(count), eventID))
+		c.Meta.Turns = count
+		switch err := s.Commit(ctx, id, snap, c); {
+		case err == nil, errors.Is(err, bot.ErrDuplicate):
+			return nil
+		case !errors.Is(err, bot.ErrConflict):
+			return err
+		}
+	}
+}
+
+func testExpiry(t *testing.T, s Store, advance func(time.Duration)) {
+	id := bot.ConversationOf(bot.LINE, "Uexp")
+	mustCommit(t, s, id, turn(id, "ev1", "one", entry("1", "ev1"))) // at 0
+	advance(700 * time.Millisecond)
+	if got := mustLoad(t, s, id, ""); string(got.Session) != "one" {
+		t.Fatalf("session at 0.7s = %q, want %q", got.Session, "one")
+	}
+	mustCommit(t, s, id, turn(id, "ev2", "two", entry("2", "ev2"))) // at 0.7: slides to 1.7
+	advance(700 * time.Millisecond)
+	if got := mustLoad(t, s, id, ""); string(got.Session) != "two" {
+		t.Fatalf("session at 1.4s = %q, want %q (the TTL slides)", got.Session, "two")
+	}
+	advance(500 * time.Millisecond)
+
+	// 1.9: the session has expired; meta, transcript and ev2 are kept.
+	snap := mustLoad(t, s, id, "ev2")
+	if snap.Session != nil {
+		t.Errorf("session at 1.9s = %q, want expired", snap.Session)
+	}
+	if snap.Meta == nil || snap.Version == 0 {
+		t.Errorf("at 1.9s meta %+v version %d; want both kept", snap.Meta, snap.Version)
+	}
+	if snap.Recorded == nil {
+		t.Error("ev2 forgotten before its dedupe TTL")
+	}
+	if got := mustLoad(t, s, id, "ev1").Recorded; got != nil {
+		t.Errorf("ev1 still recorded after its dedupe TTL: %+v", got)
+	}
+	if got := len(mustTranscript(t, s, id)); got != 2 {
+		t.Errorf("%d transcript entries after the session expired, want 2", got)
+	}
+	// The user starts afresh on the same conversation.
+	if err := s.Commit(t.Context(), id, snap, turn(id, "ev3", "fresh", entry("3", "ev3"))); err != nil {
+		t.Fatalf("Commit after expiry: %v", err)
+	}
+	if got := mustLoad(t, s, id, ""); got.Version <= snap.Version {
+		t.Errorf("version %d after expiry, want more than %d", got.Version, snap.Version)
+	}
+
+	// 1.9 + 2.3: meta and transcript are past their retention.
+	advance(2300 * time.Millisecond)
+	if got := mustLoad(t, s, id, "ev3"); !reflect.DeepEqual(got, bot.Snapshot{}) {
+		t.Errorf("Load after retention = %+v, want nothing", got)
+	}
+	if _, err := s.Transcript(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("Transcript after retention: %v, want ErrNotFound", err)
+	}
+	if ms, n, err := s.List(t.Context(), bot.Filter{}); err != nil || n != 0 || len(ms) != 0 {
+		t.Errorf("List after retention = %v, %d, %v; want nothing", ms, n, err)
+	}
+}
