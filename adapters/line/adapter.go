@@ -1,0 +1,236 @@
+package line
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/metrics"
+)
+
+const (
+	platform = "line"
+	// maxBody bounds a webhook request; LINE's are a few KiB.
+	maxBody = 1 << 20
+	// tokenMaxAge is how old an event may be for its reply token to be
+	// trusted; LINE guarantees one minute.
+	tokenMaxAge = 50 * time.Second
+	// sendTimeout bounds the sending of one request's replies, including
+	// the part that continues after the acknowledgement.
+	sendTimeout = 30 * time.Second
+	// profileTimeout bounds the profile lookup on follow, which runs inside
+	// LINE's 2 s budget.
+	profileTimeout = 700 * time.Millisecond
+)
+
+// Handler is what the adapter needs from the bot (bot.Service implements it).
+type Handler interface {
+	// Handle commits ev and returns what to answer. An error wrapping
+	// bot.ErrUnavailable means nothing was written.
+	Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
+	// MarkDelivered records that the replies to eventID were sent.
+	MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error
+}
+
+// Config configures an Adapter. ChannelSecret and AccessToken are required.
+type Config struct {
+	ChannelSecret string
+	AccessToken   string
+	// APIBaseURL is the Messaging API endpoint, "https://api.line.me" by
+	// default; tests point it at a fake.
+	APIBaseURL string
+	// HTTPClient calls the Messaging API; by default one with a 10 s timeout.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Metrics    *metrics.Set
+	// ReplyBudget is how long a webhook request may spend sending before it
+	// is acknowledged anyway; 1.5 s by default (LINE waits 2 s).
+	ReplyBudget time.Duration
+	// Now is the clock, used to judge a reply token's age; time.Now by default.
+	Now func() time.Time
+}
+
+// Adapter serves LINE's webhook and sends messages through the Messaging API.
+type Adapter struct {
+	cfg Config
+	h   Handler
+	log *slog.Logger
+	m   *metrics.Set
+	wg  sync.WaitGroup // background sends
+}
+
+// New returns an Adapter that passes events to h.
+func New(cfg Config, h Handler) (*Adapter, error) {
+	if cfg.ChannelSecret == "" {
+		return nil, errors.New("line: missing channel secret")
+	}
+	if cfg.AccessToken == "" {
+		return nil, errors.New("line: missing channel access token")
+	}
+	if h == nil {
+		return nil, errors.New("line: missing handler")
+	}
+	if cfg.APIBaseURL == "" {
+		cfg.APIBaseURL = "https://api.line.me"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ReplyBudget <= 0 {
+		cfg.ReplyBudget = 1500 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &Adapter{cfg: cfg, h: h, log: cfg.Logger.With("platform", platform), m: cfg.Metrics}
+	// Fail at startup on a malformed endpoint rather than on the first send.
+	if _, err := a.api(context.Background()); err != nil {
+		return nil, fmt.Errorf("line: api base url: %w", err)
+	}
+	return a, nil
+}
+
+// api returns a Messaging API client bound to ctx. The SDK's WithContext
+// mutates the client it is called on, so every call gets its own (building
+// one only allocates).
+func (a *Adapter) api(ctx context.Context) (*messaging_api.MessagingApiAPI, error) {
+	c, err := messaging_api.NewMessagingApiAPI(a.cfg.AccessToken,
+		messaging_api.WithEndpoint(a.cfg.APIBaseURL),
+		messaging_api.WithHTTPClient(a.cfg.HTTPClient))
+	if err != nil {
+		return nil, err
+	}
+	return c.WithContext(ctx), nil
+}
+
+// Shutdown waits until the sends still running after their requests were
+// acknowledged have finished, or ctx is done.
+func (a *Adapter) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ServeHTTP serves LINE's webhook (mount it at POST /line/webhook).
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.m.Event(platform, "webhook", "too_large")
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		a.m.Event(platform, "webhook", "bad_request")
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	if !webhook.ValidateSignature(a.cfg.ChannelSecret, r.Header.Get("X-Line-Signature"), body) {
+		a.m.Event(platform, "webhook", "bad_signature")
+		a.log.Warn("line webhook: bad signature")
+		http.Error(w, "bad signature", http.StatusBadRequest)
+		return
+	}
+	var cb webhook.CallbackRequest
+	if err := json.Unmarshal(body, &cb); err != nil {
+		// The error may quote the body: user text and ids. Not logged.
+		a.m.Event(platform, "webhook", "malformed")
+		a.log.Warn("line webhook: malformed body")
+		http.Error(w, "malformed body", http.StatusBadRequest)
+		return
+	}
+	if len(cb.Events) == 0 { // the console's "Verify" request
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+
+	// Sends run one after another on their own goroutine, so a slow LINE
+	// API delays neither the next commit nor the acknowledgement.
+	s := &sender{jobs: make(chan delivery, len(cb.Events)), done: make(chan struct{})}
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer cancel()
+		defer close(s.done)
+		for d := range s.jobs {
+			if err := a.deliver(sendCtx, d); err != nil && transient(err) {
+				s.failed.Store(true)
+			}
+		}
+	}()
+
+	status := http.StatusOK
+	for _, ev := range cb.Events {
+		d, err := a.handle(r.Context(), ev, start)
+		if err != nil {
+			// Later events are not handled: LINE redelivers the whole
+			// request and those already committed come back as duplicates.
+			status = http.StatusServiceUnavailable
+			break
+		}
+		if d != nil {
+			s.jobs <- *d
+		}
+	}
+	close(s.jobs)
+	if status != http.StatusOK {
+		http.Error(w, "temporarily unavailable", status)
+		return
+	}
+
+	budget := time.NewTimer(a.cfg.ReplyBudget - time.Since(start))
+	defer budget.Stop()
+	select {
+	case <-s.done:
+		if s.failed.Load() {
+			// Nothing was marked delivered: the redelivered copy is pushed.
+			http.Error(w, "sending failed", http.StatusInternalServerError)
+			return
+		}
+	case <-budget.C:
+		a.log.Info("line webhook: acknowledged before sending finished")
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// sender is one request's queue of deliveries.
+type sender struct {
+	jobs   chan delivery
+	done   chan struct{}
+	failed atomic.Bool
+}
+
+// delivery is what to send for one handled event.
+type delivery struct {
+	conv       bot.ConversationID
+	to         string // user, group or room id
+	eventID    string
+	replyToken string // "" when the token must not be used
+	replies    []bot.Reply
+}

@@ -1,0 +1,199 @@
+package line
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
+	"example.com/sswbot/bot"
+)
+
+// pushAttempts is how often a push is tried; retries reuse the retry key,
+// so LINE accepts the message at most once.
+const pushAttempts = 3
+
+var pushBackoff = []time.Duration{250 * time.Millisecond, time.Second}
+
+// apiError is a failed Messaging API call. Status is 0 when no response came.
+type apiError struct {
+	method string
+	status int
+	err    error
+}
+
+func (e *apiError) Error() string {
+	if e.status == 0 {
+		return fmt.Sprintf("line %s: %v", e.method, e.err)
+	}
+	// The SDK's error quotes the response body: it holds no user data, but
+	// the status says enough.
+	return fmt.Sprintf("line %s: status %d", e.method, e.status)
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+// transient reports whether err may succeed when tried again later.
+func transient(err error) bool {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.status == 0 || ae.status == http.StatusTooManyRequests || ae.status >= 500
+}
+
+// deliver sends one event's replies and marks them delivered. The first
+// request uses the reply token when there is one; the others, and any
+// request whose token LINE rejects, are pushed with a retry key derived
+// from the event id, so a second attempt (even after a crash) is refused by
+// LINE with 409 instead of doubling the message.
+func (a *Adapter) deliver(ctx context.Context, d delivery) error {
+	for i, msgs := range batches(render(d.replies)) {
+		if i == 0 && d.replyToken != "" {
+			err := a.reply(ctx, d.replyToken, msgs)
+			if err == nil {
+				continue
+			}
+			a.log.Info("line: reply failed, pushing instead", "event", d.eventID, "err", err)
+		}
+		if err := a.push(ctx, d.to, msgs, retryKey(d.eventID, i)); err != nil {
+			a.log.Error("line: sending failed", "event", d.eventID, "user", hashID(d.to), "err", err)
+			return err
+		}
+	}
+	if err := a.h.MarkDelivered(ctx, d.conv, d.eventID); err != nil {
+		// The replies were sent; a redelivered copy would be pushed with the
+		// same retry key, which LINE refuses for 24 h.
+		a.log.Warn("line: marking delivered failed", "event", d.eventID, "err", err)
+	}
+	return nil
+}
+
+func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
+	api, err := a.api(ctx)
+	if err != nil {
+		return &apiError{method: "reply", err: err}
+	}
+	res, _, err := api.ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{
+		ReplyToken: token,
+		Messages:   msgs,
+	})
+	closeBody(res)
+	a.m.Outbound(platform, "reply", statusLabel(res, err))
+	if err != nil {
+		return &apiError{method: "reply", status: status(res), err: err}
+	}
+	return nil
+}
+
+// push sends msgs to one user, group or room, retrying transient failures
+// with the same key. A 409 means LINE already accepted this key: success.
+func (a *Adapter) push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, key string) error {
+	api, err := a.api(ctx)
+	if err != nil {
+		return &apiError{method: "push", err: err}
+	}
+	for attempt := 0; ; attempt++ {
+		res, _, err := api.PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{
+			To:       to,
+			Messages: msgs,
+		}, key)
+		closeBody(res)
+		a.m.Outbound(platform, "push", statusLabel(res, err))
+		if err == nil {
+			return nil
+		}
+		if status(res) == http.StatusConflict {
+			a.log.Info("line: push already accepted for this retry key")
+			return nil
+		}
+		perr := &apiError{method: "push", status: status(res), err: err}
+		if !transient(perr) || attempt+1 >= pushAttempts {
+			return perr
+		}
+		t := time.NewTimer(pushBackoff[min(attempt, len(pushBackoff)-1)])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return perr
+		case <-t.C:
+		}
+	}
+}
+
+// Push sends text to a LINE user outside any webhook (a staff message). It
+// is split like replies; each request gets a fresh retry key.
+func (a *Adapter) Push(ctx context.Context, userID, text string) error {
+	if userID == "" {
+		return errors.New("line: push: missing user id")
+	}
+	if strings.TrimSpace(text) == "" {
+		return errors.New("line: push: empty text")
+	}
+	for _, msgs := range batches(render([]bot.Reply{{Text: text}})) {
+		if err := a.push(ctx, userID, msgs, randomKey()); err != nil {
+			return fmt.Errorf("line: push: %w", err)
+		}
+	}
+	return nil
+}
+
+// retryKey derives the X-Line-Retry-Key of the n-th push for an event, so
+// that every attempt for the same event and request uses the same key.
+func retryKey(eventID string, n int) string {
+	name := "sswbot:" + eventID
+	if n > 0 {
+		name += "#" + strconv.Itoa(n)
+	}
+	sum := sha256.Sum256([]byte(name))
+	var u [16]byte
+	copy(u[:], sum[:16])
+	u[6] = u[6]&0x0f | 0x50 // version 5: name-based
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return formatUUID(u)
+}
+
+func randomKey() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // never fails (crypto/rand)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return formatUUID(u)
+}
+
+func formatUUID(u [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+func status(res *http.Response) int {
+	if res == nil {
+		return 0
+	}
+	return res.StatusCode
+}
+
+func statusLabel(res *http.Response, err error) string {
+	if res == nil {
+		if err != nil {
+			return "error"
+		}
+		return "none"
+	}
+	return strconv.Itoa(res.StatusCode)
+}
+
+// closeBody drains and closes a response body the SDK may have left open.
+func closeBody(res *http.Response) {
+	if res != nil && res.Body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+		_ = res.Body.Close()
+	}
+}

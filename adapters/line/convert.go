@@ -1,0 +1,181 @@
+package line
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
+
+	"example.com/sswbot/bot"
+)
+
+// meta is what every event this adapter handles carries. The SDK redeclares
+// these fields on each concrete event type (the embedded Event's copies stay
+// zero), so they are read per type.
+type meta struct {
+	source     webhook.SourceInterface
+	timestamp  int64
+	mode       webhook.EventMode
+	id         string
+	redelivery bool
+	replyToken string
+}
+
+func redelivered(dc *webhook.DeliveryContext) bool { return dc != nil && dc.IsRedelivery }
+
+// handle translates one LINE event, passes it to the bot and returns what to
+// send, or nil. It fails only when the event must be redelivered.
+func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start time.Time) (*delivery, error) {
+	var (
+		m    meta
+		kind bot.Kind
+		text string
+	)
+	// UnmarshalEvent returns value types: pointer cases would never match.
+	switch e := ev.(type) {
+	case webhook.MessageEvent:
+		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+		if t, ok := e.Message.(webhook.TextMessageContent); ok {
+			kind, text = bot.KindText, t.Text
+		} else {
+			kind = bot.KindUnsupported // stickers, images, video, audio, files, locations
+		}
+	case webhook.PostbackEvent:
+		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+		kind = bot.KindChoice
+		if e.Postback != nil {
+			text = e.Postback.Data
+		}
+	case webhook.FollowEvent:
+		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+		kind = bot.KindStart
+	case webhook.UnfollowEvent:
+		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), ""}
+		kind = bot.KindStop
+	case webhook.JoinEvent:
+		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+		kind = bot.KindGroup
+	case webhook.UnknownEvent:
+		a.m.Event(platform, "unknown", "ignored")
+		a.log.Info("line webhook: unknown event type", "type", e.Type)
+		return nil, nil
+	default:
+		a.m.Event(platform, ev.GetType(), "ignored")
+		a.log.Debug("line webhook: event not handled", "type", ev.GetType())
+		return nil, nil
+	}
+
+	if m.mode == webhook.EventMode_STANDBY {
+		// Another channel owns the chat: the bot must stay quiet.
+		a.m.Event(platform, string(kind), "ignored")
+		a.log.Debug("line webhook: standby event ignored", "event", m.id)
+		return nil, nil
+	}
+
+	var userID, to string
+	switch src := m.source.(type) {
+	case webhook.UserSource:
+		userID, to = src.UserId, src.UserId
+	case webhook.GroupSource:
+		userID, to = src.GroupId, src.GroupId
+	case webhook.RoomSource:
+		userID, to = src.RoomId, src.RoomId
+	}
+	if userID == "" {
+		a.m.Event(platform, string(kind), "ignored")
+		a.log.Warn("line webhook: event without a usable source", "event", m.id)
+		return nil, nil
+	}
+	if _, user := m.source.(webhook.UserSource); user == (kind == bot.KindGroup) {
+		// In groups and rooms only the join is answered: the bot works in
+		// 1:1 chats.
+		a.m.Event(platform, string(kind), "ignored")
+		a.log.Debug("line webhook: group or room event ignored", "event", m.id)
+		return nil, nil
+	}
+
+	be := bot.Event{
+		Platform: bot.LINE,
+		UserID:   userID,
+		EventID:  m.id,
+		Kind:     kind,
+		Text:     text,
+	}
+	if m.timestamp > 0 {
+		be.Time = time.UnixMilli(m.timestamp)
+	}
+	if kind == bot.KindStart {
+		be.Lang, be.DisplayName = a.profile(ctx, userID)
+	}
+
+	out, err := a.h.Handle(ctx, be)
+	a.m.Handled(platform, time.Since(start))
+	if err != nil {
+		if errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil {
+			a.m.Event(platform, string(kind), "unavailable")
+			a.log.Warn("line webhook: event not committed, asking for redelivery", "event", m.id, "err", err)
+			return nil, err
+		}
+		// Any other error would fail again on redelivery.
+		a.m.Event(platform, string(kind), "error")
+		a.log.Error("line webhook: handling failed", "event", m.id, "user", hashID(userID), "err", err)
+		return nil, nil
+	}
+
+	switch {
+	case out.Duplicate:
+		a.m.DedupeHit(platform)
+		a.m.Event(platform, string(kind), "duplicate")
+		if out.Delivered {
+			return nil, nil
+		}
+		a.log.Info("line webhook: resending an undelivered duplicate", "event", m.id)
+		m.replyToken = "" // possibly used by the first attempt: push with the stable key
+	case out.Silent:
+		a.m.Event(platform, string(kind), "silent")
+		return nil, nil
+	default:
+		a.m.Event(platform, string(kind), "ok")
+	}
+	if kind == bot.KindStop || len(out.Replies) == 0 {
+		return nil, nil // an unfollowed user cannot be messaged
+	}
+	if m.redelivery || (m.timestamp > 0 && a.cfg.Now().Sub(be.Time) > tokenMaxAge) {
+		m.replyToken = ""
+	}
+	return &delivery{
+		conv:       be.Conversation(),
+		to:         to,
+		eventID:    m.id,
+		replyToken: m.replyToken,
+		replies:    out.Replies,
+	}, nil
+}
+
+// profile returns the user's language and display name, or "" when LINE
+// does not give them in time.
+func (a *Adapter) profile(ctx context.Context, userID string) (lang, name string) {
+	ctx, cancel := context.WithTimeout(ctx, profileTimeout)
+	defer cancel()
+	api, err := a.api(ctx)
+	if err != nil {
+		return "", ""
+	}
+	res, p, err := api.GetProfileWithHttpInfo(userID)
+	closeBody(res)
+	a.m.Outbound(platform, "profile", statusLabel(res, err))
+	if err != nil {
+		a.log.Info("line: profile unavailable", "user", hashID(userID), "status", statusLabel(res, err))
+		return "", ""
+	}
+	return p.Language, p.DisplayName
+}
+
+// hashID makes a user id loggable: stable, short, not reversible.
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte("sswbot-log:" + id))
+	return hex.EncodeToString(sum[:6])
+}
