@@ -118,7 +118,8 @@ func (a *Adapter) api(ctx context.Context) (*messaging_api.MessagingApiAPI, erro
 }
 
 // Shutdown waits until the sends still running after their requests were
-// acknowledged have finished, or ctx is done.
+// acknowledged have finished, or ctx is done. Call it after the HTTP server
+// has stopped taking requests (http.Server.Shutdown).
 func (a *Adapter) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()

@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"example.com/sswbot/adapters/line"
 	"example.com/sswbot/bot"
+	"example.com/sswbot/metrics"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -526,5 +529,70 @@ func TestSignatureTestVector(t *testing.T) {
 	// From the LINE reference notes: secret "testsecret" over verify.json.
 	if got, want := sign(mustRead(t, "verify.json")), "p9tgV4mW4mlx4VsMQaQ3TkwfnBBqpocPyveEyWCgp+U="; got != want {
 		t.Errorf("signature = %q, want %q", got, want)
+	}
+}
+
+func TestFollowWithoutProfileHasNoLanguage(t *testing.T) {
+	api, b := newFakeAPI(t), newFakeBot()
+	api.noProfile = true
+	a := newAdapter(t, api, b)
+
+	if got, want := postFixture(t, a, "follow.json").Code, http.StatusOK; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	shutdown(t, a)
+	evs := b.Events()
+	if len(evs) != 1 {
+		t.Fatalf("events = %+v, want one", evs)
+	}
+	if got, want := evs[0].Kind, bot.KindStart; got != want {
+		t.Errorf("kind = %q, want %q", got, want)
+	}
+	if evs[0].Lang != "" || evs[0].DisplayName != "" {
+		t.Errorf("lang, name = %q, %q, want empty (the bot picks the default)", evs[0].Lang, evs[0].DisplayName)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	api, b := newFakeAPI(t), newFakeBot()
+	a := newAdapter(t, api, b, func(c *line.Config) { c.Metrics = metrics.New(reg) })
+
+	postFixture(t, a, "text.json")
+	postFixture(t, a, "text.json")
+	post(a, []byte(`{}`), "bad")
+	shutdown(t, a)
+
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetValue())
+			}
+			key := f.GetName() + "{" + strings.Join(labels, ",") + "}"
+			switch {
+			case m.GetCounter() != nil:
+				got[key] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[key] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	for key, want := range map[string]float64{
+		"sswbot_events_total{text,ok,line}":               1,
+		"sswbot_events_total{text,duplicate,line}":        1,
+		"sswbot_events_total{webhook,bad_signature,line}": 1,
+		"sswbot_dedupe_hits_total{line}":                  1,
+		"sswbot_outbound_api_calls_total{reply,line,200}": 1,
+		"sswbot_event_handling_seconds{line}":             2,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v (all: %v)", key, got[key], want, got)
+		}
 	}
 }

@@ -79,6 +79,7 @@ type fakeAPI struct {
 	rejectReply  bool            // answer replies with 400 "Invalid reply token"
 	pushFailures int             // answer this many pushes with 500 first
 	block        chan struct{}   // when set, sends wait until it is closed
+	noProfile    bool            // answer profile requests with 404
 }
 
 func newFakeAPI(tb testing.TB) *fakeAPI {
@@ -132,7 +133,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.keys[key] = true
 		writeJSON(w, http.StatusOK, `{"sentMessages":[{"id":"1","quoteToken":"q"}]}`)
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/bot/profile/"):
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") && !f.noProfile:
 		id := strings.TrimPrefix(r.URL.Path, "/v2/bot/profile/")
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"displayName":"Taro","userId":%q,"language":"en"}`, id))
 	default:
