@@ -1,0 +1,206 @@
+package telegram_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/sswbot/adapters/telegram"
+	"example.com/sswbot/bot"
+)
+
+func polling(c *telegram.Config) { c.WebhookURL, c.WebhookSecret = "", "" }
+
+// start runs a.Run in the background; stop cancels it and returns its error.
+func start(t *testing.T, a *telegram.Adapter) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
+func TestPollingProcessesInOrderAndStoresOffsetAfterCommit(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	offsets := newMemOffsets()
+	// Every saved offset must come after its update was committed.
+	offsets.onSave = func(off int64) {
+		id := strconv.FormatInt(off-1, 10)
+		if !slices.Contains(b.committed(), id) {
+			t.Errorf("offset %d saved before update %s was committed", off, id)
+		}
+	}
+	f.push(t, mustRead(t, "f1_text_ru.json"), mustRead(t, "f2_start_ky.json"), mustRead(t, "f3_callback.json"))
+	a := newAdapter(t, f, b, offsets, polling)
+
+	stop := start(t, a)
+	eventually(t, "three replies are sent", func() bool { return len(f.sentTexts()) == 3 })
+	eventually(t, "the last offset is stored", func() bool {
+		s := offsets.saved()
+		return len(s) > 0 && s[len(s)-1] == 734120004
+	})
+	eventually(t, "the next poll asks from the new offset", func() bool {
+		polls := f.callsOf("getUpdates")
+		return polls[len(polls)-1].Form.Get("offset") == "734120004"
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v, want nil after cancel", err)
+	}
+
+	if got, want := b.committed(), []string{"734120001", "734120002", "734120003"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("committed %v, want %v", got, want)
+	}
+	if got, want := offsets.saved(), []int64{734120002, 734120003, 734120004}; !reflect.DeepEqual(got, want) {
+		t.Errorf("saved offsets %v, want %v", got, want)
+	}
+	polls := f.callsOf("getUpdates")
+	if got, want := polls[0].Form.Get("allowed_updates"), `["message","edited_message","callback_query","my_chat_member"]`; got != want {
+		t.Errorf("allowed_updates = %s, want %s", got, want)
+	}
+	if got := polls[0].Form.Get("offset"); got != "" {
+		t.Errorf("first poll offset = %q, want none", got)
+	}
+}
+
+func TestPollingRestartNeitherLosesNorRepeats(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	offsets := newMemOffsets()
+	ids := []int{100, 101, 250, 251, 9000} // ids jump; dedupe must not assume otherwise
+	for _, id := range ids {
+		f.push(t, textUpdate(id, "hello"))
+	}
+
+	// The first process is stopped while it handles update 250: committed,
+	// but its reply not yet sent.
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	b.onHandle = func(ev bot.Event) {
+		if ev.EventID == "250" {
+			cancel1()
+		}
+	}
+	a1 := newAdapter(t, f, b, offsets, polling)
+	if err := a1.Run(ctx1); err != nil {
+		t.Fatalf("first Run = %v", err)
+	}
+	b.mu.Lock()
+	b.onHandle = nil
+	b.mu.Unlock()
+	if got, want := f.sentTexts(), []string{"re:100", "re:101"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("sent before the restart %v, want %v", got, want)
+	}
+
+	a2 := newAdapter(t, f, b, offsets, polling)
+	stop := start(t, a2)
+	eventually(t, "every update is answered", func() bool { return len(f.sentTexts()) >= len(ids) })
+	if err := stop(); err != nil {
+		t.Fatalf("second Run = %v", err)
+	}
+
+	var want []string
+	for _, id := range ids {
+		want = append(want, "re:"+strconv.Itoa(id))
+	}
+	if got := f.sentTexts(); !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v, want each reply once: %v", got, want)
+	}
+	if got, want := b.committed(), []string{"100", "101", "250", "251", "9000"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("committed %v, want %v", got, want)
+	}
+}
+
+func TestPollingStoreOutageKeepsTheOffset(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	offsets := newMemOffsets()
+	b.setUnavailable(true)
+	f.push(t, mustRead(t, "f1_text_ru.json"))
+	a := newAdapter(t, f, b, offsets, polling)
+
+	stop := start(t, a)
+	eventually(t, "the update was tried", func() bool { return len(b.handled()) > 0 })
+	if got := offsets.saved(); len(got) != 0 {
+		t.Errorf("offset saved during the outage: %v", got)
+	}
+	b.setUnavailable(false)
+	eventually(t, "the reply is sent after the outage", func() bool { return len(f.sentTexts()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := offsets.saved(), []int64{734120002}; !reflect.DeepEqual(got, want) {
+		t.Errorf("saved %v, want %v", got, want)
+	}
+}
+
+func TestPollingHonoursRetryAfter(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	f.failNext("getUpdates", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
+	f.push(t, mustRead(t, "f1_text_ru.json"))
+	a := newAdapter(t, f, b, newMemOffsets(), polling)
+
+	stop := start(t, a)
+	eventually(t, "the reply is sent", func() bool { return len(f.sentTexts()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.all()
+	if len(calls) < 3 || calls[0].Method != "getUpdates" || calls[1].Method != "getUpdates" || calls[2].Method != "sendMessage" {
+		t.Errorf("calls = %v, want getUpdates (429), getUpdates, sendMessage", calls)
+	}
+}
+
+func TestPollingReportsASecondPoller(t *testing.T) {
+	f := newFakeTG(t)
+	f.failNext("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
+
+	err := a.Run(context.Background())
+
+	if !errors.Is(err, telegram.ErrConflict) {
+		t.Fatalf("Run = %v, want ErrConflict", err)
+	}
+	if !strings.Contains(err.Error(), "another instance") || strings.Contains(err.Error(), testToken) {
+		t.Errorf("unclear or leaking error: %v", err)
+	}
+}
+
+func TestPollingRejectedTokenStopsRun(t *testing.T) {
+	f := newFakeTG(t)
+	f.failNext("getUpdates", 401, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
+	err := a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "token was rejected") {
+		t.Fatalf("Run = %v, want a rejected-token error", err)
+	}
+}
+
+func TestPollingStopsWhileALongPollIsInFlight(t *testing.T) {
+	f := newFakeTG(t)
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), func(c *telegram.Config) {
+		polling(c)
+		c.PollTimeout = 30 * time.Second
+	})
+	stop := start(t, a)
+	eventually(t, "a long poll is in flight", func() bool { return len(f.callsOf("getUpdates")) == 1 })
+	if err := stop(); err != nil { // the test's own timeout catches a hang
+		t.Fatalf("Run = %v, want nil", err)
+	}
+}
+
+func TestRunRefusesWebhookMode(t *testing.T) {
+	f := newFakeTG(t)
+	a := newAdapter(t, f, newFakeBot(), nil, nil)
+	if err := a.Run(context.Background()); err == nil {
+		t.Fatal("Run in webhook mode = nil, want an error")
+	}
+}
