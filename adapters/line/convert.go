@@ -75,14 +75,14 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start t
 		return nil, nil
 	}
 
-	var userID, to string
+	var userID string // where answers go: the user, group or room
 	switch src := m.source.(type) {
 	case webhook.UserSource:
-		userID, to = src.UserId, src.UserId
+		userID = src.UserId
 	case webhook.GroupSource:
-		userID, to = src.GroupId, src.GroupId
+		userID = src.GroupId
 	case webhook.RoomSource:
-		userID, to = src.RoomId, src.RoomId
+		userID = src.RoomId
 	}
 	if userID == "" {
 		a.m.Event(platform, string(kind), "ignored")
@@ -148,7 +148,7 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start t
 	}
 	return &delivery{
 		conv:       be.Conversation(),
-		to:         to,
+		to:         userID,
 		eventID:    m.id,
 		replyToken: m.replyToken,
 		replies:    out.Replies,
