@@ -72,7 +72,11 @@ func convertMessage(in *incoming, m *tgbotapi.Message, edited bool) {
 		in.ignore = "message without chat"
 		return
 	}
-	setUser(in, m.Chat, m.From, m.Date)
+	date := m.Date
+	if edited && m.EditDate > 0 {
+		date = m.EditDate
+	}
+	setUser(in, m.Chat, m.From, date)
 	switch {
 	case isGroup(m.Chat):
 		in.ev.Kind = bot.KindGroup
@@ -151,9 +155,10 @@ func convertCallback(in *incoming, q *tgbotapi.CallbackQuery) {
 
 func convertMember(in *incoming, c *tgbotapi.ChatMemberUpdated) {
 	setUser(in, &c.Chat, &c.From, c.Date)
-	status := c.NewChatMember.Status
+	status, was := c.NewChatMember.Status, c.OldChatMember.Status
+	joined := (status == "member" || status == "administrator") && (was == "left" || was == "kicked" || was == "")
 	switch {
-	case isGroup(&c.Chat) && (status == "member" || status == "administrator"):
+	case isGroup(&c.Chat) && joined:
 		in.ev.Kind = bot.KindGroup // added to a group: say once that we work 1:1
 	case c.Chat.Type == "private" && status == "kicked":
 		in.ev.Kind = bot.KindStop

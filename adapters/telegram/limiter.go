@@ -50,7 +50,13 @@ func newLimiter(perChat time.Duration, globalRate int, now func() time.Time) *li
 
 // wait blocks until chat may receive one more message, or ctx ends.
 func (l *limiter) wait(ctx context.Context, chat string) error {
+	return sleep(ctx, l.reserve(chat))
+}
+
+// reserve books the next slot for chat and returns how long until it.
+func (l *limiter) reserve(chat string) time.Duration {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := l.now()
 	d := l.global.reserve(now, l.globalRate, l.globalRate)
 	b := l.chats[chat]
@@ -62,9 +68,7 @@ func (l *limiter) wait(ctx context.Context, chat string) error {
 		l.chats[chat] = b
 	}
 	chatRate := float64(time.Second) / float64(l.perChat)
-	d = max(d, b.reserve(now, chatRate, chatBurst), l.pauseEnd.Sub(now))
-	l.mu.Unlock()
-	return sleep(ctx, d)
+	return max(d, b.reserve(now, chatRate, chatBurst), l.pauseEnd.Sub(now))
 }
 
 // pause holds every sender for d, after Telegram answered 429.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"example.com/sswbot/bot"
 )
 
 // Run receives updates by long polling until ctx ends, then returns nil.
@@ -29,6 +31,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return nil
 	}
 	wait := newBackoff()
+	var stuck attempts
 	for ctx.Err() == nil {
 		raws, err := a.getUpdates(ctx, offset)
 		if err != nil {
@@ -65,8 +68,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 				a.m.Event("telegram", "unknown", "ignored")
 				a.log.Warn("update could not be decoded; ignored", "update_id", id)
 			} else if err := a.process(ctx, u); err != nil {
-				failed = true // keep the offset: this update comes again
-				break
+				if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || stuck.retry(id) {
+					failed = true // keep the offset: this update comes again
+					break
+				}
+				// Replies that keep failing must not hold up every other
+				// user, as a webhook's per-chat queue would not.
+				a.log.Error("replies still not sent; update skipped", "update_id", id, "attempts", maxUpdateAttempts)
 			}
 			offset = int64(id) + 1
 			if err := a.offsets.SaveOffset(ctx, a.offsetName, offset); err != nil {
@@ -138,6 +146,24 @@ func parseUpdate(raw json.RawMessage) (int, *tgbotapi.Update, error) {
 		return id.UpdateID, nil, err
 	}
 	return u.UpdateID, &u, nil
+}
+
+// maxUpdateAttempts bounds how often the poller retries an update whose
+// replies cannot be sent (a store outage is retried without bound).
+const maxUpdateAttempts = 5
+
+// attempts counts consecutive failures of one update.
+type attempts struct {
+	id, n int
+}
+
+// retry records a failure of update id and reports whether to try again.
+func (s *attempts) retry(id int) bool {
+	if s.id != id {
+		s.id, s.n = id, 0
+	}
+	s.n++
+	return s.n < maxUpdateAttempts
 }
 
 // backoff doubles from 1 s up to 30 s.

@@ -59,7 +59,7 @@ func TestWebhookFixtures(t *testing.T) {
 			name:    "an edited message is unsupported and gets a polite answer",
 			fixture: "f6_edited.json",
 			want: bot.Event{Platform: bot.Telegram, UserID: "5512345678", EventID: "734120006", Kind: bot.KindUnsupported,
-				Lang: "ru", DisplayName: "Айбек", Time: time.Unix(1718000000, 0).UTC()},
+				Lang: "ru", DisplayName: "Айбек", Time: time.Unix(1718000050, 0).UTC()},
 			calls: []string{"sendMessage"},
 		},
 	}

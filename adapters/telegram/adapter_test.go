@@ -1,0 +1,113 @@
+package telegram_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"example.com/sswbot/adapters/telegram"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	ok := telegram.Config{Token: testToken, WebhookURL: testHook, WebhookSecret: testSecret}
+	tests := []struct {
+		name    string
+		edit    func(*telegram.Config)
+		offsets telegram.OffsetStore
+	}{
+		{"a missing token is refused", func(c *telegram.Config) { c.Token = "" }, nil},
+		{"a webhook URL without a secret is refused", func(c *telegram.Config) { c.WebhookSecret = "" }, nil},
+		{"a plain http webhook URL is refused", func(c *telegram.Config) { c.WebhookURL = "http://bot.example.test/hook" }, nil},
+		{"a relative webhook URL is refused", func(c *telegram.Config) { c.WebhookURL = "/telegram/webhook" }, nil},
+		{"a secret with characters Telegram refuses is refused", func(c *telegram.Config) { c.WebhookSecret = "sec ret!" }, nil},
+		{"a bad API base URL is refused", func(c *telegram.Config) { c.APIBaseURL = "api.telegram.org" }, nil},
+		{"polling without an offset store is refused", func(c *telegram.Config) { c.WebhookURL, c.WebhookSecret = "", "" }, nil},
+		{"a command name Telegram refuses is refused", func(c *telegram.Config) {
+			c.Commands = map[string][]telegram.Command{"ru": {{Name: "Start", Description: "Начать"}}}
+		}, nil},
+		{"a command without description is refused", func(c *telegram.Config) {
+			c.Commands = map[string][]telegram.Command{"": {{Name: "start"}}}
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ok
+			tt.edit(&cfg)
+			if _, err := telegram.New(cfg, newFakeBot(), tt.offsets); err == nil {
+				t.Error("New = nil error")
+			}
+		})
+	}
+	t.Run("a valid config makes no network call", func(t *testing.T) {
+		f := newFakeTG(t)
+		newAdapter(t, f, newFakeBot(), nil, nil)
+		newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
+		if got := f.all(); len(got) != 0 {
+			t.Errorf("calls = %v, want none", got)
+		}
+	})
+}
+
+var commands = map[string][]telegram.Command{
+	"":   {{Name: "start", Description: "Start"}, {Name: "help", Description: "Help"}},
+	"ru": {{Name: "start", Description: "Начать"}, {Name: "help", Description: "Помощь"}},
+	"ja": {{Name: "start", Description: "はじめる"}},
+}
+
+func TestSetupRegistersCommandsAndWebhook(t *testing.T) {
+	f := newFakeTG(t)
+	a := newAdapter(t, f, newFakeBot(), nil, func(c *telegram.Config) { c.Commands = commands })
+	if err := a.Setup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.methods(), []string{"setMyCommands", "setMyCommands", "setMyCommands", "setWebhook"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("calls = %v, want %v", got, want)
+	}
+	cmds := f.callsOf("setMyCommands")
+	for i, want := range []struct{ lang, commands string }{
+		{"", `[{"command":"start","description":"Start"},{"command":"help","description":"Help"}]`},
+		{"ja", `[{"command":"start","description":"はじめる"}]`},
+		{"ru", `[{"command":"start","description":"Начать"},{"command":"help","description":"Помощь"}]`},
+	} {
+		c := cmds[i].Form
+		if c.Get("language_code") != want.lang || c.Get("commands") != want.commands || c.Get("scope") != `{"type":"all_private_chats"}` {
+			t.Errorf("setMyCommands #%d = %v, want language %q commands %s", i, c, want.lang, want.commands)
+		}
+		if want.lang == "" && c.Has("language_code") {
+			t.Error("default commands carry a language_code")
+		}
+	}
+	hook := f.callsOf("setWebhook")[0].Form
+	if got, want := hook.Get("url"), testHook; got != want {
+		t.Errorf("url = %q, want %q", got, want)
+	}
+	if got, want := hook.Get("secret_token"), testSecret; got != want {
+		t.Errorf("secret_token = %q, want %q", got, want)
+	}
+	if got, want := hook.Get("allowed_updates"), `["message","edited_message","callback_query","my_chat_member"]`; got != want {
+		t.Errorf("allowed_updates = %s, want %s", got, want)
+	}
+}
+
+func TestSetupForPollingDeletesTheWebhook(t *testing.T) {
+	f := newFakeTG(t)
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
+	if err := a.Setup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := f.methods(), []string{"deleteWebhook"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
+}
+
+func TestSetupReportsAnAPIError(t *testing.T) {
+	f := newFakeTG(t)
+	f.failNext("setWebhook", 400, `{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: HTTPS url must be provided for webhook"}`)
+	a := newAdapter(t, f, newFakeBot(), nil, nil)
+	err := a.Setup(context.Background())
+	var ae *telegram.APIError
+	if !errors.As(err, &ae) || ae.Code != 400 {
+		t.Fatalf("Setup = %v, want an APIError 400", err)
+	}
+}
