@@ -42,7 +42,9 @@ type Handler interface {
 }
 
 // OffsetStore keeps the long-polling offset, so a restart neither loses nor
-// repeats updates. Offset 0 means none stored.
+// repeats updates. The offset is the next update_id to ask for (the last
+// handled one + 1); LoadOffset returns 0 when none is stored. The name is
+// "telegram:<bot id>".
 type OffsetStore interface {
 	LoadOffset(ctx context.Context, name string) (int64, error)
 	SaveOffset(ctx context.Context, name string, offset int64) error

@@ -24,7 +24,7 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	if in.ignore != "" {
 		a.log.Info("update ignored", "update_id", u.UpdateID, "reason", in.ignore)
-		a.m.Event("telegram", "other", "ignored")
+		a.m.Event("telegram", "unknown", "ignored")
 		return nil
 	}
 	kind := string(in.ev.Kind)

@@ -9,9 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
 	"time"
+	"unicode/utf8"
 
 	"example.com/sswbot/bot"
 )
