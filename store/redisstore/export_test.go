@@ -1,0 +1,16 @@
+package redisstore
+
+import (
+	"github.com/redis/go-redis/v9"
+
+	"example.com/sswbot/bot"
+)
+
+// Client exposes the client to tests that count round trips or measure keys.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Keys returns a conversation's session, meta, transcript and event keys.
+func (s *Store) Keys(id bot.ConversationID, eventID string) (session, meta, transcript, event string) {
+	k := s.keys(id, eventID)
+	return k.session, k.meta, k.transcript, k.event
+}

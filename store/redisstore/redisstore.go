@@ -1,0 +1,383 @@
+// Package redisstore keeps sswbot's sessions, transcripts, dedupe records and
+// conversation index in Redis, for deployments with more than one instance
+// or state that must survive a restart. It speaks go-redis's UniversalClient
+// (a single node today; Sentinel or Cluster need only other options).
+//
+// It owns the key layout and the Lua script that commits a turn. It knows
+// bot's types only: not platforms, the dialog or the console.
+//
+// # Keys
+//
+// All of a conversation's keys carry its id as a hash tag, so they share one
+// Cluster slot and one script can write them atomically:
+//
+//	<prefix>{<id>}:s          session bytes; sliding SessionTTL
+//	<prefix>{<id>}:m          "<version>\n<meta JSON>"; TranscriptRetention
+//	<prefix>{<id>}:t          transcript, a list of entry JSON; TranscriptRetention
+//	<prefix>{<id>}:e:<event>  dedupe record, "<0|1 delivered><outcome>"; DedupeTTL
+//	<prefix>idx               index, a sorted set of ids by last commit (ms)
+//	<prefix>offset:<name>     a poller offset; no TTL
+//
+// # Atomicity
+//
+// Per-user atomicity is optimistic, by version: Load reads session, meta
+// (with the version) and the event's dedupe record in one MULTI/EXEC, and
+// Commit runs one script that writes the whole turn only if the version is
+// unchanged and the event id is new; otherwise it writes nothing and the bot
+// loads again and retries. A script instead of WATCH/MULTI keeps a turn at one
+// round trip and cannot leave a half-written turn behind; instead of a lock
+// there is nothing to release when an instance dies mid-turn. So an event
+// costs two round trips: Load, and Commit pipelined with the index update.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"example.com/sswbot/bot"
+)
+
+// Options configure a Store. Zero values get defaults.
+type Options struct {
+	// URL is redis://[user:password@]host:port[/db] or rediss:// for TLS;
+	// go-redis query options (dial_timeout, pool_size, ...) are accepted.
+	URL    string
+	Prefix string // of every key; "sswbot:"
+
+	SessionTTL time.Duration // sliding, renewed by every Commit; 30 days
+	// TranscriptRetention keeps meta and transcript after the last activity;
+	// 180 days, at least SessionTTL.
+	TranscriptRetention time.Duration
+	DedupeTTL           time.Duration // how long an event id is remembered; 48 hours
+}
+
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = "sswbot:"
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.TranscriptRetention <= 0 {
+		o.TranscriptRetention = 180 * 24 * time.Hour
+	}
+	o.TranscriptRetention = max(o.TranscriptRetention, o.SessionTTL)
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 48 * time.Hour
+	}
+	return o
+}
+
+// Store is a bot.Store and bot.Index on Redis.
+type Store struct {
+	rdb   redis.UniversalClient
+	opt   Options
+	index string
+}
+
+var (
+	_ bot.Store = (*Store)(nil)
+	_ bot.Index = (*Store)(nil)
+)
+
+// New connects to the Redis at opt.URL and checks that it answers.
+func New(ctx context.Context, opt Options) (*Store, error) {
+	opt = opt.withDefaults()
+	if strings.ContainsAny(opt.Prefix, "{}") {
+		return nil, errors.New("redisstore: the key prefix must not contain { or }")
+	}
+	if !strings.HasPrefix(opt.URL, "redis://") && !strings.HasPrefix(opt.URL, "rediss://") {
+		return nil, errors.New("redisstore: the URL must start with redis:// or rediss://")
+	}
+	o, err := redis.ParseURL(opt.URL)
+	if err != nil {
+		// url.Error quotes the whole URL, password included.
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("redisstore: parse URL: %w", err)
+	}
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:                 []string{o.Addr},
+		ClientName:            o.ClientName,
+		DB:                    o.DB,
+		Protocol:              o.Protocol,
+		Username:              o.Username,
+		Password:              o.Password,
+		MaxRetries:            o.MaxRetries,
+		MinRetryBackoff:       o.MinRetryBackoff,
+		MaxRetryBackoff:       o.MaxRetryBackoff,
+		DialTimeout:           o.DialTimeout,
+		ReadTimeout:           o.ReadTimeout,
+		WriteTimeout:          o.WriteTimeout,
+		PoolFIFO:              o.PoolFIFO,
+		PoolSize:              o.PoolSize,
+		MaxConcurrentDials:    o.MaxConcurrentDials,
+		PoolTimeout:           o.PoolTimeout,
+		MinIdleConns:          o.MinIdleConns,
+		MaxIdleConns:          o.MaxIdleConns,
+		MaxActiveConns:        o.MaxActiveConns,
+		ConnMaxIdleTime:       o.ConnMaxIdleTime,
+		ConnMaxLifetime:       o.ConnMaxLifetime,
+		ConnMaxLifetimeJitter: o.ConnMaxLifetimeJitter,
+		TLSConfig:             o.TLSConfig,
+	})
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, unavailable("connect", err)
+	}
+	return &Store{rdb: rdb, opt: opt, index: opt.Prefix + "idx"}, nil
+}
+
+// unavailable marks an error from talking to Redis as an outage. Every such
+// error counts, server errors included: the caller's answer (5xx, so the
+// platform redelivers) is right for all of them, and the scripts are atomic,
+// so nothing was half-written.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("redisstore: %s: %w: %w", op, bot.ErrUnavailable, err)
+}
+
+// keys of one conversation.
+type keys struct{ session, meta, transcript, event string }
+
+func (s *Store) keys(id bot.ConversationID, eventID string) keys {
+	base := s.opt.Prefix + "{" + string(id) + "}:"
+	return keys{base + "s", base + "m", base + "t", base + "e:" + eventID}
+}
+
+// Load implements bot.Store in one round trip.
+func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string) (bot.Snapshot, error) {
+	k := s.keys(id, eventID)
+	var session, meta, event *redis.StringCmd
+	// MULTI, so session and version come from the same turn.
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		session = p.Get(ctx, k.session)
+		meta = p.Get(ctx, k.meta)
+		if eventID != "" {
+			event = p.Get(ctx, k.event)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return bot.Snapshot{}, unavailable("load", err)
+	}
+	var snap bot.Snapshot
+	if raw, ok := value(session); ok {
+		snap.Session = []byte(raw)
+	}
+	if raw, ok := value(meta); ok {
+		if snap.Version, snap.Meta, err = parseMeta(raw); err != nil {
+			return bot.Snapshot{}, err
+		}
+	}
+	if raw, ok := value(event); ok && raw != "" {
+		snap.Recorded = &bot.Recorded{Outcome: []byte(raw[1:]), Delivered: raw[0] == '1'}
+	}
+	return snap, nil
+}
+
+// value returns the string a GET found, if any. In an executed transaction
+// a nil cmd (not sent) or redis.Nil both mean absent.
+func value(c *redis.StringCmd) (string, bool) {
+	if c == nil || c.Err() != nil {
+		return "", false
+	}
+	return c.Val(), true
+}
+
+// parseMeta splits the meta key's value. The meta of a forgotten
+// conversation is its version alone.
+func parseMeta(raw string) (int64, *bot.Meta, error) {
+	v, js, _ := strings.Cut(raw, "\n")
+	version, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, nil, fmt.Errorf("redisstore: bad meta version: %w", err)
+	}
+	if js == "" {
+		return version, nil, nil
+	}
+	var m bot.Meta
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		return 0, nil, fmt.Errorf("redisstore: bad meta: %w", err)
+	}
+	return version, &m, nil
+}
+
+// commitScript writes one turn if the event is new and the version unchanged.
+// It returns the new version, -1 on a version conflict, -2 for a duplicate.
+//
+//	KEYS: session, meta, transcript, event
+//	ARGV: base version, session, meta JSON, session TTL ms, retention ms,
+//	      dedupe TTL ms ("" = no event id), outcome, entry JSON...
+var commitScript = redis.NewScript(`
+local dedupe = ARGV[6] ~= ''
+if dedupe and redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
+local v = 0
+local m = redis.call('GET', KEYS[2])
+if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
+if v ~= tonumber(ARGV[1]) then return -1 end
+v = v + 1
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
+redis.call('SET', KEYS[2], v .. '\n' .. ARGV[3], 'PX', ARGV[5])
+if #ARGV > 7 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 8)) end
+redis.call('PEXPIRE', KEYS[3], ARGV[5])
+if dedupe then redis.call('SET', KEYS[4], '0' .. ARGV[7], 'PX', ARGV[6]) end
+return v
+`)
+
+// Commit implements bot.Store in one round trip: the script, pipelined with
+// the index update (another slot in a Cluster, hence not in the script).
+func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
+	m := c.Meta
+	m.ID = id
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode meta: %w", err)
+	}
+	dedupeTTL := ""
+	if c.EventID != "" {
+		dedupeTTL = ms(s.opt.DedupeTTL)
+	}
+	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome}
+	for _, e := range c.Entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("redisstore: encode entry: %w", err)
+		}
+		args = append(args, b)
+	}
+	k := s.keys(id, c.EventID)
+	now := time.Now()
+	res, indexErr := s.script(ctx, commitScript, []string{k.session, k.meta, k.transcript, k.event}, args, func(p redis.Pipeliner) {
+		// GT: a commit that lost its race must not move the entry back.
+		// The index is derived: stale members are filtered on List and
+		// pruned here once their meta has surely expired.
+		p.ZAddGT(ctx, s.index, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
+		p.ZRemRangeByScore(ctx, s.index, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+	})
+	if err := res.Err(); err != nil {
+		return unavailable("commit", err)
+	}
+	switch v, _ := res.Int64(); {
+	case v == -1:
+		return bot.ErrConflict
+	case v == -2:
+		return bot.ErrDuplicate
+	}
+	// The turn is committed. A failed index update (its node down, in a
+	// Cluster) must not report an outage that did not happen to the turn;
+	// the next commit repairs the index.
+	_ = indexErr
+	return nil
+}
+
+// script runs sc pipelined with the commands also queues, in one round trip.
+// Only after Redis lost its script cache (a restart) does it cost a second
+// one, to send the script itself. It returns the script's result and the
+// first error of the other commands.
+func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, args []any, also func(redis.Pipeliner)) (*redis.Cmd, error) {
+	var res *redis.Cmd
+	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		res = sc.EvalSha(ctx, p, keys, args...)
+		also(p)
+		return nil
+	})
+	if err := res.Err(); errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
+		res = sc.Eval(ctx, s.rdb, keys, args...)
+	}
+	for _, c := range cmds[1:] {
+		if err := c.Err(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func ms(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
+
+// markScript sets the delivered flag of an existing dedupe record; SETRANGE
+// keeps its TTL.
+var markScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SETRANGE', KEYS[1], 0, '1') end
+return 0
+`)
+
+// MarkDelivered implements bot.Store. An unknown or expired event id is
+// ignored: there is nothing left to protect.
+func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {
+	if eventID == "" {
+		return nil
+	}
+	if err := markScript.Run(ctx, s.rdb, []string{s.keys(id, eventID).event}).Err(); err != nil {
+		return unavailable("mark delivered", err)
+	}
+	return nil
+}
+
+// forgetScript deletes session and transcript and cuts the meta down to its
+// version, moved on, so a turn loaded before the Forget conflicts instead of
+// bringing its data back.
+var forgetScript = redis.NewScript(`
+redis.call('DEL', KEYS[1], KEYS[3])
+local m = redis.call('GET', KEYS[2])
+if m then
+  local v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1))
+  redis.call('SET', KEYS[2], (v + 1) .. '\n', 'KEEPTTL')
+end
+return 0
+`)
+
+// Forget implements bot.Store.
+func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
+	k := s.keys(id, "")
+	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, nil, func(p redis.Pipeliner) {
+		p.ZRem(ctx, s.index, string(id))
+	})
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
+		return unavailable("forget", err)
+	}
+	return nil
+}
+
+// Ping implements bot.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// Close implements bot.Store.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// LoadOffset returns the offset saved under name, 0 if none. The Telegram
+// poller keeps its update offset here.
+func (s *Store) LoadOffset(ctx context.Context, name string) (int64, error) {
+	n, err := s.rdb.Get(ctx, s.opt.Prefix+"offset:"+name).Int64()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return 0, nil
+	case err != nil:
+		return 0, unavailable("load offset", err)
+	}
+	return n, nil
+}
+
+// SaveOffset saves offset under name, without expiry.
+func (s *Store) SaveOffset(ctx context.Context, name string, offset int64) error {
+	if err := s.rdb.Set(ctx, s.opt.Prefix+"offset:"+name, offset, 0).Err(); err != nil {
+		return unavailable("save offset", err)
+	}
+	return nil
+}

@@ -1,0 +1,318 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/store/redisstore"
+	"example.com/sswbot/store/redisstore/redistest"
+	"example.com/sswbot/store/storetest"
+)
+
+func mustNew(tb testing.TB, opt redisstore.Options) *redisstore.Store {
+	tb.Helper()
+	s, err := redisstore.New(tb.Context(), opt)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	var n atomic.Int64
+	storetest.Run(t, func(t *testing.T, o storetest.Options) (storetest.Store, func(time.Duration)) {
+		// One server; a prefix per store keeps the tests apart.
+		s := mustNew(t, redisstore.Options{
+			URL: srv.URL(), Prefix: fmt.Sprintf("t%d:", n.Add(1)),
+			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL,
+		})
+		return s, time.Sleep
+	})
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  redisstore.Options
+	}{
+		{"an http URL", redisstore.Options{URL: "http://localhost:6379"}},
+		{"an empty URL", redisstore.Options{}},
+		{"a bad port", redisstore.Options{URL: "redis://:secret@localhost:port"}},
+		{"a prefix with a hash tag", redisstore.Options{URL: "redis://localhost:6379", Prefix: "{x}:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := redisstore.New(t.Context(), tt.opt)
+			if err == nil {
+				t.Fatal("New succeeded")
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestNewWithoutRedisIsUnavailable(t *testing.T) {
+	srv := redistest.Start(t)
+	srv.Stop()
+	_, err := redisstore.New(t.Context(), redisstore.Options{URL: srv.URL() + "?max_retries=-1"})
+	if !errors.Is(err, bot.ErrUnavailable) {
+		t.Errorf("New error = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestOutage stops Redis between events: every call fails with
+// ErrUnavailable and writes nothing; after a restart the redelivered event
+// is processed once and an old one is still a duplicate.
+func TestOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL() + "?max_retries=-1"})
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.Telegram, "42")
+	for i := 1; i <= 20; i++ {
+		if err := storetest.Handle(ctx, s, id, fmt.Sprint("ev", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, err := s.Load(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Stop()
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Handle", func() error { return storetest.Handle(ctx, s, id, "ev21") }},
+		{"Load", func() error { _, err := s.Load(ctx, id, "ev21"); return err }},
+		{"Commit", func() error {
+			return s.Commit(ctx, id, base, bot.Commit{EventID: "ev21", Session: []byte("21"), Entries: []bot.Entry{{Text: "21"}}})
+		}},
+		{"MarkDelivered", func() error { return s.MarkDelivered(ctx, id, "ev20") }},
+		{"Forget", func() error { return s.Forget(ctx, id) }},
+		{"List", func() error { _, _, err := s.List(ctx, bot.Filter{}); return err }},
+		{"Transcript", func() error { _, err := s.Transcript(ctx, id); return err }},
+		{"Meta", func() error { _, err := s.Meta(ctx, id); return err }},
+		{"Ping", func() error { return s.Ping(ctx) }},
+		{"LoadOffset", func() error { _, err := s.LoadOffset(ctx, "tg"); return err }},
+		{"SaveOffset", func() error { return s.SaveOffset(ctx, "tg", 1) }},
+	}
+	for _, c := range calls {
+		if err := c.call(); !errors.Is(err, bot.ErrUnavailable) {
+			t.Errorf("%s while Redis is down: %v, want ErrUnavailable", c.name, err)
+		}
+	}
+
+	srv.Restart()
+	// The platform redelivers until it gets an answer; the first try may
+	// still meet a connection from before the restart.
+	redeliver(t, s, id, "ev21")
+	redeliver(t, s, id, "ev20")
+	checkCounter(t, s, id, 21)
+}
+
+// TestRestartMidRun stops and restarts Redis while four workers handle 200
+// events for one user, redelivering on errors as the platforms do: every
+// event is applied exactly once.
+func TestRestartMidRun(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL() + "?max_retries=-1&dial_timeout=200ms"})
+	id := bot.ConversationOf(bot.LINE, "Ubusy")
+	const n = 200
+	events := make(chan string)
+	var done, failures atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for ev := range events {
+				for {
+					err := storetest.Handle(t.Context(), s, id, ev)
+					if err == nil {
+						break
+					}
+					if !errors.Is(err, bot.ErrUnavailable) {
+						t.Errorf("%s: %v, want only ErrUnavailable", ev, err)
+						return
+					}
+					failures.Add(1)
+					time.Sleep(20 * time.Millisecond)
+				}
+				done.Add(1)
+			}
+		})
+	}
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		for done.Load() < n/4 {
+			time.Sleep(time.Millisecond)
+		}
+		srv.Stop()
+		time.Sleep(300 * time.Millisecond)
+		srv.Restart()
+	}()
+	for i := 1; i <= n; i++ {
+		events <- fmt.Sprint("ev", i)
+	}
+	close(events)
+	wg.Wait()
+	<-restarted
+	t.Logf("%d failed attempts during the outage", failures.Load())
+	checkCounter(t, s, id, n)
+}
+
+func redeliver(t *testing.T, s *redisstore.Store, id bot.ConversationID, ev string) {
+	t.Helper()
+	var err error
+	for range 50 {
+		if err = storetest.Handle(t.Context(), s, id, ev); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s after the restart: %v", ev, err)
+}
+
+// checkCounter checks that the storetest.Handle counter and the transcript
+// show events 1..n, each once, in order.
+func checkCounter(t *testing.T, s *redisstore.Store, id bot.ConversationID, n int) {
+	t.Helper()
+	snap, err := s.Load(t.Context(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(snap.Session); got != strconv.Itoa(n) {
+		t.Errorf("counter = %s, want %d", got, n)
+	}
+	es, err := s.Transcript(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != n {
+		t.Fatalf("%d transcript entries, want %d", len(es), n)
+	}
+	seen := map[string]bool{}
+	for i, e := range es {
+		if e.Text != strconv.Itoa(i+1) || seen[e.EventID] {
+			t.Fatalf("entry %d: %q for %s (seen before: %t)", i, e.Text, e.EventID, seen[e.EventID])
+		}
+		seen[e.EventID] = true
+	}
+}
+
+// counter is a go-redis hook counting round trips: one per command sent
+// alone, one per pipeline or transaction.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+func TestAnEventTakesTwoRoundTrips(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL()})
+	var c counter
+	s.Client().AddHook(&c)
+	id := bot.ConversationOf(bot.LINE, "U1")
+	// The first commit also sends the script to Redis's cache.
+	if err := storetest.Handle(t.Context(), s, id, "warm-up"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		id   bot.ConversationID
+	}{
+		{"a known user", id},
+		{"a new user", bot.ConversationOf(bot.LINE, "U2")},
+	} {
+		c.n.Store(0)
+		if err := storetest.Handle(t.Context(), s, tt.id, "ev-"+tt.name); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.n.Load(); got > 2 {
+			t.Errorf("%s: %d round trips for Load and Commit, want at most 2", tt.name, got)
+		}
+	}
+}
+
+func TestIdleSessionMemory(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL()})
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "U4af4980629d8d64d2b1cd8c2d3b8ffb1") // a LINE user id is 33 characters
+	// A session as bot encodes it: state, route, answers, language, history.
+	session := `{"v":1,"state":"e.visa.docs","lang":"ja","route":"E","answers":{"industry":"kaigo","headcount":"3","location":"aichi","timing":"2026-10","housing":"yes"},"back":["e.start","e.industry","e.headcount","e.location"],"misses":0,"since":"2026-04-01T09:00:00Z"}`
+	now := time.Date(2026, 4, 1, 9, 30, 0, 0, time.UTC)
+	meta := bot.Meta{ID: id, Platform: bot.LINE, DisplayName: "山田 太郎", Lang: "ja", Role: "employer", Location: "愛知県",
+		Route: "E", State: "e.visa.docs", Step: "E.5", StepN: 5, StepTotal: 9, Turns: 14,
+		Started: now.Add(-30 * time.Minute), LastActive: now}
+	base, err := s.Load(ctx, id, "ev1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Commit(ctx, id, base, bot.Commit{EventID: "01JQ7ZP0F5XKM3V6W8N2R4T9YB", Session: []byte(session), Meta: meta, Now: now,
+		Entries: []bot.Entry{{Time: now, Dir: bot.In, Text: "はい", EventID: "01JQ7ZP0F5XKM3V6W8N2R4T9YB"}},
+		Outcome: []byte(`[{"text":"在留資格の申請に必要な書類は次のとおりです。"}]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessionKey, metaKey, transcriptKey, eventKey := s.Keys(id, "01JQ7ZP0F5XKM3V6W8N2R4T9YB")
+	usage := func(key string) int64 {
+		n, err := s.Client().MemoryUsage(ctx, key, 0).Result()
+		if err != nil {
+			t.Fatalf("MEMORY USAGE %s: %v", key, err)
+		}
+		return n
+	}
+	idle := usage(sessionKey) + usage(metaKey)
+	t.Logf("idle session: %d bytes (session %d B JSON, meta %d B); per turn: transcript entry %d B, dedupe record %d B",
+		idle, len(session), usage(metaKey), usage(transcriptKey), usage(eventKey))
+	if idle >= 1024 {
+		t.Errorf("an idle session takes %d bytes, want under 1 KB", idle)
+	}
+}
+
+func BenchmarkCommit(b *testing.B) {
+	srv := redistest.Start(b)
+	for _, convs := range []int{1, 10_000} {
+		b.Run(fmt.Sprintf("conversations=%d", convs), func(b *testing.B) {
+			s := mustNew(b, redisstore.Options{URL: srv.URL(), Prefix: fmt.Sprintf("b%d:", convs)})
+			ids := make([]bot.ConversationID, convs)
+			for i := range ids {
+				ids[i] = bot.ConversationOf(bot.Telegram, fmt.Sprint(i))
+			}
+			for i := 0; b.Loop(); i++ {
+				if err := storetest.Handle(b.Context(), s, ids[i%convs], fmt.Sprint(i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
