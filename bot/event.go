@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"time"
+
+	"example.com/sswbot/dialog"
 )
 
 // Platform names where a conversation happens.
@@ -105,11 +107,11 @@ type Outcome struct {
 // Payloads adapters may send as KindChoice for platform commands
 // (Telegram /help, /lang, ...). They work in every state.
 const (
-	PayloadHelp     = "g:help"
-	PayloadLang     = "g:lang"
-	PayloadRestart  = "g:restart"
-	PayloadContacts = "g:contacts"
-	PayloadStaff    = "g:staff"
-	PayloadForget   = "g:forget"
-	PayloadBack     = "g:back"
+	PayloadHelp     = dialog.PayloadHelp
+	PayloadLang     = dialog.PayloadLang
+	PayloadRestart  = dialog.PayloadRestart
+	PayloadContacts = dialog.PayloadContacts
+	PayloadStaff    = dialog.PayloadStaff
+	PayloadForget   = dialog.PayloadForget
+	PayloadBack     = dialog.PayloadBack
 )

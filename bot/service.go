@@ -2,55 +2,372 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+
+	"example.com/sswbot/dialog"
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/metrics"
 )
 
 // Options tune a Service. Zero values get defaults.
 type Options struct {
-	Now    func() time.Time // the clock; time.Now by default
-	Logger *slog.Logger
+	Now        func() time.Time // the clock; time.Now by default
+	Logger     *slog.Logger
+	Metrics    *metrics.Set
+	SessionTTL time.Duration // only for the {days} in texts; the store enforces it. Default 30 days.
+	// DefaultLang is the language assumed for a platform when it gives no
+	// hint (LINE users are Japanese employers).
+	DefaultLang map[Platform]string
 }
+
+// maxAttempts bounds the optimistic retry loop. Conflicts happen only when
+// one user's events race each other; each retry is a fresh load.
+const maxAttempts = 100
 
 // Service is the bot: adapters call Handle for every platform event; the
 // console calls the staff methods.
 type Service struct {
 	store Store
+	kb    *knowledge.Base
+	flow  *dialog.Flow
+	r     renderer
 	opt   Options
+}
+
+// New builds a Service over store with the content in kb. It fails when the
+// content lacks a text the bot needs.
+func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.SessionTTL == 0 {
+		opt.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opt.DefaultLang == nil {
+		opt.DefaultLang = map[Platform]string{LINE: "ja"}
+	}
+	if len(kb.Countries) == 0 {
+		return nil, errors.New("bot: the knowledge base has no country")
+	}
+	c := kb.Countries[0]
+	flow, err := buildFlow(kb, c)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		store: store, kb: kb, flow: flow, opt: opt,
+		r: renderer{kb: kb, c: c, days: int(opt.SessionTTL / (24 * time.Hour))},
+	}, nil
+}
+
+// Flow returns the dialog structure (for `sswbot graph` and tests).
+func (s *Service) Flow() *dialog.Flow { return s.flow }
+
+// KBVersion is the content version every transcript entry records.
+func (s *Service) KBVersion() string { return s.kb.Version }
+
+// Lang maps a platform language tag ("en-US", "ru") to a supported
+// language, or "".
+func Lang(tag string) string {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	base, _, _ = strings.Cut(base, "_")
+	for _, l := range knowledge.Languages {
+		if l == base {
+			return l
+		}
+	}
+	return ""
 }
 
 // Handle processes one event exactly once (see Outcome). It returns an error
 // wrapping ErrUnavailable when the store cannot be reached; then nothing was
 // written and the platform should redeliver.
 func (s *Service) Handle(ctx context.Context, ev Event) (Outcome, error) {
-	return Outcome{}, errors.New("bot: not implemented yet")
+	start := s.opt.Now()
+	if ev.Time.IsZero() {
+		ev.Time = start
+	}
+	if ev.Kind == KindGroup {
+		// Nothing is stored for group chats: one fixed answer.
+		lang := Lang(ev.Lang)
+		if lang == "" {
+			lang = s.opt.DefaultLang[ev.Platform]
+		}
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "ok")
+		return Outcome{Replies: []Reply{{Text: s.r.ui("group_only", orEn(lang))}}}, nil
+	}
+	out, outcome, err := s.handle(ctx, ev)
+	s.opt.Metrics.Handled(string(ev.Platform), s.opt.Now().Sub(start))
+	switch {
+	case err != nil:
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "error")
+	case out.Duplicate:
+		s.opt.Metrics.DedupeHit(string(ev.Platform))
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "duplicate")
+	default:
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), outcome)
+	}
+	return out, err
+}
+
+func orEn(lang string) string {
+	if lang == "" {
+		return "en"
+	}
+	return lang
+}
+
+func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error) {
+	id := ev.Conversation()
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		snap, err := s.store.Load(ctx, id, ev.EventID)
+		if err != nil {
+			s.opt.Metrics.StoreError("load")
+			return Outcome{}, "", fmt.Errorf("bot: load conversation: %w", err)
+		}
+		if snap.Recorded != nil {
+			var replies []Reply
+			if err := json.Unmarshal(snap.Recorded.Outcome, &replies); err != nil {
+				return Outcome{}, "", fmt.Errorf("bot: decode recorded outcome: %w", err)
+			}
+			return Outcome{Replies: replies, Duplicate: true, Delivered: snap.Recorded.Delivered}, "", nil
+		}
+		c, out, forget, outcome := s.turn(snap, ev)
+		err = s.store.Commit(ctx, id, snap, c)
+		switch {
+		case errors.Is(err, ErrConflict), errors.Is(err, ErrDuplicate):
+			continue // someone else wrote first: load again
+		case err != nil:
+			s.opt.Metrics.StoreError("commit")
+			return Outcome{}, "", fmt.Errorf("bot: commit turn: %w", err)
+		}
+		if forget {
+			if err := s.store.Forget(ctx, id); err != nil {
+				s.opt.Metrics.StoreError("forget")
+				return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
+			}
+		}
+		return out, outcome, nil
+	}
+	return Outcome{}, "", fmt.Errorf("bot: %d concurrent updates in a row: %w", maxAttempts, ErrConflict)
+}
+
+// turn computes one event's commit from a snapshot. It is pure apart from
+// the clock, so the retry loop can call it again on a fresh snapshot.
+func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget bool, outcome string) {
+	now := s.opt.Now()
+	meta := Meta{ID: ev.Conversation(), Platform: ev.Platform, Started: now}
+	if snap.Meta != nil {
+		meta = *snap.Meta
+	}
+	var sess dialog.Session
+	if snap.Session != nil {
+		if err := json.Unmarshal(snap.Session, &sess); err != nil {
+			// A session we cannot read is treated as gone; the dialog's
+			// normalisation starts the user at the first open question.
+			sess = dialog.Session{}
+		}
+	}
+	expired := snap.Meta != nil && snap.Session == nil
+	before := sess.Label(s.flow)
+	if sess.State == "" {
+		before = ""
+	}
+	if ev.DisplayName != "" {
+		meta.DisplayName = ev.DisplayName
+	}
+	c = Commit{EventID: ev.EventID, Now: now}
+	in := Entry{Time: ev.Time, Dir: In, Text: ev.Text, StateBefore: before, KBVersion: s.kb.Version, EventID: ev.EventID}
+	outcome = "ok"
+
+	switch {
+	case ev.Kind == KindStop:
+		meta.Inactive = true
+		in.Dir, in.Text = System, "inactive: "+string(ev.Platform)+" reported the user left or blocked the bot"
+		in.StateAfter = before
+		c.Entries = []Entry{in}
+		outcome = "inactive"
+	case meta.Owner != "" && !s.passesHandoff(ev):
+		// A person owns the conversation: record, stay silent.
+		meta.Inactive = false
+		in.Text = s.inText(ev, sess)
+		in.StateAfter = before
+		c.Entries = []Entry{in}
+		out.Silent = true
+		outcome = "silent"
+	default:
+		meta.Inactive = false
+		input := dialog.Input{Kind: dialog.InputKind(ev.Kind), Text: ev.Text, LangHint: Lang(ev.Lang), Expired: expired}
+		if input.LangHint == "" && sess.Lang == "" {
+			input.LangHint = s.opt.DefaultLang[ev.Platform]
+		}
+		switch ev.Kind {
+		case KindText, KindChoice, KindStart, KindUnsupported:
+		default:
+			input.Kind = dialog.Unsupported
+		}
+		in.Text = s.inText(ev, sess)
+		res := dialog.Step(s.flow, sess, input)
+		sess, forget = res.Session, res.Forget
+		if res.Unrecognized {
+			in.Unrecognized = true
+			meta.Misses++
+			outcome = "unrecognized"
+		}
+		replies := s.r.render(sess, res.Replies)
+		after := sess.Label(s.flow)
+		in.StateAfter = after
+		c.Entries = append(c.Entries, in)
+		for _, r := range replies {
+			e := Entry{Time: now, Dir: Out, Text: r.Text, StateBefore: before, StateAfter: after, KBVersion: s.kb.Version, EventID: ev.EventID}
+			for _, ch := range r.Choices {
+				e.Choices = append(e.Choices, ch.Label)
+			}
+			c.Entries = append(c.Entries, e)
+		}
+		out.Replies = replies
+		s.describe(&meta, sess)
+	}
+	meta.Turns++
+	meta.LastActive = now
+	if sess.V == 0 {
+		sess.V = dialog.SessionVersion
+	}
+	c.Session, _ = json.Marshal(sess)
+	c.Outcome, _ = json.Marshal(out.Replies)
+	c.Meta = meta
+	return c, out, forget, outcome
+}
+
+// passesHandoff lets privacy requests through while a person owns the
+// conversation: forgetting one's data works in every state.
+func (s *Service) passesHandoff(ev Event) bool {
+	return ev.Kind == KindChoice && (ev.Text == PayloadForget || ev.Text == "fy" || ev.Text == "fn")
+}
+
+// inText is what the transcript shows for an incoming event: typed text as
+// is, a pressed button as its label.
+func (s *Service) inText(ev Event, sess dialog.Session) string {
+	switch ev.Kind {
+	case KindChoice:
+		return "[" + s.r.label(ev.Text, orEn(sess.Lang)) + "]"
+	case KindStart:
+		return strings.TrimSpace("[start] " + ev.Text)
+	case KindUnsupported:
+		return "[unsupported message]"
+	}
+	return ev.Text
+}
+
+// describe copies the session's answers into the index record.
+func (s *Service) describe(m *Meta, sess dialog.Session) {
+	m.Lang, m.Role, m.Location, m.Route = sess.Lang, sess.Role, sess.Location, sess.Route
+	m.State = sess.Label(s.flow)
+	m.Handoff = m.Handoff || sess.Handoff
+	m.Step, m.StepN, m.StepTotal = "", 0, 0
+	if r := s.flow.Route(sess.Route); r != nil && sess.Step != "" {
+		m.Step, m.StepN, m.StepTotal = sess.Step, r.Index(sess.Step)+1, len(r.Steps)
+	}
+	if sess.State == dialog.StateDone {
+		m.Finished = true
+	}
 }
 
 // MarkDelivered records that the replies to eventID were sent, so a
 // redelivered copy is not answered twice.
 func (s *Service) MarkDelivered(ctx context.Context, id ConversationID, eventID string) error {
-	return s.store.MarkDelivered(ctx, id, eventID)
+	if err := s.store.MarkDelivered(ctx, id, eventID); err != nil {
+		return fmt.Errorf("bot: mark delivered: %w", err)
+	}
+	return nil
 }
 
 // Forget erases everything kept about the conversation.
 func (s *Service) Forget(ctx context.Context, id ConversationID) error {
-	return s.store.Forget(ctx, id)
+	if err := s.store.Forget(ctx, id); err != nil {
+		return fmt.Errorf("bot: forget: %w", err)
+	}
+	return nil
+}
+
+// staffAction applies a staff change to a conversation through the same
+// optimistic loop as Handle.
+func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func(m *Meta, sess *dialog.Session) Entry) (dialog.Session, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		snap, err := s.store.Load(ctx, id, "")
+		if err != nil {
+			return dialog.Session{}, fmt.Errorf("bot: load conversation: %w", err)
+		}
+		if snap.Meta == nil {
+			return dialog.Session{}, ErrNotFound
+		}
+		meta := *snap.Meta
+		var sess dialog.Session
+		if snap.Session != nil {
+			_ = json.Unmarshal(snap.Session, &sess)
+		}
+		e := apply(&meta, &sess)
+		now := s.opt.Now()
+		e.Time, e.KBVersion = now, s.kb.Version
+		e.StateBefore, e.StateAfter = meta.State, meta.State
+		meta.LastActive = now
+		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("null")}
+		c.Session = snap.Session
+		if snap.Session != nil {
+			c.Session, _ = json.Marshal(sess)
+		}
+		err = s.store.Commit(ctx, id, snap, c)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return dialog.Session{}, fmt.Errorf("bot: commit staff action: %w", err)
+		}
+		return sess, nil
+	}
+	return dialog.Session{}, fmt.Errorf("bot: staff action: %w", ErrConflict)
 }
 
 // TakeOver makes staff the owner of the conversation: the bot stays silent
-// for that user until HandBack. Recorded in the transcript.
-func (s *Service) TakeOver(ctx context.Context, id ConversationID, staff string) error {
-	return errors.New("bot: not implemented yet")
+// for that user until HandBack. It returns the notice to send the user in
+// their language.
+func (s *Service) TakeOver(ctx context.Context, id ConversationID, staff string) (string, error) {
+	sess, err := s.staffAction(ctx, id, func(m *Meta, _ *dialog.Session) Entry {
+		m.Owner = staff
+		return Entry{Dir: System, Staff: staff, Text: "taken over by " + staff}
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.r.ui("staff_joined", orEn(sess.Lang)), nil
 }
 
-// HandBack returns the conversation to the bot. Recorded in the transcript.
-func (s *Service) HandBack(ctx context.Context, id ConversationID, staff string) error {
-	return errors.New("bot: not implemented yet")
+// HandBack returns the conversation to the bot and clears the request for a
+// person. It returns the notice to send the user.
+func (s *Service) HandBack(ctx context.Context, id ConversationID, staff string) (string, error) {
+	sess, err := s.staffAction(ctx, id, func(m *Meta, sess *dialog.Session) Entry {
+		m.Owner, m.Handoff, sess.Handoff = "", false, false
+		return Entry{Dir: System, Staff: staff, Text: "handed back to the bot by " + staff}
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.r.ui("staff_left", orEn(sess.Lang)), nil
 }
 
 // StaffReply records a message a staff member sent to the user (the console
 // sends it through the platform first).
 func (s *Service) StaffReply(ctx context.Context, id ConversationID, staff, text string) error {
-	return errors.New("bot: not implemented yet")
+	_, err := s.staffAction(ctx, id, func(_ *Meta, _ *dialog.Session) Entry {
+		return Entry{Dir: Staff, Staff: staff, Text: text}
+	})
+	return err
 }

@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"example.com/sswbot/dialog"
+	"example.com/sswbot/knowledge"
+)
+
+// Roles and locations the dialog asks about, in button order.
+var (
+	roles     = []string{"employer", "worker", "other"}
+	locations = []string{"kg", "jp"}
+)
+
+// staticLabels maps fixed payloads to their ui text key.
+var staticLabels = map[string]string{
+	"rt:compare":           "btn_compare",
+	"all":                  "btn_all_steps",
+	"chg":                  "btn_change",
+	"c":                    "btn_continue",
+	"fy":                   "btn_yes",
+	"fn":                   "btn_no",
+	"chg:lang":             "chg_language",
+	"chg:role":             "chg_role",
+	"chg:loc":              "chg_location",
+	"chg:route":            "chg_route",
+	dialog.PayloadHelp:     "btn_help",
+	dialog.PayloadLang:     "btn_language",
+	dialog.PayloadRestart:  "btn_restart",
+	dialog.PayloadContacts: "btn_contacts",
+	dialog.PayloadStaff:    "btn_staff",
+	dialog.PayloadForget:   "btn_forget",
+	dialog.PayloadBack:     "btn_back",
+}
+
+// uiKeys lists every interface text the bot renders; New checks them all.
+var uiKeys = []string{
+	"ask_language", "welcome", "ask_role", "ask_location", "ask_route", "compare_intro",
+	"step_header", "step_single", "side_japanese", "side_kyrgyz",
+	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
+	"label_address", "label_link", "source_line",
+	"actor_receiving_org", "actor_worker", "actor_agency", "actor_center",
+	"btn_next", "btn_finish", "btn_all_steps", "btn_contacts", "btn_change", "btn_restart",
+	"btn_back", "btn_help", "btn_language", "btn_staff", "btn_forget", "btn_continue",
+	"btn_yes", "btn_no", "btn_compare",
+	"checklist_title", "checklist_legend", "contacts_title", "contacts_intro", "done", "summary",
+	"change_which", "chg_language", "chg_role", "chg_location", "chg_route",
+	"help", "not_understood", "offer_staff", "staff_requested", "staff_joined", "staff_left",
+	"forget_confirm", "forgotten", "expired", "unsupported", "group_only", "stale_button",
+	"keyword_no_route", "restarted",
+	"role_employer", "role_worker", "role_other", "loc_kg", "loc_jp",
+	"lang_ja", "lang_en", "lang_ru", "lang_ky",
+	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
+}
+
+// buildFlow turns the knowledge base into the dialog's structure.
+func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
+	if err := kb.HasUI(uiKeys...); err != nil {
+		return nil, err
+	}
+	f := &dialog.Flow{
+		Languages: knowledge.Languages,
+		Roles:     roles,
+		Locations: locations,
+		Aliases:   map[string]string{},
+	}
+	for _, r := range c.Routes {
+		dr := dialog.Route{ID: r.ID, Location: r.Location}
+		for _, s := range r.Steps {
+			dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics})
+		}
+		f.Routes = append(f.Routes, dr)
+	}
+	for _, l := range locations {
+		if len(f.RoutesAt(l)) == 0 {
+			return nil, fmt.Errorf("bot: no route for location %q", l)
+		}
+	}
+	// Aliases: every button label in every language. Sorted payloads keep
+	// the result deterministic when two buttons share a label.
+	labels := map[string]knowledge.Text{}
+	for p, key := range staticLabels {
+		labels[p] = kb.UI[key]
+	}
+	for _, l := range knowledge.Languages {
+		labels["l:"+l] = kb.UI["lang_"+l]
+	}
+	for _, r := range roles {
+		labels["r:"+r] = kb.UI["role_"+r]
+	}
+	for _, l := range locations {
+		labels["w:"+l] = kb.UI["loc_"+l]
+	}
+	for _, r := range c.Routes {
+		labels["rt:"+r.ID] = r.Button
+	}
+	labels["next"] = kb.UI["btn_next"]
+	labels["next "] = kb.UI["btn_finish"] // the finish button is a "next" too
+	payloads := make([]string, 0, len(labels))
+	for p := range labels {
+		payloads = append(payloads, p)
+	}
+	sort.Strings(payloads)
+	for _, p := range payloads {
+		for _, l := range knowledge.Languages {
+			k := dialog.NormalizeText(labels[p].In(l))
+			if _, taken := f.Aliases[k]; !taken && k != "" {
+				f.Aliases[k] = strings.TrimSpace(p)
+			}
+		}
+	}
+	for _, kw := range kb.Keywords {
+		dk := dialog.Keyword{Target: kw.Target}
+		for _, l := range knowledge.Languages {
+			for _, w := range kw.Words[l] {
+				if n := dialog.NormalizeText(w); n != "" {
+					dk.Words = append(dk.Words, n)
+				}
+			}
+		}
+		f.Keywords = append(f.Keywords, dk)
+	}
+	return f, nil
+}

@@ -1,0 +1,318 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"example.com/sswbot/dialog"
+	"example.com/sswbot/knowledge"
+)
+
+// Limits every platform can take: LINE allows 5 messages a reply, Telegram
+// 4,096 characters a message; we keep a margin.
+const (
+	MaxMessages = 5
+	MaxText     = 4000
+)
+
+// renderer turns the dialog's Says into texts from the knowledge base.
+type renderer struct {
+	kb   *knowledge.Base
+	c    *knowledge.Country
+	days int // session TTL in days, for {days}
+}
+
+func fill(s string, kv ...string) string {
+	return strings.NewReplacer(kv...).Replace(s)
+}
+
+func (r *renderer) ui(key, lang string) string { return r.kb.UIText(key, lang) }
+
+// label returns the button label of payload p.
+func (r *renderer) label(p, lang string) string {
+	kind, arg, _ := strings.Cut(p, ":")
+	switch kind {
+	case "l":
+		return r.ui("lang_"+arg, lang)
+	case "r":
+		return r.ui("role_"+arg, lang)
+	case "w":
+		return r.ui("loc_"+arg, lang)
+	case "rt":
+		if rt := r.c.Route(arg); rt != nil {
+			return rt.Button.In(lang)
+		}
+	case "n":
+		return r.ui("btn_next", lang)
+	case "fin":
+		return r.ui("btn_finish", lang)
+	}
+	if key, ok := staticLabels[p]; ok {
+		return r.ui(key, lang)
+	}
+	return p
+}
+
+// render turns one dialog turn into platform-neutral messages: the parts
+// joined into as few messages as fit MaxText, at most MaxMessages, with the
+// last reply's choices as buttons on the last message.
+func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
+	lang := s.Lang
+	var parts []string
+	var links []Link
+	for _, o := range out {
+		text, ls := r.say(s, o)
+		parts = append(parts, text)
+		links = append(links, ls...)
+	}
+	var choices []Choice
+	if n := len(out); n > 0 {
+		for _, p := range out[n-1].Choices {
+			choices = append(choices, Choice{Label: r.label(p, lang), Payload: p})
+		}
+	}
+	msgs := pack(parts)
+	replies := make([]Reply, len(msgs))
+	for i, m := range msgs {
+		replies[i].Text = m
+	}
+	last := &replies[len(replies)-1]
+	last.Choices = choices
+	last.Links = links
+	return replies
+}
+
+// pack joins parts with blank lines into messages of at most MaxText
+// characters, splitting an oversized part at paragraph or line breaks.
+func pack(parts []string) []string {
+	var pieces []string
+	for _, p := range parts {
+		pieces = append(pieces, split(p, MaxText)...)
+	}
+	var msgs []string
+	cur := ""
+	for _, p := range pieces {
+		switch {
+		case cur == "":
+			cur = p
+		case utf8.RuneCountInString(cur)+2+utf8.RuneCountInString(p) <= MaxText:
+			cur += "\n\n" + p
+		default:
+			msgs = append(msgs, cur)
+			cur = p
+		}
+	}
+	msgs = append(msgs, cur)
+	for len(msgs) > MaxMessages { // never drop text: merge the tail
+		n := len(msgs)
+		msgs[n-2] += "\n\n" + msgs[n-1]
+		msgs = msgs[:n-1]
+	}
+	return msgs
+}
+
+// split cuts s into chunks of at most max characters at paragraph, line or
+// space boundaries.
+func split(s string, max int) []string {
+	var out []string
+	for utf8.RuneCountInString(s) > max {
+		rs := []rune(s)
+		head := string(rs[:max])
+		cut := -1
+		for _, sep := range []string{"\n\n", "\n", " "} {
+			if i := strings.LastIndex(head, sep); i > 0 {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			cut = len(head)
+		}
+		out = append(out, strings.TrimRight(s[:cut], " \n"))
+		s = strings.TrimLeft(s[cut:], " \n")
+	}
+	return append(out, s)
+}
+
+func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
+	lang := s.Lang
+	ui := func(key string) string { return r.ui(key, lang) }
+	switch o.Say {
+	case dialog.SayAskLanguage:
+		if lang != "" {
+			return ui("ask_language"), nil
+		}
+		var all []string
+		for _, l := range knowledge.Languages {
+			all = append(all, r.ui("ask_language", l))
+		}
+		return strings.Join(all, "\n"), nil
+	case dialog.SayWelcome:
+		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)), nil
+	case dialog.SayExpired:
+		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
+	case dialog.SayCompare:
+		var b strings.Builder
+		b.WriteString(ui("compare_intro") + "\n\n" + r.c.Compare.In(lang))
+		for _, rt := range r.c.RoutesAt("kg") {
+			b.WriteString("\n\n■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang))
+		}
+		return b.String(), nil
+	case dialog.SayStep, dialog.SayStepSingle:
+		return r.step(s, o)
+	case dialog.SayChecklist:
+		return r.checklist(s, false), nil
+	case dialog.SayContacts:
+		return r.contacts(lang)
+	case dialog.SayDone:
+		role, loc, route := r.label("r:"+s.Role, lang), r.label("w:"+s.Location, lang), r.label("rt:"+s.Route, lang)
+		if rt := r.c.Route(s.Route); rt != nil {
+			route = rt.Title.In(lang)
+		}
+		return ui("done") + "\n\n" +
+			fill(ui("summary"), "{role}", role, "{location}", loc, "{route}", route) + "\n\n" +
+			r.checklist(s, true), nil
+	}
+	return ui(string(o.Say)), nil
+}
+
+// step renders one procedure: header, side, the role's wording, who, where,
+// notes, contacts, links and the source.
+func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
+	lang := s.Lang
+	ui := func(key string) string { return r.ui(key, lang) }
+	st := r.c.Steps[o.Step]
+	if st == nil {
+		return ui("not_understood"), nil
+	}
+	var b strings.Builder
+	title := st.Title.In(lang)
+	if rt := r.c.Route(s.Route); o.Say == dialog.SayStep && rt != nil && indexOf(rt, st.ID) >= 0 {
+		b.WriteString(fill(ui("step_header"), "{n}", strconv.Itoa(indexOf(rt, st.ID)+1),
+			"{total}", strconv.Itoa(len(rt.Steps)), "{title}", title))
+	} else {
+		b.WriteString(fill(ui("step_single"), "{title}", title))
+	}
+	switch st.Side {
+	case "japanese":
+		b.WriteString("\n【" + ui("side_japanese") + "】")
+	case "kyrgyz":
+		b.WriteString("\n【" + ui("side_kyrgyz") + "】")
+	}
+	body := st.Body
+	switch {
+	case s.Role == "employer" && !st.Employer.IsZero():
+		body = st.Employer
+	case s.Role == "worker" && !st.Worker.IsZero():
+		body = st.Worker
+	}
+	b.WriteString("\n\n" + body.In(lang))
+	var who []string
+	for _, a := range st.Actors {
+		who = append(who, ui("actor_"+a))
+	}
+	b.WriteString("\n\n" + ui("label_who") + " " + strings.Join(who, ", "))
+	if !st.Where.IsZero() {
+		b.WriteString("\n" + ui("label_where") + " " + st.Where.In(lang))
+	}
+	for _, n := range st.Notes {
+		b.WriteString("\n\n※ " + ui("label_note") + " " + n.In(lang))
+	}
+	var links []Link
+	for _, c := range st.Contacts {
+		b.WriteString("\n\n" + ui("label_contact") + "\n" + r.contact(c, lang))
+	}
+	for _, l := range st.Links {
+		b.WriteString("\n\n" + r.link(l, lang))
+		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
+	}
+	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", r.c.Source.Title, "{section}", st.Source))
+	return b.String(), links
+}
+
+func indexOf(rt *knowledge.Route, id string) int {
+	for i, s := range rt.Steps {
+		if s.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *renderer) contact(c *knowledge.Contact, lang string) string {
+	ui := func(key string) string { return r.ui(key, lang) }
+	var b strings.Builder
+	b.WriteString("■ " + c.Name.In(lang))
+	addr := c.Address.Original
+	if t := c.Address.Translation; !t.IsZero() && t.In(lang) != addr {
+		addr += " (" + t.In(lang) + ")"
+	}
+	b.WriteString("\n" + ui("label_address") + " " + addr)
+	for _, p := range c.Phones {
+		b.WriteString("\n" + ui("label_phone") + " " + p)
+	}
+	for _, e := range c.Emails {
+		b.WriteString("\n" + ui("label_email") + " " + e.Address)
+		if !e.Purpose.IsZero() {
+			b.WriteString(" (" + e.Purpose.In(lang) + ")")
+		}
+	}
+	for _, l := range c.Links {
+		b.WriteString("\n" + ui("label_link") + " " + l.URL)
+	}
+	return b.String()
+}
+
+func (r *renderer) link(l *knowledge.Link, lang string) string {
+	s := "🔗 " + l.Title.In(lang) + "\n" + l.URL
+	if !l.Note.IsZero() {
+		s += "\n" + l.Note.In(lang)
+	}
+	return s
+}
+
+func (r *renderer) contacts(lang string) (string, []Link) {
+	ui := func(key string) string { return r.ui(key, lang) }
+	var b strings.Builder
+	b.WriteString(ui("contacts_title") + "\n" + ui("contacts_intro"))
+	var sections []string
+	for _, c := range r.c.Contacts {
+		b.WriteString("\n\n" + r.contact(c, lang))
+		sections = append(sections, c.Source)
+	}
+	var links []Link
+	for _, l := range r.c.Links {
+		b.WriteString("\n\n" + r.link(l, lang))
+		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
+	}
+	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", r.c.Source.Title, "{section}", strings.Join(sections, ", ")))
+	return b.String(), links
+}
+
+// checklist lists the route's steps: done ones ticked, the current one
+// marked.
+func (r *renderer) checklist(s dialog.Session, all bool) string {
+	lang := s.Lang
+	rt := r.c.Route(s.Route)
+	if rt == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(fill(r.ui("checklist_title", lang), "{route}", rt.Title.In(lang)))
+	if !all {
+		b.WriteString("\n" + r.ui("checklist_legend", lang))
+	}
+	cur := indexOf(rt, s.Step)
+	for i, st := range rt.Steps {
+		mark := "⬜"
+		switch {
+		case all || i < cur:
+			mark = "✅"
+		case i == cur && s.State == dialog.StateStep:
+			mark = "▶"
+		}
+		b.WriteString("\n" + mark + " " + strconv.Itoa(i+1) + ". " + st.Title.In(lang) + " (" + st.Source + ")")
+	}
+	return b.String()
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/store/memstore"
+	"example.com/sswbot/store/redisstore"
+)
+
+// Config is every setting of sswbot. Defaults come from defaultConfig,
+// environment variables override them, flags override both. Secrets come
+// only from the environment.
+type Config struct {
+	Addr                string
+	RedisURL            string
+	RedisPrefix         string
+	SessionTTL          time.Duration
+	TranscriptRetention time.Duration
+	KnowledgeDir        string
+
+	LineSecret  string
+	LineToken   string
+	LineBaseURL string
+
+	TelegramToken      string
+	TelegramBaseURL    string
+	TelegramWebhookURL string
+	TelegramSecret     string
+
+	ConsoleUsers     string // "name:bcrypthash,name2:hash2"
+	ConsoleUsersFile string // one "name:hash" a line
+	ConsoleSecure    bool   // cookies marked Secure (behind TLS)
+
+	LogLevel string
+}
+
+func defaultConfig() Config {
+	return Config{
+		Addr:                ":8080",
+		RedisPrefix:         "sswbot:",
+		SessionTTL:          30 * 24 * time.Hour,
+		TranscriptRetention: 180 * 24 * time.Hour,
+		LineBaseURL:         "https://api.line.me",
+		TelegramBaseURL:     "https://api.telegram.org",
+		LogLevel:            "info",
+	}
+}
+
+// envHelp documents the environment variables; --help prints it.
+const envHelp = `
+Environment variables (flags override them):
+  SSWBOT_ADDR                   listen address (default :8080)
+  REDIS_URL                     redis:// or rediss:// URL; empty = the embedded in-memory store
+  SSWBOT_REDIS_PREFIX           key prefix in Redis (default "sswbot:")
+  SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)
+  SSWBOT_TRANSCRIPT_RETENTION   how long transcripts are kept (default 4320h = 180 days)
+  SSWBOT_KNOWLEDGE              content directory overriding the embedded content
+  SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
+  LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
+  LINE_CHANNEL_ACCESS_TOKEN     LINE channel access token
+  LINE_API_BASE_URL             LINE API base URL (default https://api.line.me)
+  TELEGRAM_BOT_TOKEN            Telegram bot token (Telegram is off when empty)
+  TELEGRAM_API_BASE_URL         Telegram Bot API base URL (default https://api.telegram.org)
+  TELEGRAM_WEBHOOK_URL          public HTTPS URL of /telegram/webhook; empty = long polling
+  TELEGRAM_WEBHOOK_SECRET       secret_token for the webhook (required with TELEGRAM_WEBHOOK_URL)
+  SSWBOT_CONSOLE_USERS          staff accounts "name:bcrypt-hash,name2:hash2" (console off when none)
+  SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
+  SSWBOT_CONSOLE_SECURE_COOKIES "true" when served behind TLS (cookies marked Secure)
+`
+
+// fromEnv overrides c with the environment.
+func (c *Config) fromEnv(getenv func(string) string) error {
+	str := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	str(&c.Addr, "SSWBOT_ADDR")
+	str(&c.RedisURL, "REDIS_URL")
+	str(&c.RedisPrefix, "SSWBOT_REDIS_PREFIX")
+	str(&c.KnowledgeDir, "SSWBOT_KNOWLEDGE")
+	str(&c.LogLevel, "SSWBOT_LOG_LEVEL")
+	str(&c.LineSecret, "LINE_CHANNEL_SECRET")
+	str(&c.LineToken, "LINE_CHANNEL_ACCESS_TOKEN")
+	str(&c.LineBaseURL, "LINE_API_BASE_URL")
+	str(&c.TelegramToken, "TELEGRAM_BOT_TOKEN")
+	str(&c.TelegramBaseURL, "TELEGRAM_API_BASE_URL")
+	str(&c.TelegramWebhookURL, "TELEGRAM_WEBHOOK_URL")
+	str(&c.TelegramSecret, "TELEGRAM_WEBHOOK_SECRET")
+	str(&c.ConsoleUsers, "SSWBOT_CONSOLE_USERS")
+	str(&c.ConsoleUsersFile, "SSWBOT_CONSOLE_USERS_FILE")
+	var errs []error
+	dur := func(dst *time.Duration, key string) {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 720h", key, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	dur(&c.SessionTTL, "SSWBOT_SESSION_TTL")
+	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
+	if v := getenv("SSWBOT_CONSOLE_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SSWBOT_CONSOLE_SECURE_COOKIES: %q is not true or false", v))
+		}
+		c.ConsoleSecure = b
+	}
+	return errors.Join(errs...)
+}
+
+// storeFlags registers the flags every store-using command shares.
+func (c *Config) storeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.RedisURL, "redis", c.RedisURL, "Redis URL (empty = in-memory store) [REDIS_URL]")
+	fs.StringVar(&c.KnowledgeDir, "knowledge", c.KnowledgeDir, "content directory instead of the embedded content [SSWBOT_KNOWLEDGE]")
+}
+
+// validate reports half-configured channels.
+func (c *Config) validate() error {
+	var errs []error
+	if (c.LineSecret == "") != (c.LineToken == "") {
+		errs = append(errs, errors.New("LINE is half-configured: set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, or neither"))
+	}
+	if c.TelegramWebhookURL != "" && c.TelegramSecret == "" {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET"))
+	}
+	if c.TelegramWebhookURL != "" && c.TelegramToken == "" {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL is set but TELEGRAM_BOT_TOKEN is empty"))
+	}
+	if c.TelegramWebhookURL != "" && !strings.HasPrefix(c.TelegramWebhookURL, "https://") {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL must be an https:// URL"))
+	}
+	return errors.Join(errs...)
+}
+
+// loadKnowledge loads the embedded content, or the directory given.
+func (c *Config) loadKnowledge() (*knowledge.Base, error) {
+	if c.KnowledgeDir != "" {
+		return knowledge.Load(os.DirFS(c.KnowledgeDir))
+	}
+	return knowledge.Default()
+}
+
+// storage is what sswbot needs of a store: the bot's port, the console's
+// read side and the Telegram poller's offset.
+type storage interface {
+	bot.Store
+	bot.Index
+	LoadOffset(ctx context.Context, name string) (int64, error)
+	SaveOffset(ctx context.Context, name string, offset int64) error
+}
+
+// openStore opens Redis when configured, else the in-memory store.
+func (c *Config) openStore(ctx context.Context) (storage, error) {
+	if c.RedisURL == "" {
+		return memstore.New(memstore.Options{SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention}), nil
+	}
+	s, err := redisstore.New(ctx, redisstore.Options{
+		URL: c.RedisURL, Prefix: c.RedisPrefix,
+		SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open redis: %w", err)
+	}
+	return s, nil
+}

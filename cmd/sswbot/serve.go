@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"example.com/sswbot/adapters/line"
+	"example.com/sswbot/adapters/telegram"
+	"example.com/sswbot/bot"
+	"example.com/sswbot/console"
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/metrics"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	if err := cfg.fromEnv(getenv); err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("sswbot serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address [SSWBOT_ADDR]")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error [SSWBOT_LOG_LEVEL]")
+	cfg.storeFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: sswbot serve [flags]\n\nServes GET /healthz, /readyz, /metrics, POST /line/webhook, POST /telegram/webhook\n(or long polling) and the staff console under /console/. Channels whose variables are\nempty are off; with nothing configured the health endpoints still run.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, envHelp)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	kb, err := cfg.loadKnowledge()
+	if err != nil {
+		return fmt.Errorf("load content:\n%w", err)
+	}
+	if !kb.ReviewBy.IsZero() && time.Now().After(kb.ReviewBy) {
+		log.Warn("content is past its review date", "review_by", kb.ReviewBy.Format(time.DateOnly))
+	}
+	st, err := cfg.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
+	svc, err := bot.New(st, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL})
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(pctx); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	push := &pusher{}
+	var la *line.Adapter
+	if cfg.LineSecret != "" {
+		la, err = line.New(line.Config{
+			ChannelSecret: cfg.LineSecret, AccessToken: cfg.LineToken, APIBaseURL: cfg.LineBaseURL,
+			Logger: log.With("channel", "line"), Metrics: m,
+		}, svc)
+		if err != nil {
+			return fmt.Errorf("line: %w", err)
+		}
+		mux.Handle("/line/webhook", la)
+		push.line = la
+		log.Info("LINE channel on", "path", "/line/webhook")
+	}
+	var ta *telegram.Adapter
+	if cfg.TelegramToken != "" {
+		ta, err = telegram.New(telegram.Config{
+			Token: cfg.TelegramToken, APIBaseURL: cfg.TelegramBaseURL,
+			WebhookURL: cfg.TelegramWebhookURL, WebhookSecret: cfg.TelegramSecret,
+			Logger: log.With("channel", "telegram"), Metrics: m, Commands: telegramCommands(kb),
+		}, svc, st)
+		if err != nil {
+			return fmt.Errorf("telegram: %w", err)
+		}
+		if err := ta.Setup(ctx); err != nil {
+			return fmt.Errorf("telegram setup: %w", err)
+		}
+		if cfg.TelegramWebhookURL != "" {
+			mux.Handle("/telegram/webhook", ta)
+			log.Info("Telegram channel on (webhook)", "path", "/telegram/webhook")
+		} else {
+			log.Info("Telegram channel on (long polling)")
+		}
+		push.telegram = ta
+	}
+	if err := mountConsole(mux, cfg, svc, st, push, log); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "sswbot serving on http://%s (store: %s, content %s)\n", ln.Addr(), storeName(cfg), kb.Version)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	if ta != nil && cfg.TelegramWebhookURL == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ta.Run(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("telegram polling: %w", err)
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	// One shutdown path: stop accepting, let in-flight events finish, then
+	// the adapters' background sends, then the store (deferred).
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn("http shutdown", "err", serr)
+	}
+	if la != nil {
+		if serr := la.Shutdown(sctx); serr != nil {
+			log.Warn("line shutdown", "err", serr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	wg.Wait()
+	return nil
+}
+
+func storeName(cfg Config) string {
+	if cfg.RedisURL == "" {
+		return "in-memory"
+	}
+	return "redis"
+}
+
+// mountConsole serves the staff console when staff users are configured.
+func mountConsole(mux *http.ServeMux, cfg Config, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) error {
+	spec := cfg.ConsoleUsers
+	if cfg.ConsoleUsersFile != "" {
+		b, err := os.ReadFile(cfg.ConsoleUsersFile)
+		if err != nil {
+			return fmt.Errorf("console users file: %w", err)
+		}
+		spec = strings.TrimSpace(spec + "\n" + string(b))
+	}
+	if strings.TrimSpace(spec) == "" {
+		log.Info("staff console off: no staff users configured (SSWBOT_CONSOLE_USERS)")
+		return nil
+	}
+	users, err := console.ParseUsers(spec)
+	if err != nil {
+		return fmt.Errorf("console users: %w", err)
+	}
+	c, err := console.New(console.Config{
+		Users: users, SecureCookies: cfg.ConsoleSecure, Logger: log.With("component", "console"),
+	}, console.Deps{Bot: svc, Index: st, Pusher: push})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	mux.Handle("/console/", c)
+	log.Info("staff console on", "path", "/console/", "users", len(users))
+	return nil
+}
+
+// pusher sends staff messages through the user's platform.
+type pusher struct {
+	line     *line.Adapter
+	telegram *telegram.Adapter
+}
+
+func (p *pusher) Push(ctx context.Context, id bot.ConversationID, text string) error {
+	switch {
+	case id.Platform() == bot.LINE && p.line != nil:
+		return p.line.Push(ctx, id.UserID(), text)
+	case id.Platform() == bot.Telegram && p.telegram != nil:
+		return p.telegram.Push(ctx, id.UserID(), text)
+	}
+	return fmt.Errorf("no channel to reach %s users", id.Platform())
+}
+
+// telegramCommands builds the per-language command menus from the content.
+func telegramCommands(kb *knowledge.Base) map[string][]telegram.Command {
+	names := []string{"start", "help", "lang", "restart", "contacts", "staff", "forget"}
+	out := map[string][]telegram.Command{}
+	for _, lang := range append([]string{""}, knowledge.Languages...) {
+		l := lang
+		if l == "" {
+			l = "en"
+		}
+		for _, n := range names {
+			out[lang] = append(out[lang], telegram.Command{Name: n, Description: kb.UIText("cmd_"+n, l)})
+		}
+	}
+	return out
+}
+
+// newLogger logs JSON unless stderr is a terminal.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}

@@ -1,0 +1,335 @@
+package dialog
+
+import (
+	"strconv"
+	"strings"
+)
+
+// InputKind says what the user did.
+type InputKind string
+
+const (
+	Text        InputKind = "text"        // typed text
+	Choice      InputKind = "choice"      // pressed a button; Text is its payload
+	Start       InputKind = "start"       // follow, /start; Text is an optional role ("worker")
+	Unsupported InputKind = "unsupported" // a sticker, photo, voice message…
+)
+
+// Input is one user action.
+type Input struct {
+	Kind InputKind
+	Text string
+	// LangHint is a language the platform reported and the flow supports
+	// ("" when unknown); it spares the user the language question.
+	LangHint string
+	// Expired is set by the caller when the user's previous session timed
+	// out; the dialog says so and starts fresh.
+	Expired bool
+}
+
+// Say names one message to render; Step carries the step id for SayStep,
+// SayStepSingle and SayStale, Route for SayChecklist and SayDone.
+type Say string
+
+const (
+	SayAskLanguage    Say = "ask_language"
+	SayWelcome        Say = "welcome"
+	SayAskRole        Say = "ask_role"
+	SayAskLocation    Say = "ask_location"
+	SayAskRoute       Say = "ask_route"
+	SayCompare        Say = "compare"
+	SayStep           Say = "step"
+	SayStepSingle     Say = "step_single"
+	SayChecklist      Say = "checklist"
+	SayContacts       Say = "contacts"
+	SayDone           Say = "done"
+	SayChangeWhich    Say = "change_which"
+	SayHelp           Say = "help"
+	SayNotUnderstood  Say = "not_understood"
+	SayOfferStaff     Say = "offer_staff"
+	SayStaffRequested Say = "staff_requested"
+	SayForgetConfirm  Say = "forget_confirm"
+	SayForgotten      Say = "forgotten"
+	SayExpired        Say = "expired"
+	SayUnsupported    Say = "unsupported"
+	SayStale          Say = "stale_button"
+	SayKeywordNoRoute Say = "keyword_no_route"
+	SayRestarted      Say = "restarted"
+)
+
+// Reply is one thing to say. The renderer joins a turn's replies into as
+// few messages as fit; the choices of the last reply become the buttons.
+type Reply struct {
+	Say     Say
+	Step    string
+	Choices []string // payloads
+}
+
+// Result is the outcome of one Step.
+type Result struct {
+	Session Session
+	Replies []Reply
+	// Forget asks the caller to erase the user's stored data.
+	Forget bool
+	// Unrecognized marks typed text the dialog could not match.
+	Unrecognized bool
+}
+
+// Payloads. All are short ASCII (Telegram allows 64 bytes of callback data).
+const (
+	PayloadHelp     = "g:help"
+	PayloadLang     = "g:lang"
+	PayloadRestart  = "g:restart"
+	PayloadContacts = "g:contacts"
+	PayloadStaff    = "g:staff"
+	PayloadForget   = "g:forget"
+	PayloadBack     = "g:back"
+
+	payloadAll      = "all"
+	payloadChange   = "chg"
+	payloadContinue = "c"
+	payloadNext     = "next" // only from typed text: the current step's "next"
+	payloadCompare  = "rt:compare"
+	payloadYes      = "fy"
+	payloadNo       = "fn"
+)
+
+// MissesBeforeStaff is how many misunderstandings in a row lead to the
+// offer of a person.
+const MissesBeforeStaff = 3
+
+// Step runs one turn. It never fails: any input in any (even stale or
+// corrupt) session yields a valid session and at least one reply.
+func Step(f *Flow, s Session, in Input) Result {
+	s = Normalize(f, s)
+	t := turn{f: f, s: s}
+	if in.Expired {
+		t.s = fresh(s.Lang)
+		t.say(SayExpired)
+		t.start(in, "")
+		return t.result()
+	}
+	switch in.Kind {
+	case Start:
+		t.s = fresh(s.Lang)
+		t.start(in, in.Text)
+	case Unsupported:
+		t.say(SayUnsupported)
+		t.current()
+	case Choice:
+		t.choose(in.Text, in)
+	default:
+		t.text(in)
+	}
+	return t.result()
+}
+
+type turn struct {
+	f       *Flow
+	s       Session
+	replies []Reply
+	forget  bool
+	unrec   bool
+}
+
+func (t *turn) result() Result {
+	if len(t.replies) == 0 {
+		t.current()
+	}
+	return Result{Session: t.s, Replies: t.replies, Forget: t.forget, Unrecognized: t.unrec}
+}
+
+func (t *turn) say(what Say, choices ...string) {
+	t.replies = append(t.replies, Reply{Say: what, Choices: choices})
+}
+
+func fresh(lang string) Session { return Session{V: SessionVersion, Lang: lang} }
+
+// start greets and asks the first open question. role preselects the role
+// from a deep link ("/start worker").
+func (t *turn) start(in Input, role string) {
+	if t.s.Lang == "" && has(t.f.Languages, in.LangHint) {
+		t.s.Lang = in.LangHint
+	}
+	if has(t.f.Roles, role) {
+		t.s.Role = role
+	}
+	if t.s.Lang != "" {
+		t.say(SayWelcome)
+	}
+	t.advance()
+}
+
+// advance moves to the first unanswered question, or into the walk.
+func (t *turn) advance() {
+	s := &t.s
+	switch {
+	case s.Lang == "":
+		s.State = StateLang
+	case s.Role == "":
+		s.State = StateRole
+	case s.Location == "":
+		s.State = StateLocation
+	case s.Route == "":
+		if rs := t.f.RoutesAt(s.Location); len(rs) == 1 {
+			s.Route, s.Step, s.State = rs[0].ID, rs[0].Steps[0].ID, StateStep
+		} else {
+			s.State = StateRoute
+		}
+	default:
+		r := t.f.Route(s.Route)
+		if s.Step == "" || r.Index(s.Step) < 0 {
+			s.Step = r.Steps[0].ID
+		}
+		s.State = StateStep
+	}
+	t.current()
+}
+
+// current (re)shows where the user is, with its choices.
+func (t *turn) current() {
+	s := t.s
+	ch := t.choices()
+	switch s.State {
+	case StateLang:
+		t.say(SayAskLanguage, ch...)
+	case StateRole:
+		t.say(SayAskRole, ch...)
+	case StateLocation:
+		t.say(SayAskLocation, ch...)
+	case StateRoute:
+		t.say(SayAskRoute, ch...)
+	case StateStep:
+		t.replies = append(t.replies, Reply{Say: SayStep, Step: s.Step, Choices: ch})
+	case StateDone:
+		t.say(SayDone, ch...)
+	case StateChange:
+		t.say(SayChangeWhich, ch...)
+	case StateForget:
+		t.say(SayForgetConfirm, ch...)
+	}
+}
+
+// choices lists the payloads offered in the current state, in order; typing
+// a number picks from this list.
+func (t *turn) choices() []string {
+	s, f := t.s, t.f
+	var ch []string
+	switch s.State {
+	case StateLang:
+		for _, l := range f.Languages {
+			ch = append(ch, "l:"+l)
+		}
+	case StateRole:
+		for _, r := range f.Roles {
+			ch = append(ch, "r:"+r)
+		}
+	case StateLocation:
+		for _, l := range f.Locations {
+			ch = append(ch, "w:"+l)
+		}
+		ch = append(ch, PayloadBack)
+	case StateRoute:
+		for _, r := range f.RoutesAt(s.Location) {
+			ch = append(ch, "rt:"+r.ID)
+		}
+		ch = append(ch, payloadCompare, PayloadBack)
+	case StateStep:
+		r := f.Route(s.Route)
+		if r.Index(s.Step) == len(r.Steps)-1 {
+			ch = append(ch, "fin:"+s.Step)
+		} else {
+			ch = append(ch, "n:"+s.Step)
+		}
+		ch = append(ch, payloadAll, PayloadContacts, PayloadBack, payloadChange, PayloadStaff, PayloadRestart)
+	case StateDone:
+		ch = []string{payloadAll, PayloadContacts, payloadChange, PayloadRestart}
+	case StateChange:
+		ch = []string{"chg:lang", "chg:role", "chg:loc"}
+		if len(f.RoutesAt(s.Location)) > 1 {
+			ch = append(ch, "chg:route")
+		}
+		ch = append(ch, payloadContinue)
+	case StateForget:
+		ch = []string{payloadYes, payloadNo}
+	}
+	return ch
+}
+
+// text interprets typed text: a number, a button label, a keyword.
+func (t *turn) text(in Input) {
+	if t.s.State == "" {
+		// A first message ("hello") starts the conversation.
+		t.s = fresh(t.s.Lang)
+		t.start(in, "")
+		return
+	}
+	norm := NormalizeText(in.Text)
+	if n, err := strconv.Atoi(norm); err == nil {
+		if ch := t.choices(); n >= 1 && n <= len(ch) {
+			t.choose(ch[n-1], in)
+			return
+		}
+	}
+	if p, ok := t.f.Aliases[norm]; ok {
+		t.choose(p, in)
+		return
+	}
+	if norm != "" {
+		for _, kw := range t.f.Keywords {
+			for _, w := range kw.Words {
+				if strings.Contains(norm, w) {
+					t.s.Misses = 0
+					t.target(kw.Target)
+					return
+				}
+			}
+		}
+	}
+	t.unrec = true
+	t.s.Misses++
+	if t.s.Misses >= MissesBeforeStaff {
+		t.s.Misses = 0
+		t.say(SayOfferStaff, PayloadStaff, payloadContinue)
+		return
+	}
+	t.say(SayNotUnderstood)
+	t.current()
+}
+
+// target acts on a keyword's target.
+func (t *turn) target(target string) {
+	switch target {
+	case "contacts":
+		t.choose(PayloadContacts, Input{})
+	case "help":
+		t.choose(PayloadHelp, Input{})
+	case "staff":
+		t.choose(PayloadStaff, Input{})
+	case "compare":
+		t.say(SayCompare)
+		t.current()
+	default:
+		topic := strings.TrimPrefix(target, "topic:")
+		if r := t.f.Route(t.s.Route); r != nil && (t.s.State == StateStep || t.s.State == StateDone) {
+			if id := r.WithTopic(topic); id != "" {
+				t.s.Step, t.s.State = id, StateStep
+				t.current()
+				return
+			}
+		}
+		// No route yet (or not on it): show the first step about the topic
+		// on its own, then the open question.
+		for _, r := range t.f.Routes {
+			if id := r.WithTopic(topic); id != "" {
+				t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: id})
+				if t.s.State != StateStep && t.s.State != StateDone {
+					t.say(SayKeywordNoRoute)
+				}
+				t.current()
+				return
+			}
+		}
+		t.current()
+	}
+}

@@ -1,0 +1,279 @@
+package dialog_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"example.com/sswbot/dialog"
+)
+
+// testFlow mirrors the shape of the real content: three routes from
+// Kyrgyzstan, one from Japan.
+func testFlow() *dialog.Flow {
+	common := []dialog.Procedure{{ID: "A.4", Topics: []string{"coe"}}, {ID: "A.5", Topics: []string{"visa"}}, {ID: "A.6"}}
+	return &dialog.Flow{
+		Languages: []string{"ja", "en", "ru", "ky"},
+		Roles:     []string{"employer", "worker", "other"},
+		Locations: []string{"kg", "jp"},
+		Routes: []dialog.Route{
+			{ID: "direct", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.1.1", Topics: []string{"contract"}}}, common...)},
+			{ID: "center", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.2.1"}, {ID: "A.2.2", Topics: []string{"contract"}}}, common...)},
+			{ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
+			{ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
+		},
+		Aliases:  map[string]string{"english": "l:en", "next step": "next", "employer": "r:employer", "в кыргызстане": "w:kg"},
+		Keywords: []dialog.Keyword{{Words: []string{"visa", "виз"}, Target: "topic:visa"}, {Words: []string{"contact"}, Target: "contacts"}},
+	}
+}
+
+type step struct {
+	in        dialog.Input
+	wantState string
+	wantSays  []dialog.Say
+}
+
+func choice(p string) dialog.Input { return dialog.Input{Kind: dialog.Choice, Text: p} }
+func text(s string) dialog.Input   { return dialog.Input{Kind: dialog.Text, Text: s} }
+
+func says(rs []dialog.Reply) []dialog.Say {
+	var out []dialog.Say
+	for _, r := range rs {
+		out = append(out, r.Say)
+	}
+	return out
+}
+
+func TestConversations(t *testing.T) {
+	t.Parallel()
+	f := testFlow()
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"a new user without a language is asked for one", []step{
+			{text("hello"), "lang", []dialog.Say{dialog.SayAskLanguage}},
+			{choice("l:en"), "role", []dialog.Say{dialog.SayWelcome, dialog.SayAskRole}},
+		}},
+		{"a language hint skips the language question", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "ru"}, "role", []dialog.Say{dialog.SayWelcome, dialog.SayAskRole}},
+		}},
+		{"a deep link preselects the role", []step{
+			{dialog.Input{Kind: dialog.Start, Text: "worker", LangHint: "ky"}, "location", []dialog.Say{dialog.SayWelcome, dialog.SayAskLocation}},
+		}},
+		{"an employer walks the direct route to the end", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:employer"), "location", []dialog.Say{dialog.SayAskLocation}},
+			{choice("w:kg"), "route", []dialog.Say{dialog.SayAskRoute}},
+			{choice("rt:direct"), "step:direct:1", []dialog.Say{dialog.SayStep}},
+			{choice("n:A.1.1"), "step:direct:2", nil},
+			{choice("n:A.4"), "step:direct:3", nil},
+			{choice("n:A.5"), "step:direct:4", nil},
+			{choice("fin:A.6"), "done:direct", []dialog.Say{dialog.SayDone}},
+		}},
+		{"a worker in Japan goes straight to the only route", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "ru"}, "role", nil},
+			{choice("r:worker"), "location", nil},
+			{choice("w:jp"), "step:japan:1", []dialog.Say{dialog.SayStep}},
+		}},
+		{"not sure compares the routes and asks again", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:other"), "location", nil},
+			{choice("w:kg"), "route", nil},
+			{choice("rt:compare"), "route", []dialog.Say{dialog.SayCompare, dialog.SayAskRoute}},
+		}},
+		{"a stale next button says so and shows the present", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:employer"), "location", nil},
+			{choice("w:kg"), "route", nil},
+			{choice("rt:direct"), "step:direct:1", nil},
+			{choice("n:A.1.1"), "step:direct:2", nil},
+			{choice("n:A.1.1"), "step:direct:2", []dialog.Say{dialog.SayStale, dialog.SayStep}},
+		}},
+		{"back in the walk goes to the previous step, then to the route", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:employer"), "location", nil},
+			{choice("w:kg"), "route", nil},
+			{choice("rt:center"), "step:center:1", nil},
+			{choice("n:A.2.1"), "step:center:2", nil},
+			{choice(dialog.PayloadBack), "step:center:1", nil},
+			{choice(dialog.PayloadBack), "route", nil},
+			{choice("rt:center"), "step:center:1", nil},
+		}},
+		{"changing the route keeps the other answers", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:worker"), "location", nil},
+			{choice("w:kg"), "route", nil},
+			{choice("rt:direct"), "step:direct:1", nil},
+			{choice("chg"), "change", []dialog.Say{dialog.SayChangeWhich}},
+			{choice("chg:route"), "route", nil},
+			{choice("rt:agency"), "step:agency:1", nil},
+		}},
+		{"typing a number picks that choice, typing a label presses it", []step{
+			{text("hi"), "lang", nil},
+			{text("2"), "role", nil},
+			{text("ＥＭＰＬＯＹＥＲ"), "location", nil},
+			{text("В Кыргызстане"), "route", nil},
+			{text("1"), "step:direct:1", nil},
+			{text("Next step"), "step:direct:2", nil},
+		}},
+		{"a keyword jumps to the step in the route", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "ru"}, "role", nil},
+			{choice("r:worker"), "location", nil},
+			{choice("w:kg"), "route", nil},
+			{choice("rt:agency"), "step:agency:1", nil},
+			{text("а как получить визу?"), "step:agency:5", []dialog.Say{dialog.SayStep}},
+		}},
+		{"a keyword before a route shows the step on its own", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{text("what about the visa"), "role", []dialog.Say{dialog.SayStepSingle, dialog.SayKeywordNoRoute, dialog.SayAskRole}},
+		}},
+		{"repeated misunderstandings offer a person", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{text("qwerty"), "role", []dialog.Say{dialog.SayNotUnderstood, dialog.SayAskRole}},
+			{text("asdf"), "role", []dialog.Say{dialog.SayNotUnderstood, dialog.SayAskRole}},
+			{text("zxcv"), "role", []dialog.Say{dialog.SayOfferStaff}},
+			{choice(dialog.PayloadStaff), "role", []dialog.Say{dialog.SayStaffRequested}},
+		}},
+		{"forget asks first, then erases", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice(dialog.PayloadForget), "forget", []dialog.Say{dialog.SayForgetConfirm}},
+			{choice("fn"), "role", []dialog.Say{dialog.SayAskRole}},
+			{choice(dialog.PayloadForget), "forget", nil},
+			{choice("fy"), "", []dialog.Say{dialog.SayForgotten}},
+		}},
+		{"an expired session is announced and starts fresh", []step{
+			{dialog.Input{Kind: dialog.Text, Text: "hi", LangHint: "en", Expired: true}, "role", []dialog.Say{dialog.SayExpired, dialog.SayWelcome, dialog.SayAskRole}},
+		}},
+		{"a sticker gets a polite answer and the question again", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "ja"}, "role", nil},
+			{dialog.Input{Kind: dialog.Unsupported}, "role", []dialog.Say{dialog.SayUnsupported, dialog.SayAskRole}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var s dialog.Session
+			for i, st := range tt.steps {
+				res := dialog.Step(f, s, st.in)
+				s = res.Session
+				if got := s.Label(f); got != st.wantState {
+					t.Fatalf("step %d (%v): state = %q, want %q", i, st.in, got, st.wantState)
+				}
+				if st.wantSays != nil && !reflect.DeepEqual(says(res.Replies), st.wantSays) {
+					t.Fatalf("step %d (%v): says %v, want %v", i, st.in, says(res.Replies), st.wantSays)
+				}
+			}
+		})
+	}
+}
+
+func TestForgetAsksTheCallerToErase(t *testing.T) {
+	t.Parallel()
+	f := testFlow()
+	s := dialog.Step(f, dialog.Session{}, dialog.Input{Kind: dialog.Start, LangHint: "en"}).Session
+	s = dialog.Step(f, s, choice(dialog.PayloadForget)).Session
+	if res := dialog.Step(f, s, choice("fy")); !res.Forget {
+		t.Fatal("confirming forget did not ask the caller to erase")
+	}
+}
+
+func TestOldSessionsLoad(t *testing.T) {
+	t.Parallel()
+	f := testFlow()
+	tests := []struct {
+		name, session, wantState string
+	}{
+		{"an unknown step goes to the route's first step", `{"v":1,"l":"en","s":"step","r":"worker","w":"kg","rt":"direct","st":"A.9"}`, "step:direct:1"},
+		{"an unknown route asks the route again", `{"v":1,"l":"en","s":"step","r":"worker","w":"kg","rt":"ship"}`, "route"},
+		{"an unknown state asks the first open question", `{"v":1,"l":"en","s":"weird","r":"worker"}`, "location"},
+		{"an unknown language asks for one", `{"v":1,"l":"fr","s":"role"}`, "lang"},
+		{"a route of the wrong location is dropped", `{"v":1,"l":"en","s":"step","r":"worker","w":"jp","rt":"direct","st":"A.4"}`, "step:japan:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s dialog.Session
+			if err := json.Unmarshal([]byte(tt.session), &s); err != nil {
+				t.Fatal(err)
+			}
+			res := dialog.Step(f, s, choice("c"))
+			if got := res.Session.Label(f); got != tt.wantState {
+				t.Fatalf("state = %q, want %q", got, tt.wantState)
+			}
+			if len(res.Replies) == 0 {
+				t.Fatal("no reply")
+			}
+		})
+	}
+}
+
+func TestNormalizeText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"  Next   Step! ": "next step",
+		"ＣＯＥ":           "coe",
+		"Виза?":          "виза",
+		"次へ\u3000":       "次へ",
+	} {
+		if got := dialog.NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// valid checks the invariants every session must keep.
+func valid(t testing.TB, f *dialog.Flow, s dialog.Session) {
+	t.Helper()
+	switch s.State {
+	case dialog.StateStep, dialog.StateDone:
+		r := f.Route(s.Route)
+		if r == nil || r.Index(s.Step) < 0 || s.Lang == "" || s.Role == "" {
+			t.Fatalf("walk state without a valid route/step: %+v", s)
+		}
+	case dialog.StateRoute:
+		if s.Location == "" {
+			t.Fatalf("route question without a location: %+v", s)
+		}
+	}
+}
+
+func FuzzStep(f *testing.F) {
+	flow := testFlow()
+	f.Add(`{"v":1,"l":"en","s":"step","r":"worker","w":"kg","rt":"direct","st":"A.4"}`, "choice", "n:A.4")
+	f.Add(`{}`, "text", "hello")
+	f.Add(`{"v":7,"s":"forget","ret":"nowhere"}`, "choice", "fy")
+	f.Add(`{"v":1,"l":"ky","s":"done","r":"other","w":"jp","rt":"japan","st":"B.2"}`, "text", "3")
+	f.Fuzz(func(t *testing.T, session, kind, text string) {
+		var s dialog.Session
+		_ = json.Unmarshal([]byte(session), &s)
+		res := dialog.Step(flow, s, dialog.Input{Kind: dialog.InputKind(kind), Text: text})
+		if len(res.Replies) == 0 {
+			t.Fatal("no reply")
+		}
+		if len(res.Replies) > 5 {
+			t.Fatalf("%d replies", len(res.Replies))
+		}
+		valid(t, flow, res.Session)
+		for _, r := range res.Replies {
+			for _, p := range r.Choices {
+				if len(p) > 64 || strings.ContainsFunc(p, func(r rune) bool { return r > 127 }) {
+					t.Fatalf("payload %q is not short ASCII", p)
+				}
+			}
+		}
+		// The result must be stable: running it again from there works too.
+		again := dialog.Step(flow, res.Session, dialog.Input{Kind: dialog.Choice, Text: "c"})
+		valid(t, flow, again.Session)
+	})
+}
+
+func BenchmarkStep(b *testing.B) {
+	f := testFlow()
+	s := dialog.Session{V: 1, Lang: "en", State: dialog.StateStep, Role: "employer", Location: "kg", Route: "agency", Step: "A.3.1"}
+	in := choice("n:A.3.1")
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = dialog.Step(f, s, in)
+	}
+}

@@ -1,0 +1,88 @@
+package dialog
+
+// Flow is the structure the dialog walks: routes and their steps, plus the
+// words that map typed text to choices. The bot builds it from the
+// knowledge base once at startup.
+type Flow struct {
+	Languages []string
+	Roles     []string // employer, worker, other
+	Locations []string // kg, jp
+	Routes    []Route
+	// Aliases maps a normalised button label (in any language) to its
+	// payload, so typing a label counts as pressing the button.
+	Aliases map[string]string
+	// Keywords map normalised words to targets: "topic:<name>", "contacts",
+	// "compare", "help" or "staff".
+	Keywords []Keyword
+}
+
+// Route is an ordered list of steps for a worker at Location.
+type Route struct {
+	ID       string
+	Location string
+	Steps    []Procedure
+}
+
+// Procedure is one step of a route.
+type Procedure struct {
+	ID     string
+	Topics []string
+}
+
+// Keyword is a list of normalised words that lead to Target.
+type Keyword struct {
+	Words  []string
+	Target string
+}
+
+// Route returns the route with id, or nil.
+func (f *Flow) Route(id string) *Route {
+	for i := range f.Routes {
+		if f.Routes[i].ID == id {
+			return &f.Routes[i]
+		}
+	}
+	return nil
+}
+
+// RoutesAt returns the routes for a worker at location.
+func (f *Flow) RoutesAt(location string) []*Route {
+	var rs []*Route
+	for i := range f.Routes {
+		if f.Routes[i].Location == location {
+			rs = append(rs, &f.Routes[i])
+		}
+	}
+	return rs
+}
+
+// Index returns the position of step id in r, or -1.
+func (r *Route) Index(id string) int {
+	for i, s := range r.Steps {
+		if s.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// WithTopic returns the first step of r about topic, or "".
+func (r *Route) WithTopic(topic string) string {
+	for _, s := range r.Steps {
+		for _, t := range s.Topics {
+			if t == topic {
+				return s.ID
+			}
+		}
+	}
+	return ""
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
