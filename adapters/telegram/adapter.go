@@ -72,7 +72,7 @@ type Config struct {
 	Commands        map[string][]Command
 	PerChatInterval time.Duration // minimum spacing per chat after a short burst; default 1s
 	GlobalRate      int           // messages per second over all chats; default 25
-	PollTimeout     time.Duration // getUpdates long-poll timeout; default 30s
+	PollTimeout     time.Duration // getUpdates long-poll timeout, whole seconds, at least 1s; default 30s
 }
 
 // Adapter is the Telegram channel. Create it with New.
@@ -149,6 +149,9 @@ func New(cfg Config, h Handler, offsets OffsetStore) (*Adapter, error) {
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
 	}
+	// Telegram counts the timeout in whole seconds, and 0 would turn long
+	// polling into a busy loop.
+	cfg.PollTimeout = max(cfg.PollTimeout.Truncate(time.Second), time.Second)
 	a := &Adapter{
 		cfg:     cfg,
 		h:       h,

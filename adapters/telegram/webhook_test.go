@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,5 +415,26 @@ func TestWebhookGroupMessageIsAGroupEvent(t *testing.T) {
 	}
 	if got := b.deliveries(); len(got) != 0 {
 		t.Errorf("MarkDelivered for a group: %v", got)
+	}
+}
+
+func TestWebhookHandlesChatsConcurrently(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	a := newAdapter(t, f, b, nil, nil)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := strings.ReplaceAll(string(textUpdate(1000+i, "hi")), "5512345678", strconv.Itoa(7000+i))
+			if got := post(t, a, []byte(body), testSecret).Code; got != http.StatusOK {
+				t.Errorf("status = %d", got)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := len(f.sentTexts()), 20; got != want {
+		t.Errorf("sent %d replies, want %d", got, want)
 	}
 }
