@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"example.com/sswbot/adapters/telegram"
+	"example.com/sswbot/bot"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -111,3 +112,6 @@ func TestSetupReportsAnAPIError(t *testing.T) {
 		t.Fatalf("Setup = %v, want an APIError 400", err)
 	}
 }
+
+// The service is the Handler the server wires in.
+var _ telegram.Handler = (*bot.Service)(nil)
