@@ -1,8 +1,10 @@
 package memstore_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,7 +61,7 @@ func TestDefaultsKeepASessionFor30Days(t *testing.T) {
 		t.Errorf("after 30 days: session %q meta %v; want expired session, kept meta", snap.Session, snap.Meta)
 	}
 	c.Advance(150 * 24 * time.Hour)
-	if _, err := s.Meta(t.Context(), id); err != bot.ErrNotFound {
+	if _, err := s.Meta(t.Context(), id); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("Meta after 180 days: %v, want ErrNotFound", err)
 	}
 }
@@ -80,4 +82,18 @@ func BenchmarkCommit(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+	b.Run("conversations=10000/parallel", func(b *testing.B) {
+		s := memstore.New(memstore.Options{})
+		var n atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := n.Add(1)
+				if err := storetest.Handle(b.Context(), s, bot.ConversationOf(bot.Telegram, fmt.Sprint(i%10_000)), fmt.Sprint(i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
 }

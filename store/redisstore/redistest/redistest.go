@@ -48,8 +48,7 @@ func Start(tb testing.TB) *Server {
 // URL is the server's address for redisstore.Options.URL.
 func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d", s.port) }
 
-// Addr is the server's host:port.
-func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+func (s *Server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
 
 // Stop shuts the server down, saving its data so Restart brings it back
 // (what a managed Redis with persistence does). Stopping a stopped server
@@ -112,7 +111,7 @@ func (s *Server) start() {
 
 // do sends one inline command and returns the first reply line.
 func (s *Server) do(cmd string) (string, error) {
-	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
 	if err != nil {
 		return "", err
 	}
