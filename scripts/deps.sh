@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Fails when a package imports what the architecture forbids: dependencies
+# point inward (cmd → adapters/store/console → bot → dialog, knowledge).
+set -euo pipefail
+mod=$(go list -m)
+fail=0
+while read -r pkg imports; do
+  rel=${pkg#"$mod"}; rel=${rel#/}
+  for imp in $imports; do
+    case $imp in "$mod"/*) ;; *) continue ;; esac
+    dep=${imp#"$mod"/}
+    bad=""
+    case $rel in
+      dialog*|knowledge*|metrics*) bad="imports nothing of ours" ;;
+      bot|bot/*) case $dep in dialog|knowledge|metrics|bot/*) ;; *) bad="imports only dialog, knowledge, metrics" ;; esac ;;
+      adapters/line*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
+      adapters/telegram*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
+      store/*) case $dep in bot|store/*) ;; *) bad="imports only bot and store/*" ;; esac ;;
+      console*) case $dep in bot|metrics|console/*) ;; *) bad="imports only bot" ;; esac ;;
+    esac
+    if [ -n "$bad" ]; then echo "$rel imports $dep: $rel $bad"; fail=1; fi
+  done
+done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
+exit $fail
