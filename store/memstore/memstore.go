@@ -24,8 +24,8 @@ type Options struct {
 	// TranscriptRetention keeps meta and transcript after the last activity;
 	// 180 days, at least SessionTTL.
 	TranscriptRetention time.Duration
-	DedupeTTL           time.Duration // how long an event id is remembered; 48 hours
-	Now                 func() time.Time
+	DedupeTTL           time.Duration    // how long an event id is remembered; 48 hours
+	Now                 func() time.Time // the clock of all TTLs; time.Now
 }
 
 func (o Options) withDefaults() Options {
@@ -45,8 +45,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// sweepEvery bounds how long expired data may stay in memory after it has
-// stopped being visible.
+// sweepEvery bounds how long expired data stays in memory, invisible, while
+// commits arrive (with none, nothing grows).
 const sweepEvery = time.Minute
 
 // Store keeps everything in maps behind one mutex: a turn is a few map
