@@ -1,0 +1,186 @@
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"example.com/sswbot/bot"
+)
+
+// Prefix is where the console lives; the caller mounts the handler with
+// mux.Handle(console.Prefix, c).
+const Prefix = "/console/"
+
+// Bot is what the console needs of the bot service; *bot.Service has it.
+type Bot interface {
+	Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
+	TakeOver(ctx context.Context, id bot.ConversationID, staff string) (notice string, err error)
+	HandBack(ctx context.Context, id bot.ConversationID, staff string) (notice string, err error)
+	StaffReply(ctx context.Context, id bot.ConversationID, staff, text string) error
+	Forget(ctx context.Context, id bot.ConversationID) error
+}
+
+// Pusher sends a message to a user outside a reply (LINE push, Telegram
+// sendMessage). It fails for platforms it cannot reach.
+type Pusher interface {
+	Push(ctx context.Context, id bot.ConversationID, text string) error
+}
+
+// Config is the console's configuration; cmd/sswbot fills it.
+type Config struct {
+	// Users maps staff names to bcrypt password hashes. It must not be
+	// empty: the console never runs without a login.
+	Users map[string]string
+	// SecureCookies marks the session cookie Secure (behind TLS).
+	SecureCookies bool
+	Logger        *slog.Logger
+	Now           func() time.Time
+	SessionTTL    time.Duration // 12h by default
+}
+
+// Deps are the services the console works with.
+type Deps struct {
+	Bot    Bot
+	Index  bot.Index
+	Pusher Pusher
+}
+
+var _ Bot = (*bot.Service)(nil)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Console is the staff console, an http.Handler for everything under Prefix.
+type Console struct {
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	mux   *http.ServeMux
+	pages map[string]*template.Template
+
+	auth  *auth
+	audit *auditLog
+
+	tryMu sync.Mutex
+	tries map[string][]bot.Reply // staff → the last replies in "Try it"
+}
+
+// New builds the console. It fails without users or without the bot,
+// index or pusher.
+func New(cfg Config, d Deps) (*Console, error) {
+	if len(cfg.Users) == 0 {
+		return nil, errors.New("console: no staff users configured")
+	}
+	for name, hash := range cfg.Users {
+		if err := checkUser(name, hash); err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+	}
+	if d.Bot == nil || d.Index == nil || d.Pusher == nil {
+		return nil, errors.New("console: Bot, Index and Pusher are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{
+		cfg: cfg, deps: d, log: cfg.Logger, pages: pages,
+		auth:  newAuth(cfg),
+		audit: newAuditLog(auditSize),
+		tries: map[string][]bot.Reply{},
+	}
+	c.routes()
+	return c, nil
+}
+
+func (c *Console) routes() {
+	m := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	m.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	m.HandleFunc("GET /console/login", c.loginPage)
+	m.HandleFunc("POST /console/login", c.login)
+
+	page := func(pattern string, h func(http.ResponseWriter, *http.Request, *session)) {
+		m.Handle(pattern, c.requireSession(h, false))
+	}
+	page("GET /console/{$}", func(w http.ResponseWriter, r *http.Request, _ *session) {
+		http.Redirect(w, r, "/console/conversations", http.StatusSeeOther)
+	})
+	page("POST /console/logout", c.logout)
+	page("GET /console/conversations", c.listPage)
+	page("GET /console/conversations/{id}", c.conversationPage)
+	page("POST /console/conversations/{id}/takeover", c.takeOver)
+	page("POST /console/conversations/{id}/reply", c.reply)
+	page("POST /console/conversations/{id}/handback", c.handBack)
+	page("GET /console/conversations/{id}/forget", c.forgetPage)
+	page("POST /console/conversations/{id}/forget", c.forget)
+	page("GET /console/handoff", c.handoffPage)
+	page("GET /console/insights", c.insightsPage)
+	page("GET /console/try", c.tryPage)
+	page("POST /console/try", c.trySend)
+	page("GET /console/audit", c.auditPage)
+	m.Handle("GET /console/export.jsonl", c.requireSession(c.exportJSONL, true))
+	m.Handle("GET /console/export.csv", c.requireSession(c.exportCSV, true))
+	c.mux = m
+}
+
+// csp allows no scripts at all and styles only from the embedded sheet.
+const csp = "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// ServeHTTP implements http.Handler.
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if strings.HasPrefix(r.URL.Path, "/console/static/") {
+		h.Set("Cache-Control", "max-age=300")
+	} else {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.mux.ServeHTTP(w, r)
+}
+
+// requireSession lets only logged-in staff through. POSTs must carry the
+// session's CSRF token. Pages send strangers to the login form; API-like
+// endpoints (exports) answer 401.
+func (c *Console) requireSession(h func(http.ResponseWriter, *http.Request, *session), api bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.auth.session(r)
+		if s == nil {
+			if api {
+				http.Error(w, "login required", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if !s.checkCSRF(r.PostFormValue("csrf")) {
+				http.Error(w, "invalid or missing CSRF token: reload the page and try again", http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r, s)
+	})
+}

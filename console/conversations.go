@@ -1,0 +1,453 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"example.com/sswbot/bot"
+)
+
+const (
+	pageSize       = 50
+	missesFlag     = 3 // Meta.Misses from which a conversation is flagged
+	maxStaffText   = bot.MaxText
+	maxQueryLength = 200
+)
+
+var platforms = []bot.Platform{bot.LINE, bot.Telegram, bot.Console, bot.CLI}
+
+// langs are the filter's choices; an unlisted code still works in the URL.
+var langs = []string{"ja", "en", "ru", "ky"}
+
+type flagView struct {
+	Text  string
+	Class string
+}
+
+type row struct {
+	Ref      convRef
+	Platform string
+	Lang     string
+	Role     string
+	Location string
+	Route    string
+	Step     string
+	Last     string
+	Flags    []flagView
+}
+
+func flags(m bot.Meta) []flagView {
+	var fs []flagView
+	if m.Handoff {
+		fs = append(fs, flagView{"asked for a person", "flag-handoff"})
+	}
+	if m.Owner != "" {
+		fs = append(fs, flagView{"owned by " + m.Owner, "flag-owned"})
+	}
+	if m.Misses >= missesFlag {
+		fs = append(fs, flagView{strconv.Itoa(m.Misses) + " misunderstandings", "flag-misses"})
+	}
+	if m.Inactive {
+		fs = append(fs, flagView{"inactive/blocked", "flag-inactive"})
+	}
+	if m.Finished {
+		fs = append(fs, flagView{"finished", "flag-done"})
+	}
+	return fs
+}
+
+func step(m bot.Meta) string {
+	if m.Step != "" {
+		return fmt.Sprintf("%s (%d/%d)", m.Step, m.StepN, m.StepTotal)
+	}
+	return m.State
+}
+
+func rowOf(m bot.Meta, show bool) row {
+	return row{
+		Ref: ref(m.ID, m.DisplayName, show), Platform: string(m.Platform), Lang: m.Lang,
+		Role: m.Role, Location: m.Location, Route: m.Route, Step: step(m),
+		Last: fmtTime(m.LastActive), Flags: flags(m),
+	}
+}
+
+// listQuery is the conversation list's query string, parsed.
+type listQuery struct {
+	Platform, Lang, Q, Since, Until string
+	Handoff, Owned, Inactive        bool
+	ShowIDs                         bool
+	Page                            int
+}
+
+func parseListQuery(v url.Values) (listQuery, bot.Filter, error) {
+	q := listQuery{
+		Platform: v.Get("platform"), Lang: v.Get("lang"), Q: strings.TrimSpace(v.Get("q")),
+		Since: v.Get("since"), Until: v.Get("until"),
+		Handoff: v.Get("handoff") != "", Owned: v.Get("owned") != "", Inactive: v.Get("inactive") != "",
+		ShowIDs: v.Get("ids") == "1", Page: 1,
+	}
+	f := bot.Filter{Handoff: q.Handoff, Owned: q.Owned, Inactive: q.Inactive}
+	var errs []error
+	if q.Platform != "" {
+		ok := false
+		for _, p := range platforms {
+			ok = ok || string(p) == q.Platform
+		}
+		if !ok {
+			errs = append(errs, fmt.Errorf("unknown platform %q", q.Platform))
+			q.Platform = ""
+		}
+	}
+	f.Platform = bot.Platform(q.Platform)
+	if len(q.Lang) > 8 {
+		errs = append(errs, errors.New("language: use a code like ja or ru"))
+		q.Lang = ""
+	}
+	f.Lang = q.Lang
+	if utf8.RuneCountInString(q.Q) > maxQueryLength {
+		errs = append(errs, fmt.Errorf("search text: at most %d characters", maxQueryLength))
+		q.Q = ""
+	}
+	f.Query = q.Q
+	since, until, err := period(q.Since, q.Until)
+	if err != nil {
+		errs = append(errs, err)
+		q.Since, q.Until = "", ""
+	} else {
+		f.Since, f.Until = since, until
+	}
+	if p := v.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 100000 {
+			errs = append(errs, errors.New("page: a positive number"))
+		} else {
+			q.Page = n
+		}
+	}
+	f.Offset, f.Limit = (q.Page-1)*pageSize, pageSize
+	return q, f, errors.Join(errs...)
+}
+
+// period parses an inclusive day range into [since, until).
+func period(sinceS, untilS string) (since, until time.Time, err error) {
+	if since, err = parseDay(sinceS); err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("from: %w", err)
+	}
+	if until, err = parseDay(untilS); err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("to: %w", err)
+	}
+	if !until.IsZero() {
+		until = until.Add(24 * time.Hour)
+	}
+	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		return time.Time{}, time.Time{}, errors.New("the period ends before it starts")
+	}
+	return since, until, nil
+}
+
+func (q listQuery) values(page int) url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("platform", q.Platform)
+	set("lang", q.Lang)
+	set("q", q.Q)
+	set("since", q.Since)
+	set("until", q.Until)
+	if q.Handoff {
+		v.Set("handoff", "1")
+	}
+	if q.Owned {
+		v.Set("owned", "1")
+	}
+	if q.Inactive {
+		v.Set("inactive", "1")
+	}
+	if q.ShowIDs {
+		v.Set("ids", "1")
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
+}
+
+func (q listQuery) url(page int, show bool) string {
+	q.ShowIDs = show
+	if e := q.values(page).Encode(); e != "" {
+		return "/console/conversations?" + e
+	}
+	return "/console/conversations"
+}
+
+func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session) {
+	q, f, qerr := parseListQuery(r.URL.Query())
+	ms, total, err := c.deps.Index.List(r.Context(), f)
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The conversation list is unavailable right now.", err)
+		return
+	}
+	var rows []row
+	for _, m := range ms {
+		rows = append(rows, rowOf(m, q.ShowIDs))
+	}
+	pages := max(1, (total+pageSize-1)/pageSize)
+	data := map[string]any{
+		"Q": q, "Rows": rows, "Total": total, "Page": q.Page, "Pages": pages,
+		"Platforms": platforms, "Langs": langs, "ToggleIDs": q.url(q.Page, !q.ShowIDs),
+	}
+	if q.Page > 1 {
+		data["Prev"] = q.url(q.Page-1, q.ShowIDs)
+	}
+	if q.Page < pages {
+		data["Next"] = q.url(q.Page+1, q.ShowIDs)
+	}
+	if qerr != nil {
+		data["QueryError"] = qerr.Error()
+	}
+	c.render(w, r, http.StatusOK, "list", s, data)
+}
+
+// bubble is one transcript entry on a page.
+type bubble struct {
+	Class   string
+	Who     string
+	Time    string
+	Text    string
+	Choices []string
+	States  string
+	KB      string
+	Unrec   bool
+}
+
+func bubbles(es []bot.Entry) []bubble {
+	out := make([]bubble, 0, len(es))
+	for _, e := range es {
+		b := bubble{Class: "b-" + string(e.Dir), Time: fmtTime(e.Time), Text: e.Text, Choices: e.Choices, KB: e.KBVersion, Unrec: e.Unrecognized}
+		switch e.Dir {
+		case bot.In:
+			b.Who = "user"
+		case bot.Out:
+			b.Who = "bot"
+		case bot.Staff:
+			b.Who = "staff " + e.Staff
+		default:
+			b.Who = "system"
+		}
+		if e.StateBefore != "" || e.StateAfter != "" {
+			b.States = e.StateBefore + " → " + e.StateAfter
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// convID reads and checks the {id} path value, answering 400 when it is bad.
+func (c *Console) convID(w http.ResponseWriter, r *http.Request, s *session) (bot.ConversationID, bool) {
+	id, ok := parseID(r.PathValue("id"))
+	if !ok {
+		c.fail(w, r, s, http.StatusBadRequest, "That is not a conversation id.", nil)
+	}
+	return id, ok
+}
+
+func (c *Console) conversationPage(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	show := r.URL.Query().Get("ids") == "1"
+	m, err := c.deps.Index.Meta(r.Context(), id)
+	if errors.Is(err, bot.ErrNotFound) {
+		c.fail(w, r, s, http.StatusNotFound, "No such conversation (it may have been forgotten or expired).", nil)
+		return
+	}
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The conversation is unavailable right now.", err)
+		return
+	}
+	es, err := c.deps.Index.Transcript(r.Context(), id)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		c.fail(w, r, s, http.StatusInternalServerError, "The transcript is unavailable right now.", err)
+		return
+	}
+	toggle := convURL(id, !show)
+	c.render(w, r, http.StatusOK, "conversation", s, map[string]any{
+		"Row": rowOf(m, show), "Meta": m, "Started": fmtTime(m.Started), "Bubbles": bubbles(es),
+		"Path": convURL(id, false), "Esc": url.QueryEscape(string(id)), "ToggleIDs": toggle, "ShowIDs": show,
+		"Mine": m.Owner == s.staff,
+	})
+}
+
+// back sends the browser to the conversation page after an action.
+func back(w http.ResponseWriter, r *http.Request, id bot.ConversationID) {
+	http.Redirect(w, r, convURL(id, false), http.StatusSeeOther)
+}
+
+func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	notice, err := c.deps.Bot.TakeOver(r.Context(), id, s.staff)
+	if err != nil {
+		c.actionFailed(w, r, s, id, "take over", err)
+		return
+	}
+	c.audit.add(c.log, c.cfg.Now(), s.staff, "take over", id, "")
+	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
+		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", err)
+		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+err.Error(), true)
+	} else {
+		s.setFlash("You own the conversation now; the bot stays silent until you hand it back.", false)
+	}
+	back(w, r, id)
+}
+
+func (c *Console) handBack(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	notice, err := c.deps.Bot.HandBack(r.Context(), id, s.staff)
+	if err != nil {
+		c.actionFailed(w, r, s, id, "hand back", err)
+		return
+	}
+	c.audit.add(c.log, c.cfg.Now(), s.staff, "hand back", id, "")
+	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
+		c.log.Warn("console: push hand-back notice", "conversation", maskID(id), "err", err)
+		s.setFlash("The bot answers again, but the notice could not be sent to the user: "+err.Error(), true)
+	} else {
+		s.setFlash("Handed back: the bot answers again.", false)
+	}
+	back(w, r, id)
+}
+
+func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	text := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
+	switch {
+	case text == "":
+		s.setFlash("Write a message first.", true)
+		back(w, r, id)
+		return
+	case utf8.RuneCountInString(text) > maxStaffText:
+		s.setFlash(fmt.Sprintf("The message is too long (at most %d characters); nothing was sent.", maxStaffText), true)
+		back(w, r, id)
+		return
+	}
+	m, err := c.deps.Index.Meta(r.Context(), id)
+	if err != nil {
+		c.actionFailed(w, r, s, id, "reply", err)
+		return
+	}
+	if m.Owner == "" {
+		s.setFlash("Take the conversation over before replying, so the bot does not talk over you. Nothing was sent.", true)
+		back(w, r, id)
+		return
+	}
+	// Send first: a reply the user never got must not appear as sent.
+	if err := c.deps.Pusher.Push(r.Context(), id, text); err != nil {
+		c.log.Warn("console: push staff reply", "conversation", maskID(id), "err", err)
+		s.setFlash("The message could not be sent, nothing was recorded: "+err.Error(), true)
+		back(w, r, id)
+		return
+	}
+	if err := c.deps.Bot.StaffReply(r.Context(), id, s.staff, text); err != nil {
+		c.log.Error("console: record staff reply", "conversation", maskID(id), "err", err)
+		s.setFlash("The message was sent but could not be recorded in the transcript.", true)
+		back(w, r, id)
+		return
+	}
+	c.audit.add(c.log, c.cfg.Now(), s.staff, "reply", id, "")
+	s.setFlash("Sent.", false)
+	back(w, r, id)
+}
+
+// actionFailed explains a failed conversation action.
+func (c *Console) actionFailed(w http.ResponseWriter, r *http.Request, s *session, id bot.ConversationID, what string, err error) {
+	if errors.Is(err, bot.ErrNotFound) {
+		c.fail(w, r, s, http.StatusNotFound, "No such conversation (it may have been forgotten or expired).", nil)
+		return
+	}
+	c.log.Error("console: "+what, "conversation", maskID(id), "err", err)
+	s.setFlash("Could not "+what+" right now; nothing changed. Try again.", true)
+	back(w, r, id)
+}
+
+func (c *Console) forgetPage(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	m, err := c.deps.Index.Meta(r.Context(), id)
+	if errors.Is(err, bot.ErrNotFound) {
+		c.fail(w, r, s, http.StatusNotFound, "No such conversation (it may have been forgotten or expired).", nil)
+		return
+	}
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The conversation is unavailable right now.", err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "forget", s, map[string]any{"Row": rowOf(m, false), "Path": convURL(id, false)})
+}
+
+func (c *Console) forget(w http.ResponseWriter, r *http.Request, s *session) {
+	id, ok := c.convID(w, r, s)
+	if !ok {
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.setFlash("Nothing was erased: tick the confirmation first.", true)
+		http.Redirect(w, r, convURL(id, false)+"/forget", http.StatusSeeOther)
+		return
+	}
+	if err := c.deps.Bot.Forget(r.Context(), id); err != nil {
+		c.actionFailed(w, r, s, id, "forget the user", err)
+		return
+	}
+	c.audit.add(c.log, c.cfg.Now(), s.staff, "forget", id, "")
+	s.setFlash("Everything kept about "+maskID(id)+" was erased.", false)
+	http.Redirect(w, r, "/console/conversations", http.StatusSeeOther)
+}
+
+func (c *Console) handoffPage(w http.ResponseWriter, r *http.Request, s *session) {
+	show := r.URL.Query().Get("ids") == "1"
+	waiting, _, err := c.deps.Index.List(r.Context(), bot.Filter{Handoff: true})
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The handoff queue is unavailable right now.", err)
+		return
+	}
+	owned, _, err := c.deps.Index.List(r.Context(), bot.Filter{Owned: true})
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The handoff queue is unavailable right now.", err)
+		return
+	}
+	var wait, own []row
+	for _, m := range waiting {
+		if m.Owner == "" {
+			wait = append(wait, rowOf(m, show))
+		}
+	}
+	for _, m := range owned {
+		own = append(own, rowOf(m, show))
+	}
+	toggle := "/console/handoff"
+	if !show {
+		toggle += "?ids=1"
+	}
+	c.render(w, r, http.StatusOK, "handoff", s, map[string]any{"Waiting": wait, "Owned": own, "ToggleIDs": toggle, "ShowIDs": show})
+}

@@ -1,0 +1,355 @@
+package console
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"example.com/sswbot/bot"
+)
+
+// progress is how far one conversation got, read from the state labels of
+// its transcript ("lang", "role", "location", "route", "step:<route>:<n>",
+// "done:<route>", ...).
+type progress struct {
+	rank int            // 0 started, 1 answered role, 2 answered location, 3 chose a route
+	step map[string]int // route → furthest step reached
+	done map[string]bool
+}
+
+const (
+	rankStarted = iota
+	rankRole
+	rankLocation
+	rankRoute
+)
+
+func progressOf(es []bot.Entry) progress {
+	p := progress{step: map[string]int{}, done: map[string]bool{}}
+	see := func(label string) {
+		kind, rest, _ := strings.Cut(label, ":")
+		switch kind {
+		case "location":
+			p.rank = max(p.rank, rankRole)
+		case "route":
+			p.rank = max(p.rank, rankLocation)
+		case "step":
+			route, n, ok := strings.Cut(rest, ":")
+			k, err := strconv.Atoi(n)
+			if !ok || err != nil || k < 1 {
+				return
+			}
+			p.rank = rankRoute
+			p.step[route] = max(p.step[route], k)
+		case "done":
+			if rest != "" {
+				p.rank = rankRoute
+				p.done[rest] = true
+			}
+		}
+	}
+	for _, e := range es {
+		see(e.StateBefore)
+		see(e.StateAfter)
+	}
+	return p
+}
+
+// funnel counts conversations per stage.
+type funnel struct {
+	started, role, location, route int
+	routes                         map[string]*routeFunnel
+}
+
+type routeFunnel struct {
+	chosen   int
+	steps    []int // steps[k-1]: conversations that reached step k
+	finished int
+}
+
+func newFunnel() *funnel { return &funnel{routes: map[string]*routeFunnel{}} }
+
+// add counts one conversation; total is the route's step count if known.
+func (f *funnel) add(p progress, totals map[string]int) {
+	f.started++
+	if p.rank >= rankRole {
+		f.role++
+	}
+	if p.rank >= rankLocation {
+		f.location++
+	}
+	if p.rank >= rankRoute {
+		f.route++
+	}
+	routes := map[string]bool{}
+	for r := range p.step {
+		routes[r] = true
+	}
+	for r := range p.done {
+		routes[r] = true
+	}
+	for r := range routes {
+		rf := f.routes[r]
+		if rf == nil {
+			rf = &routeFunnel{}
+			f.routes[r] = rf
+		}
+		n := max(totals[r], p.step[r])
+		for len(rf.steps) < n {
+			rf.steps = append(rf.steps, 0)
+		}
+		reached := p.step[r]
+		if p.done[r] {
+			reached = n // finishing means every step was shown
+			rf.finished++
+		}
+		for k := 0; k < reached; k++ {
+			rf.steps[k]++
+		}
+		rf.chosen++
+	}
+}
+
+// bar is one row of a horizontal bar chart.
+type bar struct {
+	Label string // shortened to fit the label column
+	Full  string
+	Count int
+	Note  string // drop-off from the previous row, or a share
+	Y     int
+	W     int // bar width in px
+	TextX int
+}
+
+// chart is a server-drawn SVG bar chart.
+type chart struct {
+	Title  string
+	Bars   []bar
+	Height int
+}
+
+const (
+	chartLabelW = 200
+	chartBarW   = 420
+	chartRowH   = 26
+)
+
+func newChart(title string, labels []string, counts []int, dropOff bool) chart {
+	ch := chart{Title: title}
+	top := 0
+	for _, n := range counts {
+		top = max(top, n)
+	}
+	for i, l := range labels {
+		b := bar{Label: short(l, 30), Full: l, Count: counts[i], Y: i * chartRowH}
+		if top > 0 {
+			b.W = counts[i] * chartBarW / top
+		}
+		if counts[i] > 0 && b.W < 2 {
+			b.W = 2
+		}
+		b.TextX = chartLabelW + b.W + 6
+		if dropOff && i > 0 && counts[i-1] > 0 {
+			d := float64(counts[i-1]-counts[i]) / float64(counts[i-1])
+			b.Note = fmt.Sprintf("−%.0f%%", d*100)
+		}
+		ch.Bars = append(ch.Bars, b)
+	}
+	ch.Height = len(labels)*chartRowH + 4
+	return ch
+}
+
+func (f *funnel) charts(only string) []chart {
+	out := []chart{newChart("All conversations",
+		[]string{"started", "answered role", "answered location", "chose a route"},
+		[]int{f.started, f.role, f.location, f.route}, true)}
+	ids := make([]string, 0, len(f.routes))
+	for r := range f.routes {
+		if only == "" || r == only {
+			ids = append(ids, r)
+		}
+	}
+	slices.Sort(ids)
+	for _, r := range ids {
+		rf := f.routes[r]
+		labels := []string{"chose route " + r}
+		counts := []int{rf.chosen}
+		for k, n := range rf.steps {
+			labels = append(labels, "step "+strconv.Itoa(k+1))
+			counts = append(counts, n)
+		}
+		labels = append(labels, "finished")
+		counts = append(counts, rf.finished)
+		out = append(out, newChart("Route "+r, labels, counts, true))
+	}
+	return out
+}
+
+// breakdown is one line of the per-platform/per-language table.
+type breakdown struct {
+	Key                     string
+	Started, Route, Finished int
+}
+
+type insightsQuery struct {
+	Since, Until, Platform, Lang, Route string
+}
+
+func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *session) {
+	v := r.URL.Query()
+	q := insightsQuery{Since: v.Get("since"), Until: v.Get("until"), Platform: v.Get("platform"), Lang: v.Get("lang"), Route: v.Get("route")}
+	var problems []error
+	today := c.cfg.Now().UTC().Truncate(24 * time.Hour)
+	if q.Since == "" && q.Until == "" {
+		q.Since, q.Until = today.AddDate(0, 0, -29).Format("2006-01-02"), today.Format("2006-01-02")
+	}
+	since, until, err := period(q.Since, q.Until)
+	if err != nil {
+		problems = append(problems, err)
+		q.Since, q.Until = today.AddDate(0, 0, -29).Format("2006-01-02"), today.Format("2006-01-02")
+		since, until, _ = period(q.Since, q.Until)
+	}
+	f := bot.Filter{Since: since, Until: until}
+	if q.Platform != "" {
+		if !slices.Contains(platforms, bot.Platform(q.Platform)) {
+			problems = append(problems, fmt.Errorf("unknown platform %q", q.Platform))
+			q.Platform = ""
+		}
+		f.Platform = bot.Platform(q.Platform)
+	}
+	if len(q.Lang) > 8 {
+		problems = append(problems, errors.New("language: use a code like ja or ru"))
+		q.Lang = ""
+	}
+	f.Lang = q.Lang
+	if len(q.Route) > 32 {
+		problems = append(problems, errors.New("route: use a route id"))
+		q.Route = ""
+	}
+
+	ms, _, err := c.deps.Index.List(r.Context(), f)
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
+		return
+	}
+	totals := map[string]int{}
+	for _, m := range ms {
+		if m.Route != "" {
+			totals[m.Route] = max(totals[m.Route], m.StepTotal)
+		}
+	}
+	all := newFunnel()
+	byPlatform, byLang := map[string]*breakdown{}, map[string]*breakdown{}
+	misses := map[string]*missed{}
+	routeSet := map[string]bool{}
+	for _, m := range ms {
+		es, err := c.deps.Index.Transcript(r.Context(), m.ID)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
+			return
+		}
+		p := progressOf(es)
+		for rt := range p.step {
+			routeSet[rt] = true
+		}
+		for rt := range p.done {
+			routeSet[rt] = true
+		}
+		if q.Route != "" && !(p.step[q.Route] > 0 || p.done[q.Route]) {
+			continue
+		}
+		all.add(p, totals)
+		count(byPlatform, string(m.Platform), p)
+		count(byLang, cmp.Or(m.Lang, "(none)"), p)
+		for _, e := range es {
+			if e.Dir != bot.In || !e.Unrecognized || e.Time.Before(since) || !e.Time.Before(until) {
+				continue
+			}
+			k := strings.Join(strings.Fields(strings.ToLower(e.Text)), " ")
+			if k == "" {
+				continue
+			}
+			if misses[k] == nil {
+				misses[k] = &missed{text: short(e.Text, 80)}
+			}
+			misses[k].n++
+		}
+	}
+	routes := make([]string, 0, len(routeSet))
+	for rt := range routeSet {
+		routes = append(routes, rt)
+	}
+	slices.Sort(routes)
+	c.render(w, r, http.StatusOK, "insights", s, map[string]any{
+		"Q": q, "Platforms": platforms, "Langs": langs, "Routes": routes, "Conversations": all.started,
+		"Charts": all.charts(q.Route), "Misses": missChart(misses, 15),
+		"ByPlatform": sorted(byPlatform), "ByLang": sorted(byLang),
+		"Problem": errors.Join(problems...),
+	})
+}
+
+type missed struct {
+	text string
+	n    int
+}
+
+func missChart(ms map[string]*missed, top int) chart {
+	list := make([]*missed, 0, len(ms))
+	for _, m := range ms {
+		list = append(list, m)
+	}
+	slices.SortFunc(list, func(a, b *missed) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.text, b.text))
+	})
+	list = list[:min(top, len(list))]
+	var labels []string
+	var counts []int
+	for _, m := range list {
+		labels = append(labels, m.text)
+		counts = append(counts, m.n)
+	}
+	return newChart("Most common unrecognised messages", labels, counts, false)
+}
+
+func short(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+func count(m map[string]*breakdown, key string, p progress) {
+	b := m[key]
+	if b == nil {
+		b = &breakdown{Key: key}
+		m[key] = b
+	}
+	b.Started++
+	if p.rank >= rankRoute {
+		b.Route++
+	}
+	if len(p.done) > 0 {
+		b.Finished++
+	}
+}
+
+func sorted(m map[string]*breakdown) []breakdown {
+	out := make([]breakdown, 0, len(m))
+	for _, b := range m {
+		out = append(out, *b)
+	}
+	slices.SortFunc(out, func(a, b breakdown) int {
+		return cmp.Or(cmp.Compare(b.Started, a.Started), cmp.Compare(a.Key, b.Key))
+	})
+	return out
+}

@@ -1,0 +1,150 @@
+package console
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"example.com/sswbot/bot"
+)
+
+var pageNames = []string{"login", "list", "conversation", "forget", "handoff", "insights", "try", "audit", "error"}
+
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"time": fmtTime,
+		"pct": func(f float64) string {
+			return fmt.Sprintf("%.0f%%", f*100)
+		},
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets,
+			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// pageData is what every page's layout sees.
+type pageData struct {
+	Page  string
+	Staff string
+	CSRF  string
+	Flash *flash
+	Data  any
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
+	pd := pageData{Page: name, Data: data}
+	if s != nil {
+		pd.Staff, pd.CSRF, pd.Flash = s.staff, s.csrf, s.takeFlash()
+	}
+	var buf bytes.Buffer
+	if err := c.pages[name].ExecuteTemplate(&buf, "layout", pd); err != nil {
+		c.log.Error("console: render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// fail shows an error page. Internal causes go to the log, not to the page.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, err error) {
+	if err != nil {
+		c.log.Error("console: request failed", "path", r.URL.Path, "err", err)
+	}
+	c.render(w, r, status, "error", s, map[string]any{"Status": status, "Message": msg})
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// maskID shortens the user part of a conversation id so it cannot be
+// copied into a platform: "line:U206d…b8".
+func maskID(id bot.ConversationID) string {
+	if id == "" {
+		return ""
+	}
+	u := []rune(id.UserID())
+	switch {
+	case len(u) > 8:
+		return string(id.Platform()) + ":" + string(u[:4]) + "…" + string(u[len(u)-2:])
+	case len(u) > 0:
+		return string(id.Platform()) + ":" + string(u[:1]) + "…"
+	}
+	return string(id.Platform()) + ":…"
+}
+
+// maskName keeps a display name's first letter.
+func maskName(name string) string {
+	if name == "" {
+		return ""
+	}
+	r, _ := utf8.DecodeRuneInString(name)
+	return string(r) + "…"
+}
+
+// convRef is how pages show and link a conversation.
+type convRef struct {
+	ID    string // raw, for form values
+	URL   string // the conversation page
+	Label string // the id, masked unless ids are shown
+	Name  string // display name, masked likewise
+}
+
+func ref(id bot.ConversationID, name string, show bool) convRef {
+	if id == "" {
+		return convRef{}
+	}
+	r := convRef{ID: string(id), URL: convURL(id, show), Label: maskID(id), Name: maskName(name)}
+	if show {
+		r.Label, r.Name = string(id), name
+	}
+	return r
+}
+
+func convURL(id bot.ConversationID, show bool) string {
+	u := "/console/conversations/" + url.PathEscape(string(id))
+	if show {
+		u += "?ids=1"
+	}
+	return u
+}
+
+// parseID validates a conversation id from a URL or form.
+func parseID(s string) (bot.ConversationID, bool) {
+	p, u, ok := strings.Cut(s, ":")
+	if !ok || p == "" || u == "" || len(s) > 256 || !utf8.ValidString(s) {
+		return "", false
+	}
+	return bot.ConversationID(s), true
+}
+
+// parseDay reads a YYYY-MM-DD date (UTC).
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q: use YYYY-MM-DD", s)
+	}
+	return t, nil
+}
