@@ -193,7 +193,7 @@ func (f *funnel) charts(only string) []chart {
 
 // breakdown is one line of the per-platform/per-language table.
 type breakdown struct {
-	Key                     string
+	Key                      string
 	Started, Route, Finished int
 }
 
