@@ -428,3 +428,67 @@ func TestKeywordsReachEveryTopic(t *testing.T) {
 		t.Errorf("no keyword leads to topic %q", tp)
 	}
 }
+
+// firstKeyword mirrors how the dialog matches typed text: lower case,
+// full-width folded to ASCII, the first keyword (file order) whose word is a
+// substring wins.
+func firstKeyword(b *knowledge.Base, msg string) string {
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 0xFF01 && r <= 0xFF5E {
+				r -= 0xFEE0
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	m := fold(msg)
+	for _, kw := range b.Keywords {
+		for _, lang := range knowledge.Languages {
+			for _, w := range kw.Words[lang] {
+				if strings.Contains(m, fold(w)) {
+					return kw.Target
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func TestTypicalQuestionsReachTheRightKeyword(t *testing.T) {
+	b := loadContent(t)
+	tests := []struct{ msg, want string }{
+		{"How do I apply for the visa?", "topic:visa"},
+		{"Какие документы нужны для визы?", "topic:visa"},
+		{"Визаны кантип алам?", "topic:visa"},
+		{"ビザの申請はどこで？", "topic:visa"},
+		{"ＣＯＥはいつ届きますか", "topic:coe"},
+		{"在留資格認定証明書の申請", "topic:coe"},
+		{"Когда придет сертификат?", "topic:coe"},
+		{"What is the recruitment contract?", "topic:recruitment"},
+		{"人材募集に係る契約とは", "topic:recruitment"},
+		{"трудовой договор", "topic:contract"},
+		{"эмгек келишими", "topic:contract"},
+		{"list of agencies", "topic:agency"},
+		{"送出機関の一覧", "topic:agency"},
+		{"Борборго каттоо", "topic:registration"},
+		{"What happens at the airport?", "topic:landing"},
+		{"статусту өзгөртүү", "topic:change_of_status"},
+		{"在留資格変更許可申請", "topic:change_of_status"},
+		{"посольство Кыргызстана", "contacts"},
+		{"大使館の電話番号", "contacts"},
+		{"элчиликтин дареги", "contacts"},
+		{"What's the difference?", "compare"},
+		{"Хочу поговорить с оператором", "staff"},
+		{"Оператор менен байланышуу", "staff"},
+		{"help", "help"},
+		// Employers speak of employees and human resources; that is no call for staff.
+		{"human resources", ""},
+		{"сколько сотрудников можно нанять", ""},
+		{"почти готово", ""},
+	}
+	for _, tt := range tests {
+		if got := firstKeyword(b, tt.msg); got != tt.want {
+			t.Errorf("%q goes to %q, want %q", tt.msg, got, tt.want)
+		}
+	}
+}
