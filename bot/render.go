@@ -212,12 +212,16 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 	for _, a := range st.Actors {
 		who = append(who, ui("actor_"+a))
 	}
-	b.WriteString("\n\n" + ui("label_who") + " " + strings.Join(who, ", "))
+	sep := ", "
+	if lang == "ja" {
+		sep = "、"
+	}
+	b.WriteString("\n\n" + labeled(ui("label_who"), strings.Join(who, sep)))
 	if !st.Where.IsZero() {
-		b.WriteString("\n" + ui("label_where") + " " + st.Where.In(lang))
+		b.WriteString("\n" + labeled(ui("label_where"), st.Where.In(lang)))
 	}
 	for _, n := range st.Notes {
-		b.WriteString("\n\n※ " + ui("label_note") + " " + n.In(lang))
+		b.WriteString("\n\n※ " + labeled(ui("label_note"), n.In(lang)))
 	}
 	var links []Link
 	for _, c := range st.Contacts {
@@ -229,6 +233,14 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 	}
 	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", r.c.Source.Title, "{section}", st.Source))
 	return b.String(), links
+}
+
+// labeled writes "Label: value", without a space after a full-width colon.
+func labeled(label, value string) string {
+	if strings.HasSuffix(label, "：") {
+		return label + value
+	}
+	return label + " " + value
 }
 
 func indexOf(rt *knowledge.Route, id string) int {
@@ -248,18 +260,18 @@ func (r *renderer) contact(c *knowledge.Contact, lang string) string {
 	if t := c.Address.Translation; !t.IsZero() && t.In(lang) != addr {
 		addr += " (" + t.In(lang) + ")"
 	}
-	b.WriteString("\n" + ui("label_address") + " " + addr)
+	b.WriteString("\n" + labeled(ui("label_address"), addr))
 	for _, p := range c.Phones {
-		b.WriteString("\n" + ui("label_phone") + " " + p)
+		b.WriteString("\n" + labeled(ui("label_phone"), p))
 	}
 	for _, e := range c.Emails {
-		b.WriteString("\n" + ui("label_email") + " " + e.Address)
+		b.WriteString("\n" + labeled(ui("label_email"), e.Address))
 		if !e.Purpose.IsZero() {
 			b.WriteString(" (" + e.Purpose.In(lang) + ")")
 		}
 	}
 	for _, l := range c.Links {
-		b.WriteString("\n" + ui("label_link") + " " + l.URL)
+		b.WriteString("\n" + labeled(ui("label_link"), l.URL))
 	}
 	return b.String()
 }

@@ -206,6 +206,9 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	default:
 		meta.Inactive = false
 		input := dialog.Input{Kind: dialog.InputKind(ev.Kind), Text: ev.Text, LangHint: Lang(ev.Lang), Expired: expired}
+		if input.LangHint == "" && expired {
+			input.LangHint = meta.Lang // the expired session's language
+		}
 		if input.LangHint == "" && sess.Lang == "" {
 			input.LangHint = s.opt.DefaultLang[ev.Platform]
 		}

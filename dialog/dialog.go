@@ -249,7 +249,7 @@ func (t *turn) choices() []string {
 		if len(f.RoutesAt(s.Location)) > 1 {
 			ch = append(ch, "chg:route")
 		}
-		ch = append(ch, payloadContinue)
+		ch = append(ch, PayloadForget, payloadContinue)
 	case StateForget:
 		ch = []string{payloadYes, payloadNo}
 	}

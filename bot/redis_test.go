@@ -1,0 +1,104 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/store/redisstore"
+	"example.com/sswbot/store/redisstore/redistest"
+)
+
+func newRedisService(tb testing.TB, srv *redistest.Server) (*bot.Service, *redisstore.Store) {
+	tb.Helper()
+	st, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	svc, err := bot.New(st, mustKB(tb), bot.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc, st
+}
+
+func TestRedisConcurrentEventsForOneUser(t *testing.T) {
+	srv := redistest.Start(t)
+	svc, st := newRedisService(t, srv)
+	ctx := context.Background()
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Handle(ctx, bot.Event{Platform: bot.LINE, UserID: "U1", EventID: fmt.Sprintf("c%d", i), Kind: bot.KindChoice, Text: bot.PayloadHelp})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkInterleaving(t, st, bot.ConversationOf(bot.LINE, "U1"), n)
+}
+
+func TestRedisOutageAndRecovery(t *testing.T) {
+	srv := redistest.Start(t)
+	svc, st := newRedisService(t, srv)
+	ctx := context.Background()
+	send := func(id string, p string) (bot.Outcome, error) {
+		return svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: "7", EventID: id, Kind: bot.KindChoice, Text: p})
+	}
+	if _, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: "7", EventID: "e0", Kind: bot.KindStart, Lang: "ru"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send("e1", "r:worker"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if _, err := send("e2", "w:kg"); !errors.Is(err, bot.ErrUnavailable) {
+		t.Fatalf("during the outage err = %v, want ErrUnavailable", err)
+	}
+	srv.Restart()
+	// The platform redelivers e2; then the user goes on.
+	if _, err := send("e2", "w:kg"); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	out, err := send("e2", "w:kg")
+	if err != nil || !out.Duplicate {
+		t.Fatalf("a second delivery of e2: duplicate = %v, err = %v", out.Duplicate, err)
+	}
+	if _, err := send("e3", "rt:direct"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Meta(ctx, bot.ConversationOf(bot.Telegram, "7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Turns != 4 || m.Route != "direct" || m.StepN != 1 {
+		t.Fatalf("after recovery: turns %d, route %q, step %d; want 4, direct, 1", m.Turns, m.Route, m.StepN)
+	}
+}
+
+func BenchmarkHandleRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	for _, users := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			st, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Prefix: fmt.Sprintf("bench%d:", users)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			benchHandle(b, st, users)
+		})
+	}
+}

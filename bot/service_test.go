@@ -1,0 +1,433 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/sswbot/bot"
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/store/memstore"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts")
+
+func mustKB(tb testing.TB) *knowledge.Base {
+	tb.Helper()
+	kb, err := knowledge.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kb
+}
+
+// clock is a fixed, movable clock shared by the store and the bot.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)} }
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type harness struct {
+	svc   *bot.Service
+	store *memstore.Store
+	clock *clock
+	n     int
+}
+
+func newHarness(tb testing.TB) *harness {
+	tb.Helper()
+	c := newClock()
+	st := memstore.New(memstore.Options{Now: c.Now})
+	svc, err := bot.New(st, mustKB(tb), bot.Options{Now: c.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &harness{svc: svc, store: st, clock: c}
+}
+
+func (h *harness) send(tb testing.TB, ev bot.Event) bot.Outcome {
+	tb.Helper()
+	h.n++
+	if ev.Platform == "" {
+		ev.Platform = bot.Telegram
+	}
+	if ev.UserID == "" {
+		ev.UserID = "u1"
+	}
+	if ev.EventID == "" {
+		ev.EventID = fmt.Sprintf("ev-%d", h.n)
+	}
+	out, err := h.svc.Handle(context.Background(), ev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func press(p string) bot.Event { return bot.Event{Kind: bot.KindChoice, Text: p} }
+
+// choiceFor finds the payload whose prefix matches, among the last reply's
+// buttons.
+func choiceFor(tb testing.TB, out bot.Outcome, prefix string) string {
+	tb.Helper()
+	last := out.Replies[len(out.Replies)-1]
+	for _, c := range last.Choices {
+		if strings.HasPrefix(c.Payload, prefix) {
+			return c.Payload
+		}
+	}
+	tb.Fatalf("no choice %q among %+v", prefix, last.Choices)
+	return ""
+}
+
+var routes = []struct{ id, location string }{{"direct", "kg"}, {"center", "kg"}, {"agency", "kg"}, {"japan", "jp"}}
+
+// TestGoldenTranscripts walks every role × route × language to the end and
+// compares the whole conversation with testdata/golden; run with -update
+// after a content change and review the diff.
+func TestGoldenTranscripts(t *testing.T) {
+	for _, lang := range knowledge.Languages {
+		for _, role := range []string{"employer", "worker", "other"} {
+			for _, rt := range routes {
+				name := fmt.Sprintf("%s/%s-%s", lang, role, rt.id)
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					h := newHarness(t)
+					var b strings.Builder
+					record := func(label string, out bot.Outcome) {
+						fmt.Fprintf(&b, "> %s\n", label)
+						for _, r := range out.Replies {
+							b.WriteString(r.Text + "\n")
+							for _, c := range r.Choices {
+								fmt.Fprintf(&b, "  [%s] %s\n", c.Label, c.Payload)
+							}
+							for _, l := range r.Links {
+								fmt.Fprintf(&b, "  (link) %s %s\n", l.Label, l.URL)
+							}
+							b.WriteString("---\n")
+						}
+					}
+					out := h.send(t, bot.Event{Kind: bot.KindStart, Lang: lang})
+					record("start", out)
+					for _, p := range []string{"r:" + role, "w:" + rt.location} {
+						out = h.send(t, press(p))
+						record(p, out)
+					}
+					if rt.location == "kg" {
+						out = h.send(t, press("rt:"+rt.id))
+						record("rt:"+rt.id, out)
+					}
+					for i := 0; i < 20; i++ {
+						p := ""
+						for _, c := range out.Replies[len(out.Replies)-1].Choices {
+							if strings.HasPrefix(c.Payload, "n:") || strings.HasPrefix(c.Payload, "fin:") {
+								p = c.Payload
+							}
+						}
+						if p == "" {
+							break
+						}
+						out = h.send(t, press(p))
+						record(p, out)
+					}
+					if !strings.Contains(b.String(), "> fin:") {
+						t.Fatal("the walk never reached the last step")
+					}
+					out = h.send(t, press(bot.PayloadContacts))
+					record(bot.PayloadContacts, out)
+					golden(t, filepath.Join("testdata", "golden", lang, role+"-"+rt.id+".txt"), b.String())
+				})
+			}
+		}
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bot -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("%s differs from the golden file; run go test ./bot -update and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+func TestDuplicateEventChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en", EventID: "e1"})
+	first := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"})
+	again := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"})
+	if !again.Duplicate || again.Delivered {
+		t.Fatalf("duplicate = %v, delivered = %v; want true, false", again.Duplicate, again.Delivered)
+	}
+	if got, want := again.Replies[0].Text, first.Replies[0].Text; got != want {
+		t.Fatalf("duplicate replies differ:\n%s\nwant\n%s", got, want)
+	}
+	id := bot.ConversationOf(bot.Telegram, "u1")
+	if err := h.svc.MarkDelivered(context.Background(), id, "e2"); err != nil {
+		t.Fatal(err)
+	}
+	if third := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"}); !third.Delivered {
+		t.Fatal("a delivered duplicate is not reported as delivered")
+	}
+	es, err := h.store.Transcript(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins int
+	for _, e := range es {
+		if e.Dir == bot.In {
+			ins++
+		}
+	}
+	if ins != 2 {
+		t.Fatalf("%d incoming entries, want 2", ins)
+	}
+	m, _ := h.store.Meta(context.Background(), id)
+	if m.Turns != 2 {
+		t.Fatalf("turns = %d, want 2", m.Turns)
+	}
+}
+
+func TestConcurrentEventsForOneUser(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ru", EventID: "start"})
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.svc.Handle(context.Background(), bot.Event{
+				Platform: bot.Telegram, UserID: "u1", EventID: fmt.Sprintf("c%d", i),
+				Kind: bot.KindChoice, Text: bot.PayloadHelp,
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkInterleaving(t, h.store, bot.ConversationOf(bot.Telegram, "u1"), n+1)
+}
+
+// checkInterleaving asserts one incoming entry per event, each followed
+// directly by its own replies: turns never interleave.
+func checkInterleaving(t *testing.T, idx bot.Index, id bot.ConversationID, want int) {
+	t.Helper()
+	es, err := idx.Transcript(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	cur := ""
+	for _, e := range es {
+		switch e.Dir {
+		case bot.In:
+			if seen[e.EventID] {
+				t.Fatalf("event %s recorded twice", e.EventID)
+			}
+			seen[e.EventID], cur = true, e.EventID
+		case bot.Out:
+			if e.EventID != cur {
+				t.Fatalf("a reply to %s follows the message of %s", e.EventID, cur)
+			}
+		}
+	}
+	if len(seen) != want {
+		t.Fatalf("%d events recorded, want %d", len(seen), want)
+	}
+	m, err := idx.Meta(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Turns != want {
+		t.Fatalf("meta counts %d turns, want %d", m.Turns, want)
+	}
+}
+
+func TestExpiredSessionIsAnnounced(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en"})
+	h.send(t, press("r:employer"))
+	h.clock.Advance(31 * 24 * time.Hour)
+	out := h.send(t, bot.Event{Kind: bot.KindText, Text: "hello"})
+	if !strings.Contains(out.Replies[0].Text, h.kbText(t, "expired", "en")) {
+		t.Fatalf("no expiry notice in %q", out.Replies[0].Text)
+	}
+	if got := choiceFor(t, out, "r:"); got != "r:employer" {
+		t.Fatalf("first choice %q, want the role question again", got)
+	}
+}
+
+func (h *harness) kbText(t *testing.T, key, lang string) string {
+	t.Helper()
+	s := mustKB(t).UIText(key, lang)
+	s, _, _ = strings.Cut(s, "{") // placeholders are filled in
+	return s
+}
+
+func TestForgetErasesTheConversation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ky"})
+	h.send(t, press(bot.PayloadForget))
+	out := h.send(t, press("fy"))
+	if !strings.Contains(out.Replies[0].Text, h.kbText(t, "forgotten", "ky")) {
+		t.Fatalf("reply %q", out.Replies[0].Text)
+	}
+	_, err := h.store.Meta(context.Background(), bot.ConversationOf(bot.Telegram, "u1"))
+	if !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("meta after forget: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestStaffOwnsTheConversation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	id := bot.ConversationOf(bot.Telegram, "u1")
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ru"})
+	h.send(t, press(bot.PayloadStaff))
+	if m, _ := h.store.Meta(ctx, id); !m.Handoff {
+		t.Fatal("asking for a person did not set the handoff flag")
+	}
+	notice, err := h.svc.TakeOver(ctx, id, "aiko")
+	if err != nil || notice == "" {
+		t.Fatalf("TakeOver = %q, %v", notice, err)
+	}
+	if out := h.send(t, bot.Event{Kind: bot.KindText, Text: "где посольство?"}); !out.Silent || len(out.Replies) != 0 {
+		t.Fatalf("the bot spoke while a person owns the conversation: %+v", out)
+	}
+	if err := h.svc.StaffReply(ctx, id, "aiko", "Здравствуйте!"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.HandBack(ctx, id, "aiko"); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.send(t, press(bot.PayloadHelp)); out.Silent || len(out.Replies) == 0 {
+		t.Fatal("the bot stayed silent after hand-back")
+	}
+	m, _ := h.store.Meta(ctx, id)
+	if m.Owner != "" || m.Handoff {
+		t.Fatalf("after hand-back owner = %q, handoff = %v", m.Owner, m.Handoff)
+	}
+	es, _ := h.store.Transcript(ctx, id)
+	var staff int
+	for _, e := range es {
+		if e.Staff == "aiko" {
+			staff++
+		}
+	}
+	if staff != 3 {
+		t.Fatalf("%d staff entries, want 3 (take over, reply, hand back)", staff)
+	}
+}
+
+func TestStopMarksInactive(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ja", Platform: bot.LINE})
+	if out := h.send(t, bot.Event{Kind: bot.KindStop, Platform: bot.LINE}); len(out.Replies) != 0 {
+		t.Fatalf("a stop event got replies: %+v", out.Replies)
+	}
+	m, _ := h.store.Meta(context.Background(), bot.ConversationOf(bot.LINE, "u1"))
+	if !m.Inactive {
+		t.Fatal("not marked inactive")
+	}
+}
+
+func TestLINEDefaultsToJapanese(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	out := h.send(t, bot.Event{Kind: bot.KindStart, Platform: bot.LINE})
+	if !strings.Contains(out.Replies[0].Text, h.kbText(t, "ask_role", "ja")) {
+		t.Fatalf("LINE follow without a language did not answer in Japanese: %q", out.Replies[0].Text)
+	}
+}
+
+func TestGroupChatsGetOneFixedAnswer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	out := h.send(t, bot.Event{Kind: bot.KindGroup, Platform: bot.LINE, UserID: "C123", Lang: "ja"})
+	if len(out.Replies) != 1 || out.Replies[0].Text != mustKB(t).UIText("group_only", "ja") {
+		t.Fatalf("replies %+v", out.Replies)
+	}
+	if _, err := h.store.Meta(context.Background(), bot.ConversationOf(bot.LINE, "C123")); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatal("a group chat was stored")
+	}
+}
+
+func BenchmarkHandle(b *testing.B) {
+	for _, users := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("memstore/users=%d", users), func(b *testing.B) {
+			st := memstore.New(memstore.Options{})
+			benchHandle(b, st, users)
+		})
+	}
+}
+
+// benchHandle sends help requests round-robin over users (each turn is a
+// full load → dialog → render → commit) and reports events per second.
+func benchHandle(b *testing.B, st bot.Store, users int) {
+	svc, err := bot.New(st, mustKB(b), bot.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for u := range users {
+		if _, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("s%d", u), Kind: bot.KindStart, Lang: "ru"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	start := time.Now()
+	for b.Loop() {
+		u := i % users
+		_, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("b%d", i), Kind: bot.KindChoice, Text: "r:worker"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "events/s")
+}

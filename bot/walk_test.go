@@ -1,0 +1,108 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"example.com/sswbot/dialog"
+	"example.com/sswbot/knowledge"
+)
+
+// TestWalkEveryState explores the whole state machine from a new session,
+// pressing every button offered, in every language: every state and every
+// step of every route is reachable, every state offers a way on, and every
+// rendered message fits every platform.
+func TestWalkEveryState(t *testing.T) {
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(nil, kb, Options{}) // the walk needs no store
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := svc.flow
+	for _, lang := range knowledge.Languages {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			type key = dialog.Session
+			start := dialog.Step(f, dialog.Session{}, dialog.Input{Kind: dialog.Start, LangHint: lang})
+			seen := map[key]bool{}
+			labels := map[string]bool{}
+			queue := []dialog.Result{start}
+			for len(queue) > 0 {
+				res := queue[0]
+				queue = queue[1:]
+				s := res.Session
+				checkRendered(t, svc, s, res.Replies)
+				if seen[s] {
+					continue
+				}
+				seen[s] = true
+				labels[s.Label(f)] = true
+				last := res.Replies[len(res.Replies)-1]
+				if len(last.Choices) == 0 && !res.Forget {
+					t.Fatalf("dead end in %+v after %v", s, last.Say)
+				}
+				for _, p := range last.Choices {
+					queue = append(queue, dialog.Step(f, s, dialog.Input{Kind: dialog.Choice, Text: p}))
+				}
+			}
+			want := []string{"lang", "role", "location", "route", "change", "forget"}
+			for _, r := range f.Routes {
+				for i := range r.Steps {
+					want = append(want, "step:"+r.ID+":"+itoa(i+1))
+				}
+				want = append(want, "done:"+r.ID)
+			}
+			for _, w := range want {
+				if !labels[w] {
+					t.Errorf("state %s is unreachable", w)
+				}
+			}
+			if len(seen) < 50 {
+				t.Errorf("only %d sessions explored", len(seen))
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }
+
+func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Reply) {
+	t.Helper()
+	if len(out) == 0 {
+		t.Fatalf("no reply in %+v", s)
+	}
+	replies := svc.r.render(s, out)
+	if len(replies) > MaxMessages {
+		t.Fatalf("%d messages in %+v", len(replies), s)
+	}
+	for _, r := range replies {
+		if n := utf8.RuneCountInString(r.Text); n > MaxText || n == 0 {
+			t.Fatalf("a message of %d characters in %+v", n, s)
+		}
+		if strings.Contains(r.Text, "[") && strings.Contains(r.Text, "_") && strings.Contains(r.Text, "]") {
+			for _, k := range uiKeys {
+				if strings.Contains(r.Text, "["+k+"]") {
+					t.Fatalf("missing text %s in %+v", k, s)
+				}
+			}
+		}
+		if strings.Contains(r.Text, "{") {
+			t.Fatalf("an unfilled placeholder in %q", r.Text)
+		}
+		for _, c := range r.Choices {
+			if len(c.Payload) > 64 || strings.ContainsFunc(c.Payload, func(r rune) bool { return r > 127 }) {
+				t.Fatalf("payload %q is not short ASCII", c.Payload)
+			}
+			if n := utf8.RuneCountInString(c.Label); n == 0 || n > knowledge.MaxButton || c.Label == c.Payload {
+				t.Fatalf("label %q for %q", c.Label, c.Payload)
+			}
+		}
+		if len(r.Choices) > 13 {
+			t.Fatalf("%d buttons (LINE shows 13)", len(r.Choices))
+		}
+	}
+}
