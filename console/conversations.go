@@ -283,7 +283,7 @@ func (c *Console) conversationPage(w http.ResponseWriter, r *http.Request, s *se
 	toggle := convURL(id, !show)
 	c.render(w, r, http.StatusOK, "conversation", s, map[string]any{
 		"Row": rowOf(m, show), "Meta": m, "Started": fmtTime(m.Started), "Bubbles": bubbles(es),
-		"Path": convURL(id, false), "Esc": url.QueryEscape(string(id)), "ToggleIDs": toggle, "ShowIDs": show,
+		"Path": convURL(id, false), "ToggleIDs": toggle, "ShowIDs": show,
 		"Mine": m.Owner == s.staff,
 	})
 }

@@ -83,6 +83,7 @@ type fixture struct {
 	pusher  *pusher
 	console *console.Console
 	srv     *httptest.Server
+	lang    string // language hint the fake platform sends
 }
 
 const (
@@ -155,7 +156,7 @@ func (f *fixture) send(tb testing.TB, p bot.Platform, user string, kind bot.Kind
 	tb.Helper()
 	f.clock.Advance(time.Minute)
 	out, err := f.bot.Handle(context.Background(), bot.Event{
-		Platform: p, UserID: user, EventID: nextEventID(), Kind: kind, Text: text, DisplayName: "Tanaka Hanako",
+		Platform: p, UserID: user, EventID: nextEventID(), Kind: kind, Text: text, DisplayName: "Tanaka Hanako", Lang: f.lang,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -155,7 +155,7 @@ func newChart(title string, labels []string, counts []int, dropOff bool) chart {
 			b.W = 2
 		}
 		b.TextX = chartLabelW + b.W + 6
-		if dropOff && i > 0 && counts[i-1] > 0 {
+		if dropOff && i > 0 && counts[i-1] > counts[i] {
 			d := float64(counts[i-1]-counts[i]) / float64(counts[i-1])
 			b.Note = fmt.Sprintf("−%.0f%%", d*100)
 		}

@@ -212,9 +212,9 @@ func TestNormalizeText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"  Next   Step! ": "next step",
-		"ＣＯＥ":           "coe",
-		"Виза?":          "виза",
-		"次へ\u3000":       "次へ",
+		"ＣＯＥ":             "coe",
+		"Виза?":           "виза",
+		"次へ\u3000":        "次へ",
 	} {
 		if got := dialog.NormalizeText(in); got != want {
 			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
