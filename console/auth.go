@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -252,6 +253,9 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	name := strings.TrimSpace(r.PostFormValue("name"))
+	if len(name) > 64 || !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name[:min(len(name), 64)], "") // still counts as a failure below
+	}
 	password := r.PostFormValue("password")
 	ck, err := r.Cookie(loginCookie)
 	if err != nil || ck.Value == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(r.PostFormValue("csrf"))) != 1 {
@@ -265,7 +269,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			"Too many failed logins. Login is locked for 15 minutes; try again later.")
 		return
 	}
-	if len(name) > 64 || len(password) > 1024 || !c.auth.verify(name, password) {
+	if len(password) > 1024 || !c.auth.verify(name, password) {
 		c.auth.fail(name, ip)
 		c.audit.add(c.log, c.cfg.Now(), name, "login failed", "", "from "+ip)
 		c.showLogin(w, r, http.StatusUnauthorized, name, "Wrong name or password.")

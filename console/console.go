@@ -114,7 +114,10 @@ func New(cfg Config, d Deps) (*Console, error) {
 func (c *Console) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
-	m.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/console/static/", http.FileServerFS(static))
+	m.HandleFunc("GET /console/static/{file}", func(w http.ResponseWriter, r *http.Request) {
+		files.ServeHTTP(w, r) // one level, so no directory listing
+	})
 	m.HandleFunc("GET /console/login", c.loginPage)
 	m.HandleFunc("POST /console/login", c.login)
 
