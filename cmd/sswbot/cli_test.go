@@ -1,0 +1,207 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"example.com/sswbot/store/redisstore/redistest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// sourceFacts are strings of the official document that the bot must print
+// character for character.
+var sourceFacts = []string{
+	"Kyrgyz Republic 720010, Bishkek city, Toktogul street, 237",
+	"+996 312 65 02 64",
+	"borbor@migrant.kg",
+	"japanemployment@migrant.kg",
+	"東京都港区三田 1-5-7",
+	"03-6453-8277",
+	"kgembassy.jp@mfa.gov.kg",
+	"https://migrant.kg/kg/services/employment-agency/?country_id=2",
+	"https://migrant.kg/kg/services/country/iaponiia/",
+}
+
+// walkScript answers the questions by number and presses "next" to the end
+// of a route, then asks for the contacts.
+func walkScript(route int, steps int) string {
+	loc, rt := "1", fmt.Sprint(route)
+	lines := []string{"1"} // role: the first choice
+	if route == 4 {
+		lines = append(lines, "2") // already in Japan: one route, no question
+		rt = ""
+		_ = loc
+	} else {
+		lines = append(lines, loc)
+	}
+	if rt != "" {
+		lines = append(lines, rt)
+	}
+	for range steps {
+		lines = append(lines, "1") // next step / finish is always the first button
+	}
+	return strings.Join(append(lines, "/contacts"), "\n") + "\n"
+}
+
+func TestChatWalksEveryRouteInEveryLanguage(t *testing.T) {
+	t.Parallel()
+	routes := []struct {
+		n, steps int
+		last     string
+	}{{1, 4, "A.6"}, {2, 5, "A.6"}, {3, 6, "A.6"}, {4, 2, "B.2"}}
+	for _, lang := range []string{"ja", "en", "ru", "ky"} {
+		for _, r := range routes {
+			t.Run(fmt.Sprintf("%s/route%d", lang, r.n), func(t *testing.T) {
+				t.Parallel()
+				code, out, errOut := runCmd(t, nil, walkScript(r.n, r.steps), "chat", "--lang", lang)
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				if !strings.Contains(out, r.last) {
+					t.Fatalf("the walk did not reach step %s:\n%s", r.last, out)
+				}
+				if !strings.Contains(out, "✅") {
+					t.Fatalf("no finished checklist:\n%s", out)
+				}
+				for _, fact := range sourceFacts {
+					if !strings.Contains(out, fact) {
+						t.Errorf("%q is not printed exactly", fact)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestChatResumesWithRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	env := map[string]string{"REDIS_URL": srv.URL()}
+	if code, _, errOut := runCmd(t, env, "1\n1\n", "chat", "--lang", "en", "--user", "alice"); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	// A new process: the conversation continues at the route question.
+	code, out, errOut := runCmd(t, env, "3\n", "chat", "--user", "alice")
+	if code != 0 {
+		t.Fatalf("second run: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Which recruitment route") || !strings.Contains(out, "Step 1 of 6") {
+		t.Fatalf("the second run did not resume at the route question:\n%s", out)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	if code, out, errOut := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: content version") {
+		t.Fatalf("check on the shipped content: exit %d\n%s%s", code, out, errOut)
+	}
+	tests := []struct {
+		name, file, old, new, want string
+	}{
+		{"a misspelled key", "kg.yaml", "    source: A.5\n", "    sorce: A.5\n", "kg.yaml:"},
+		{"a missing translation", "ssw.yaml", "\n    ky:", "\n    kx:", "unknown language \"kx\""},
+		{"a dangling contact reference", "kg.yaml", "contacts: [center", "contacts: [centre", "unknown contact \"centre\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyContent(t)
+			path := filepath.Join(dir, tt.file)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.old) {
+				t.Fatalf("%s has no %q to break", tt.file, tt.old)
+			}
+			if err := os.WriteFile(path, []byte(strings.Replace(string(b), tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, _ := runCmd(t, nil, "", "check", "--knowledge", dir)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1", code)
+			}
+			if !strings.Contains(out, tt.want) || !strings.Contains(out, filepath.Join(dir, tt.file)+":") {
+				t.Fatalf("output lacks a file:line message with %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+func copyContent(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "knowledge", "content")
+	names, err := filepath.Glob(filepath.Join(src, "*.yaml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("content files: %v", err)
+	}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(n)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestGraphGolden(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCmd(t, nil, "", "graph")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	path := filepath.Join("testdata", "flow.golden.mmd")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if out != string(want) {
+		t.Fatalf("the graph changed; run go test ./cmd/sswbot -run Graph -update and review:\n%s", out)
+	}
+}
+
+func TestServeRefusesHalfConfiguredChannels(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LINE_CHANNEL_SECRET": "s"}, "LINE is half-configured"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_URL": "https://x.example/telegram/webhook"}, "needs TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"SSWBOT_SESSION_TTL": "soon"}, "not a positive duration"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := runCmd(t, tt.env, "", "serve", "--addr", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("env %v: exit %d, stderr %q; want 1 and %q", tt.env, code, errOut, tt.want)
+		}
+	}
+}
+
+func TestHelpListsEnvironment(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := runCmd(t, nil, "", "serve", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, v := range []string{"SSWBOT_ADDR", "REDIS_URL", "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL",
+		"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "SSWBOT_CONSOLE_USERS"} {
+		if !strings.Contains(errOut, v) {
+			t.Errorf("serve --help does not mention %s", v)
+		}
+	}
+}
