@@ -643,7 +643,8 @@ var barTitle = regexp.MustCompile(`<title>([^<]*): (\d+)(?: \([^)]*\))?</title>`
 func bars(body string) []string {
 	var out []string
 	for _, m := range barTitle.FindAllStringSubmatch(body, -1) {
-		out = append(out, html.UnescapeString(m[1])+"="+m[2])
+		label, _, _ := strings.Cut(html.UnescapeString(m[1]), " · ") // without the step id
+		out = append(out, label+"="+m[2])
 	}
 	return out
 }

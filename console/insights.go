@@ -165,7 +165,9 @@ func newChart(title string, labels []string, counts []int, dropOff bool) chart {
 	return ch
 }
 
-func (f *funnel) charts(only string) []chart {
+// charts draws the funnel; names maps route → step number → step id where
+// the index has seen it, to label the rows.
+func (f *funnel) charts(only string, names map[string]map[int]string) []chart {
 	out := []chart{newChart("All conversations",
 		[]string{"started", "answered role", "answered location", "chose a route"},
 		[]int{f.started, f.role, f.location, f.route}, true)}
@@ -181,7 +183,11 @@ func (f *funnel) charts(only string) []chart {
 		labels := []string{"chose route " + r}
 		counts := []int{rf.chosen}
 		for k, n := range rf.steps {
-			labels = append(labels, "step "+strconv.Itoa(k+1))
+			l := "step " + strconv.Itoa(k+1)
+			if id := names[r][k+1]; id != "" {
+				l += " · " + id
+			}
+			labels = append(labels, l)
 			counts = append(counts, n)
 		}
 		labels = append(labels, "finished")
@@ -239,9 +245,16 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		return
 	}
 	totals := map[string]int{}
+	names := map[string]map[int]string{}
 	for _, m := range ms {
 		if m.Route != "" {
 			totals[m.Route] = max(totals[m.Route], m.StepTotal)
+		}
+		if m.Route != "" && m.Step != "" && m.StepN > 0 {
+			if names[m.Route] == nil {
+				names[m.Route] = map[int]string{}
+			}
+			names[m.Route][m.StepN] = m.Step
 		}
 	}
 	all := newFunnel()
@@ -291,7 +304,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	slices.Sort(routes)
 	c.render(w, r, http.StatusOK, "insights", s, map[string]any{
 		"Q": q, "Platforms": platforms, "Langs": langs, "Routes": routes, "Conversations": all.started,
-		"Charts": all.charts(q.Route), "Misses": missChart(misses, 15),
+		"Charts": all.charts(q.Route, names), "Misses": missChart(misses, 15),
 		"ByPlatform": sorted(byPlatform), "ByLang": sorted(byLang),
 		"Problem": errors.Join(problems...),
 	})
