@@ -34,7 +34,7 @@ func envOf(m map[string]string) func(string) string {
 }
 
 // startServe runs `sswbot serve` on a free port with env, as main would,
-// and returns its base URL. The server stops when the test ends; the test
+// and returns its address, "127.0.0.1:PORT". The server stops when the test ends; the test
 // fails if it does not stop cleanly.
 func startServe(t *testing.T, env map[string]string) string {
 	t.Helper()
@@ -52,7 +52,7 @@ func startServe(t *testing.T, env map[string]string) string {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if a, ok := strings.CutPrefix(sc.Text(), "sswbot serving on "); ok {
-				addr <- strings.Fields(a)[0]
+				addr <- strings.TrimPrefix(strings.Fields(a)[0], "http://")
 			}
 		}
 		close(addr)

@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"example.com/sswbot/knowledge"
+)
+
+const lineSecret = "testsecret"
+
+// fakeLINE records what sswbot sends to the LINE Messaging API and answers
+// like LINE does.
+type fakeLINE struct {
+	mu       sync.Mutex
+	requests []lineRequest
+	seenKeys map[string]bool
+}
+
+type lineRequest struct {
+	Path     string
+	RetryKey string
+	Body     map[string]any
+}
+
+func newFakeLINE(t *testing.T) (*fakeLINE, string) {
+	f := &fakeLINE{seenKeys: map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Header.Get("Authorization") != "Bearer test-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"message":"Authentication failed"}`)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") {
+			io.WriteString(w, `{"userId":"U1","displayName":"Tanaka","language":"ja"}`)
+			return
+		}
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		key := r.Header.Get("X-Line-Retry-Key")
+		f.mu.Lock()
+		dup := key != "" && f.seenKeys[key]
+		if !dup {
+			f.requests = append(f.requests, lineRequest{Path: r.URL.Path, RetryKey: key, Body: body})
+			if key != "" {
+				f.seenKeys[key] = true
+			}
+		}
+		f.mu.Unlock()
+		if dup {
+			w.Header().Set("x-line-accepted-request-id", "first")
+			w.WriteHeader(http.StatusConflict)
+			io.WriteString(w, `{"message":"The retry key is already accepted"}`)
+			return
+		}
+		io.WriteString(w, `{"sentMessages":[{"id":"1","quoteToken":"q"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+func (f *fakeLINE) all() []lineRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]lineRequest(nil), f.requests...)
+}
+
+// messages returns the texts and the quick-reply postback data of request i.
+func (r lineRequest) messages() (texts []string, data []string) {
+	msgs, _ := r.Body["messages"].([]any)
+	for _, m := range msgs {
+		mm := m.(map[string]any)
+		texts = append(texts, fmt.Sprint(mm["text"]))
+		if qr, ok := mm["quickReply"].(map[string]any); ok {
+			for _, it := range qr["items"].([]any) {
+				a := it.(map[string]any)["action"].(map[string]any)
+				data = append(data, fmt.Sprint(a["data"]))
+			}
+		}
+	}
+	return texts, data
+}
+
+func sign(body []byte) string {
+	mac := hmac.New(sha256.New, []byte(lineSecret))
+	mac.Write(body)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func postLINE(t *testing.T, base string, body []byte, signature string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+base+"/line/webhook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if signature != "" {
+		req.Header.Set("X-Line-Signature", signature)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func postback(user, eventID, data string) []byte {
+	return []byte(fmt.Sprintf(`{"destination":"Uab012345678901234567890123456789","events":[{"replyToken":"rt-%s","type":"postback","mode":"active","timestamp":%d,"source":{"type":"user","userId":%q},"webhookEventId":%q,"deliveryContext":{"isRedelivery":false},"postback":{"data":%q}}]}`,
+		eventID, time.Now().UnixMilli(), user, eventID, data))
+}
+
+func lineEnv(api string) map[string]string {
+	return map[string]string{
+		"LINE_CHANNEL_SECRET": lineSecret, "LINE_CHANNEL_ACCESS_TOKEN": "test-token", "LINE_API_BASE_URL": api,
+	}
+}
+
+// waitFor polls until cond holds or fails the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLINEWalksARouteInJapanese(t *testing.T) {
+	t.Parallel()
+	api, apiURL := newFakeLINE(t)
+	base := startServe(t, lineEnv(apiURL))
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// LINE's console "Verify" and the real fixtures.
+	verify, _ := os.ReadFile("testdata/line/verify.json")
+	if got := postLINE(t, base, verify, sign(verify)); got != http.StatusOK {
+		t.Fatalf("verify: %d", got)
+	}
+	follow, _ := os.ReadFile("testdata/line/follow.json")
+	if got := postLINE(t, base, follow, sign(follow)); got != http.StatusOK {
+		t.Fatalf("follow: %d", got)
+	}
+	reqs := api.all()
+	// The fixture is years old, so its reply token has expired: push.
+	if len(reqs) != 1 || reqs[0].Path != "/v2/bot/message/push" || reqs[0].RetryKey == "" {
+		t.Fatalf("after follow the API saw %+v", reqs)
+	}
+	texts, data := reqs[0].messages()
+	if !strings.Contains(strings.Join(texts, "\n"), kb.UIText("ask_role", "ja")) {
+		t.Fatalf("the greeting is not Japanese: %q", texts)
+	}
+	// Walk: employer, in Kyrgyzstan, through the Employment Center, to the end.
+	user := "u206d25c2ea6bd87c17655609a1c37cb8"
+	n := 0
+	pressLINE := func(prefix string) []string {
+		t.Helper()
+		for _, d := range data {
+			if strings.HasPrefix(d, prefix) {
+				n++
+				before := len(api.all())
+				if got := postLINE(t, base, postback(user, fmt.Sprintf("01JE2E%020d", n), d), sign(postback(user, fmt.Sprintf("01JE2E%020d", n), d))); got != http.StatusOK {
+					t.Fatalf("postback %s: %d", d, got)
+				}
+				reqs := api.all()
+				if len(reqs) != before+1 {
+					t.Fatalf("postback %s: %d API calls, want 1", d, len(reqs)-before)
+				}
+				var texts []string
+				texts, data = reqs[len(reqs)-1].messages()
+				if len(data) == 0 && prefix != "fin:" {
+					t.Fatalf("no quick-reply buttons after %s", d)
+				}
+				return texts
+			}
+		}
+		t.Fatalf("no button %q among %v", prefix, data)
+		return nil
+	}
+	pressLINE("r:employer")
+	pressLINE("w:kg")
+	got := pressLINE("rt:center")
+	if !strings.Contains(got[0], "1/5") && !strings.Contains(got[0], "1 /") {
+		t.Logf("first step: %q", got[0])
+	}
+	for i := 0; i < 4; i++ {
+		pressLINE("n:")
+	}
+	final := strings.Join(pressLINE("fin:"), "\n")
+	if !strings.Contains(final, strings.Split(kb.UIText("done", "ja"), "。")[0]) {
+		t.Fatalf("the route did not finish:\n%s", final)
+	}
+	contacts := strings.Join(pressLINE("g:contacts"), "\n")
+	for _, fact := range sourceFacts {
+		if !strings.Contains(contacts, fact) {
+			t.Errorf("contacts lack %q", fact)
+		}
+	}
+
+	// A redelivered event gets no second reply.
+	calls := len(api.all())
+	redelivery, _ := os.ReadFile("testdata/line/redelivery.json")
+	text, _ := os.ReadFile("testdata/line/text.json")
+	postLINE(t, base, text, sign(text))
+	postLINE(t, base, redelivery, sign(redelivery))
+	if got := len(api.all()) - calls; got != 1 {
+		t.Fatalf("text + its redelivery caused %d sends, want 1", got)
+	}
+
+	// Bad input changes nothing and sends nothing.
+	calls = len(api.all())
+	bad := postback("Ubadbadbadbadbadbadbadbadbadbadbad", "01JBAD", "r:worker")
+	for _, tc := range []struct {
+		name string
+		body []byte
+		sig  string
+		want int
+	}{
+		{"a bad signature", bad, sign([]byte("other")), http.StatusBadRequest},
+		{"no signature", bad, "", http.StatusBadRequest},
+		{"broken JSON", []byte(`{"events":[`), sign([]byte(`{"events":[`)), http.StatusBadRequest},
+		{"an oversized body", bytes.Repeat([]byte(" "), 2<<20), sign(bytes.Repeat([]byte(" "), 2<<20)), http.StatusRequestEntityTooLarge},
+	} {
+		if got := postLINE(t, base, tc.body, tc.sig); got != tc.want {
+			t.Errorf("%s: status %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if got := len(api.all()); got != calls {
+		t.Fatalf("bad requests caused %d API calls", got-calls)
+	}
+	resp, err := http.Get("http://" + base + "/line/webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /line/webhook: %d, want 405", resp.StatusCode)
+	}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// staffClient logs in to the console and returns a client with the session
+// cookie and a function that finds the CSRF token on a page.
+func staffClient(t *testing.T, base, name, password string) (*http.Client, func(path string) string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	csrfOf := func(path string) string {
+		t.Helper()
+		resp, err := c.Get("http://" + base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		m := csrfRe.FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no CSRF token on %s (status %d)", path, resp.StatusCode)
+		}
+		return string(m[1])
+	}
+	tok := csrfOf("/console/login")
+	resp, err := c.PostForm("http://"+base+"/console/login", url.Values{"name": {name}, "password": {password}, "csrf": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/console/conversations" {
+		t.Fatalf("login ended at %s (%d)", resp.Request.URL.Path, resp.StatusCode)
+	}
+	return c, csrfOf
+}
+
+func TestConsoleReplyReachesLINE(t *testing.T) {
+	t.Parallel()
+	api, apiURL := newFakeLINE(t)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	env := lineEnv(apiURL)
+	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
+	base := startServe(t, env)
+
+	user := "U0123456789abcdef0123456789abcdef"
+	for i, d := range []string{"g:staff"} {
+		body := postback(user, fmt.Sprintf("01JSTAFF%d", i), d)
+		if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
+			t.Fatalf("postback: %d", got)
+		}
+	}
+	c, csrfOf := staffClient(t, base, "aiko", "correct horse")
+	page := "/console/conversations/" + url.PathEscape("line:"+user)
+	post := func(action string, form url.Values) {
+		t.Helper()
+		form.Set("csrf", csrfOf(page))
+		resp, err := c.PostForm("http://"+base+page+"/"+action, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d", action, resp.StatusCode)
+		}
+	}
+	before := len(api.all())
+	post("takeover", url.Values{})
+	post("reply", url.Values{"text": {"こんにちは、担当の相川です。"}})
+	waitFor(t, "the staff reply at the LINE API", func() bool {
+		for _, r := range api.all()[before:] {
+			texts, _ := r.messages()
+			if r.Path == "/v2/bot/message/push" && r.Body["to"] == user && strings.Contains(strings.Join(texts, ""), "相川") && r.RetryKey != "" {
+				return true
+			}
+		}
+		return false
+	})
+	// While staff owns the conversation the bot stays silent.
+	calls := len(api.all())
+	body := postback(user, "01JSILENT", "g:help")
+	postLINE(t, base, body, sign(body))
+	if got := len(api.all()); got != calls {
+		t.Fatalf("the bot answered while staff owned the conversation")
+	}
+	post("handback", url.Values{})
+	body = postback(user, "01JBACK", "g:help")
+	postLINE(t, base, body, sign(body))
+	waitFor(t, "the bot to answer again", func() bool {
+		r := api.all()
+		return r[len(r)-1].Path == "/v2/bot/message/reply"
+	})
+}
