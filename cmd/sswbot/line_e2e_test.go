@@ -179,7 +179,8 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 			if strings.HasPrefix(d, prefix) {
 				n++
 				before := len(api.all())
-				if got := postLINE(t, base, postback(user, fmt.Sprintf("01JE2E%020d", n), d), sign(postback(user, fmt.Sprintf("01JE2E%020d", n), d))); got != http.StatusOK {
+				body := postback(user, fmt.Sprintf("01JE2E%020d", n), d)
+				if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
 					t.Fatalf("postback %s: %d", d, got)
 				}
 				reqs := api.all()
