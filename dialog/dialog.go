@@ -278,7 +278,7 @@ func (t *turn) text(in Input) {
 	if norm != "" {
 		for _, kw := range t.f.Keywords {
 			for _, w := range kw.Words {
-				if strings.Contains(norm, w) {
+				if strings.Contains(norm, w) && t.applies(kw.Target) {
 					t.s.Misses = 0
 					t.target(kw.Target)
 					return
@@ -297,6 +297,19 @@ func (t *turn) text(in Input) {
 	t.current()
 }
 
+// applies reports whether a keyword target fits the user: a topic must be
+// part of the chosen route (a worker already in Japan applies for no visa).
+func (t *turn) applies(target string) bool {
+	topic, ok := strings.CutPrefix(target, "topic:")
+	if !ok {
+		return true
+	}
+	if r := t.f.Route(t.s.Route); r != nil {
+		return r.WithTopic(topic) != ""
+	}
+	return true
+}
+
 // target acts on a keyword's target.
 func (t *turn) target(target string) {
 	switch target {
@@ -311,12 +324,16 @@ func (t *turn) target(target string) {
 		t.current()
 	default:
 		topic := strings.TrimPrefix(target, "topic:")
-		if r := t.f.Route(t.s.Route); r != nil && (t.s.State == StateStep || t.s.State == StateDone) {
-			if id := r.WithTopic(topic); id != "" {
-				t.s.Step, t.s.State = id, StateStep
+		if r := t.f.Route(t.s.Route); r != nil {
+			if t.s.State == StateStep || t.s.State == StateDone {
+				t.s.Step, t.s.State = r.WithTopic(topic), StateStep
 				t.current()
 				return
 			}
+			// Mid-question (changing an answer): show the step on its own.
+			t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: r.WithTopic(topic)})
+			t.current()
+			return
 		}
 		// No route yet (or not on it): show the first step about the topic
 		// on its own, then the open question.

@@ -125,6 +125,12 @@ func TestConversations(t *testing.T) {
 			{choice("rt:agency"), "step:agency:1", nil},
 			{text("а как получить визу?"), "step:agency:5", []dialog.Say{dialog.SayStep}},
 		}},
+		{"a keyword about another route's step is not understood", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:worker"), "location", nil},
+			{choice("w:jp"), "step:japan:1", nil},
+			{text("and the visa?"), "step:japan:1", []dialog.Say{dialog.SayNotUnderstood, dialog.SayStep}},
+		}},
 		{"a keyword before a route shows the step on its own", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
 			{text("what about the visa"), "role", []dialog.Say{dialog.SayStepSingle, dialog.SayKeywordNoRoute, dialog.SayAskRole}},
