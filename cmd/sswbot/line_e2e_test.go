@@ -249,6 +249,20 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 	if got := len(api.all()); got != calls {
 		t.Fatalf("bad requests caused %d API calls", got-calls)
 	}
+	for path, want := range map[string]string{
+		"/healthz": "ok", "/readyz": "ready",
+		"/metrics": `sswbot_events_total{kind="choice",outcome="ok",platform="line"}`,
+	} {
+		resp, err := http.Get("http://" + base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		}
+	}
 	resp, err := http.Get("http://" + base + "/line/webhook")
 	if err != nil {
 		t.Fatal(err)
