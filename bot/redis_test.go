@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"example.com/sswbot/bot"
@@ -29,26 +28,8 @@ func newRedisService(tb testing.TB, srv *redistest.Server) (*bot.Service, *redis
 func TestRedisConcurrentEventsForOneUser(t *testing.T) {
 	srv := redistest.Start(t)
 	svc, st := newRedisService(t, srv)
-	ctx := context.Background()
-	const n = 200
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := svc.Handle(ctx, bot.Event{Platform: bot.LINE, UserID: "U1", EventID: fmt.Sprintf("c%d", i), Kind: bot.KindChoice, Text: bot.PayloadHelp})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	checkInterleaving(t, st, bot.ConversationOf(bot.LINE, "U1"), n)
+	sendConcurrently(t, svc, bot.LINE, "U1", 200)
+	checkInterleaving(t, st, bot.ConversationOf(bot.LINE, "U1"), 200)
 }
 
 func TestRedisOutageAndRecovery(t *testing.T) {

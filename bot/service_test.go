@@ -223,15 +223,22 @@ func TestConcurrentEventsForOneUser(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ru", EventID: "start"})
-	const n = 200
+	sendConcurrently(t, h.svc, bot.Telegram, "u1", 200)
+	checkInterleaving(t, h.store, bot.ConversationOf(bot.Telegram, "u1"), 201)
+}
+
+// sendConcurrently handles n events for one user at once (a help request
+// each, with its own event id) and fails on any error.
+func sendConcurrently(t *testing.T, svc *bot.Service, p bot.Platform, user string, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := h.svc.Handle(context.Background(), bot.Event{
-				Platform: bot.Telegram, UserID: "u1", EventID: fmt.Sprintf("c%d", i),
+			_, err := svc.Handle(context.Background(), bot.Event{
+				Platform: p, UserID: user, EventID: fmt.Sprintf("c%d", i),
 				Kind: bot.KindChoice, Text: bot.PayloadHelp,
 			})
 			errs <- err
@@ -244,7 +251,6 @@ func TestConcurrentEventsForOneUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkInterleaving(t, h.store, bot.ConversationOf(bot.Telegram, "u1"), n+1)
 }
 
 // checkInterleaving asserts one incoming entry per event, each followed

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,6 +130,27 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("output lacks a file:line message with %q:\n%s", tt.want, out)
 			}
 		})
+	}
+}
+
+func TestCheckWarnsWhenReviewIsDue(t *testing.T) {
+	t.Parallel()
+	dir := copyContent(t)
+	for _, name := range []string{"ssw.yaml", "kg.yaml"} {
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := regexp.MustCompile(`(?m)^reviewed: .*$`).ReplaceAllString(string(b), "reviewed: 2020-01-01")
+		s = regexp.MustCompile(`(?m)^review_by: .*$`).ReplaceAllString(s, "review_by: 2020-06-01")
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, _ := runCmd(t, nil, "", "check", "--knowledge", dir)
+	if code != 0 || !strings.Contains(out, "warning: the content was due for review by 2020-06-01") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
 
