@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
@@ -81,34 +80,34 @@ func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
 	}
 	// Aliases: every button label in every language. Sorted payloads keep
 	// the result deterministic when two buttons share a label.
-	labels := map[string]knowledge.Text{}
+	type label struct {
+		payload string
+		text    knowledge.Text
+	}
+	var labels []label
 	for p, key := range staticLabels {
-		labels[p] = kb.UI[key]
+		labels = append(labels, label{p, kb.UI[key]})
 	}
 	for _, l := range knowledge.Languages {
-		labels["l:"+l] = kb.UI["lang_"+l]
+		labels = append(labels, label{"l:" + l, kb.UI["lang_"+l]})
 	}
 	for _, r := range roles {
-		labels["r:"+r] = kb.UI["role_"+r]
+		labels = append(labels, label{"r:" + r, kb.UI["role_"+r]})
 	}
 	for _, l := range locations {
-		labels["w:"+l] = kb.UI["loc_"+l]
+		labels = append(labels, label{"w:" + l, kb.UI["loc_"+l]})
 	}
 	for _, r := range c.Routes {
-		labels["rt:"+r.ID] = r.Button
+		labels = append(labels, label{"rt:" + r.ID, r.Button})
 	}
-	labels["next"] = kb.UI["btn_next"]
-	labels["next "] = kb.UI["btn_finish"] // the finish button is a "next" too
-	payloads := make([]string, 0, len(labels))
-	for p := range labels {
-		payloads = append(payloads, p)
-	}
-	sort.Strings(payloads)
-	for _, p := range payloads {
+	// Typed "next step" or "finish" means the current step's button.
+	labels = append(labels, label{"next", kb.UI["btn_next"]}, label{"next", kb.UI["btn_finish"]})
+	sort.SliceStable(labels, func(i, j int) bool { return labels[i].payload < labels[j].payload })
+	for _, lb := range labels {
 		for _, l := range knowledge.Languages {
-			k := dialog.NormalizeText(labels[p].In(l))
+			k := dialog.NormalizeText(lb.text.In(l))
 			if _, taken := f.Aliases[k]; !taken && k != "" {
-				f.Aliases[k] = strings.TrimSpace(p)
+				f.Aliases[k] = lb.payload
 			}
 		}
 	}

@@ -437,3 +437,35 @@ func benchHandle(b *testing.B, st bot.Store, users int) {
 	}
 	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "events/s")
 }
+
+func TestTypedLabelsCountAsChoices(t *testing.T) {
+	t.Parallel()
+	kb := mustKB(t)
+	for _, lang := range knowledge.Languages {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.send(t, bot.Event{Kind: bot.KindStart, Lang: lang})
+			// Any language's label works, whatever the conversation's language.
+			other := knowledge.Languages[(indexOf(knowledge.Languages, lang)+1)%4]
+			out := h.send(t, bot.Event{Kind: bot.KindText, Text: "  " + strings.ToUpper(kb.UIText("role_worker", other)) + " "})
+			if got := choiceFor(t, out, "w:"); got != "w:kg" {
+				t.Fatalf("typing the worker label did not lead to the location question")
+			}
+			out = h.send(t, bot.Event{Kind: bot.KindText, Text: kb.UIText("loc_jp", lang)})
+			out = h.send(t, bot.Event{Kind: bot.KindText, Text: kb.UIText("btn_next", lang)})
+			if got := choiceFor(t, out, "fin:"); got != "fin:B.2" {
+				t.Fatalf("typing %q did not go to the next step", kb.UIText("btn_next", lang))
+			}
+		})
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
