@@ -134,11 +134,17 @@ func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error)
 			return Outcome{}, "", fmt.Errorf("bot: load conversation: %w", err)
 		}
 		if snap.Recorded != nil {
-			var replies []Reply
-			if err := json.Unmarshal(snap.Recorded.Outcome, &replies); err != nil {
+			var rec recorded
+			if err := json.Unmarshal(snap.Recorded.Outcome, &rec); err != nil {
 				return Outcome{}, "", fmt.Errorf("bot: decode recorded outcome: %w", err)
 			}
-			return Outcome{Replies: replies, Duplicate: true, Delivered: snap.Recorded.Delivered}, "", nil
+			if rec.Forget && snap.Meta != nil {
+				// The first delivery committed but failed to erase: erase now.
+				if err := s.store.Forget(ctx, id); err != nil {
+					return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
+				}
+			}
+			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered}, "", nil
 		}
 		c, out, forget, outcome := s.turn(snap, ev)
 		err = s.store.Commit(ctx, id, snap, c)
@@ -245,9 +251,17 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		sess.V = dialog.SessionVersion
 	}
 	c.Session, _ = json.Marshal(sess)
-	c.Outcome, _ = json.Marshal(out.Replies)
+	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget})
 	c.Meta = meta
 	return c, out, forget, outcome
+}
+
+// recorded is what the dedupe record keeps of a turn: the replies, and
+// whether the turn erases the conversation (so a redelivery can finish an
+// erase that failed halfway).
+type recorded struct {
+	Replies []Reply `json:"r,omitempty"`
+	Forget  bool    `json:"f,omitempty"`
 }
 
 // passesHandoff lets privacy requests through while a person owns the
@@ -322,7 +336,7 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		e.Time, e.KBVersion = now, s.kb.Version
 		e.StateBefore, e.StateAfter = meta.State, meta.State
 		meta.LastActive = now
-		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("null")}
+		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("{}")}
 		c.Session = snap.Session
 		if snap.Session != nil {
 			c.Session, _ = json.Marshal(sess)

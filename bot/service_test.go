@@ -469,3 +469,46 @@ func indexOf(list []string, s string) int {
 	}
 	return -1
 }
+
+// failingForget is a store whose Forget fails until told otherwise.
+type failingForget struct {
+	*memstore.Store
+	fail bool
+}
+
+func (f *failingForget) Forget(ctx context.Context, id bot.ConversationID) error {
+	if f.fail {
+		return fmt.Errorf("forget: %w", bot.ErrUnavailable)
+	}
+	return f.Store.Forget(ctx, id)
+}
+
+func TestARedeliveryFinishesAFailedErase(t *testing.T) {
+	t.Parallel()
+	st := &failingForget{Store: memstore.New(memstore.Options{})}
+	svc, err := bot.New(st, mustKB(t), bot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ev := func(id string, kind bot.Kind, text string) bot.Event {
+		return bot.Event{Platform: bot.Telegram, UserID: "9", EventID: id, Kind: kind, Text: text, Lang: "en"}
+	}
+	for _, e := range []bot.Event{ev("1", bot.KindStart, ""), ev("2", bot.KindChoice, bot.PayloadForget)} {
+		if _, err := svc.Handle(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.fail = true
+	if _, err := svc.Handle(ctx, ev("3", bot.KindChoice, "fy")); !errors.Is(err, bot.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable so the platform redelivers", err)
+	}
+	st.fail = false
+	out, err := svc.Handle(ctx, ev("3", bot.KindChoice, "fy"))
+	if err != nil || !out.Duplicate {
+		t.Fatalf("redelivery: duplicate = %v, err = %v", out.Duplicate, err)
+	}
+	if _, err := st.Meta(ctx, bot.ConversationOf(bot.Telegram, "9")); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("the conversation survived: %v", err)
+	}
+}
