@@ -1,7 +1,7 @@
 // Package redisstore keeps sswbot's sessions, transcripts, dedupe records and
 // conversation index in Redis, for deployments with more than one instance
 // or state that must survive a restart. It speaks go-redis's UniversalClient
-// (a single node today; Sentinel or Cluster need only other options).
+// (a single node, a Cluster or Sentinel, chosen by the URL: see universalOptions).
 //
 // It owns the key layout and the Lua script that commits a turn. It knows
 // bot's types only: not platforms, the dialog or the console.

@@ -67,7 +67,7 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 	if !strings.HasPrefix(opt.URL, "redis://") && !strings.HasPrefix(opt.URL, "rediss://") {
 		return nil, errors.New("redisstore: the URL must start with redis:// or rediss://")
 	}
-	o, err := redis.ParseURL(opt.URL)
+	uo, err := universalOptions(opt.URL)
 	if err != nil {
 		// url.Error quotes the whole URL, password included.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
@@ -75,7 +75,60 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("redisstore: parse URL: %w", err)
 	}
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
+	rdb := redis.NewUniversalClient(uo)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, unavailable("connect", err)
+	}
+	return &Store{rdb: rdb, opt: opt, index: opt.Prefix + "idx"}, nil
+}
+
+// universalOptions reads one URL into options for a universal client, so
+// one setting covers every deployment:
+//
+//   - redis://host:6379/0 — a single node;
+//   - redis://host1:6379?addr=host2:6379&addr=host3:6379 — a Cluster;
+//   - redis://sentinel1:26379?master_name=mymaster&addr=sentinel2:26379 — Sentinel.
+//
+// A user's keys share one hash slot, so the turn script works on a Cluster.
+func universalOptions(raw string) (*redis.UniversalOptions, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	switch {
+	case q.Get("master_name") != "":
+		o, err := redis.ParseFailoverURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{
+			Addrs: o.SentinelAddrs, MasterName: o.MasterName,
+			SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword,
+			Username: o.Username, Password: o.Password, DB: o.DB, Protocol: o.Protocol,
+			MaxRetries: o.MaxRetries, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
+			WriteTimeout: o.WriteTimeout, PoolSize: o.PoolSize, MinIdleConns: o.MinIdleConns,
+			TLSConfig: o.TLSConfig,
+		}, nil
+	case q.Has("addr"):
+		o, err := redis.ParseClusterURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		return &redis.UniversalOptions{
+			Addrs: o.Addrs, IsClusterMode: true, ClientName: o.ClientName,
+			Username: o.Username, Password: o.Password, Protocol: o.Protocol,
+			MaxRetries: o.MaxRetries, DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout,
+			WriteTimeout: o.WriteTimeout, PoolSize: o.PoolSize, MinIdleConns: o.MinIdleConns,
+			TLSConfig: o.TLSConfig,
+		}, nil
+	}
+	o, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &redis.UniversalOptions{
 		Addrs:                 []string{o.Addr},
 		ClientName:            o.ClientName,
 		DB:                    o.DB,
@@ -99,12 +152,7 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		ConnMaxLifetime:       o.ConnMaxLifetime,
 		ConnMaxLifetimeJitter: o.ConnMaxLifetimeJitter,
 		TLSConfig:             o.TLSConfig,
-	})
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		return nil, unavailable("connect", err)
-	}
-	return &Store{rdb: rdb, opt: opt, index: opt.Prefix + "idx"}, nil
+	}, nil
 }
 
 // unavailable marks an error from talking to Redis as an outage. Every such
