@@ -146,7 +146,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestLINEWalksARouteInJapanese(t *testing.T) {
 	t.Parallel()
 	api, apiURL := newFakeLINE(t)
-	base := startServe(t, lineEnv(apiURL))
+	env := lineEnv(apiURL)
+	env["SSWBOT_LOG_LEVEL"] = "debug"
+	base, logs := startServeLogs(t, env)
+	defer func() {
+		// Logs carry no secrets, user ids or message texts, even at debug.
+		for _, secret := range []string{lineSecret, "test-token", "u206d25c2ea6bd87c17655609a1c37cb8", "Hello, world", "r:employer"} {
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("the log contains %q", secret)
+			}
+		}
+	}()
 	kb, err := knowledge.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,13 @@ func envOf(m map[string]string) func(string) string {
 // fails if it does not stop cleanly.
 func startServe(t *testing.T, env map[string]string) string {
 	t.Helper()
+	addr, _ := startServeLogs(t, env)
+	return addr
+}
+
+// startServeLogs is startServe that also returns what serve logs.
+func startServeLogs(t *testing.T, env map[string]string) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
@@ -78,7 +85,7 @@ func startServe(t *testing.T, env map[string]string) string {
 			t.Errorf("serve did not shut down:\n%s", stderr.String())
 		}
 	})
-	return base
+	return base, stderr
 }
 
 // runCmd runs sswbot with args and returns the exit code and output.
