@@ -28,8 +28,11 @@ func newRedisService(tb testing.TB, srv *redistest.Server) (*bot.Service, *redis
 func TestRedisConcurrentEventsForOneUser(t *testing.T) {
 	srv := redistest.Start(t)
 	svc, st := newRedisService(t, srv)
+	if _, err := svc.Handle(context.Background(), bot.Event{Platform: bot.LINE, UserID: "U1", EventID: "start", Kind: bot.KindStart}); err != nil {
+		t.Fatal(err)
+	}
 	sendConcurrently(t, svc, bot.LINE, "U1", 200)
-	checkInterleaving(t, st, bot.ConversationOf(bot.LINE, "U1"), 200)
+	checkInterleaving(t, st, bot.ConversationOf(bot.LINE, "U1"), 201, 200)
 }
 
 func TestRedisOutageAndRecovery(t *testing.T) {

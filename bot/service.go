@@ -138,7 +138,8 @@ func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error)
 			if err := json.Unmarshal(snap.Recorded.Outcome, &rec); err != nil {
 				return Outcome{}, "", fmt.Errorf("bot: decode recorded outcome: %w", err)
 			}
-			if rec.Forget && snap.Meta != nil {
+			if rec.Forget && snap.Meta != nil && !snap.Meta.Started.After(ev.Time) {
+				// (A conversation started after the erase is not erased.)
 				// The first delivery committed but failed to erase: erase now.
 				if err := s.store.Forget(ctx, id); err != nil {
 					return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
@@ -337,9 +338,11 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		e.StateBefore, e.StateAfter = meta.State, meta.State
 		meta.LastActive = now
 		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("{}")}
-		c.Session = snap.Session
-		if snap.Session != nil {
+		if snap.Session != nil { // an expired session stays expired
 			c.Session, _ = json.Marshal(sess)
+		}
+		if sess.Lang == "" {
+			sess.Lang = meta.Lang // for the notice, when the session expired
 		}
 		err = s.store.Commit(ctx, id, snap, c)
 		if errors.Is(err, ErrConflict) {

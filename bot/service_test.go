@@ -224,11 +224,12 @@ func TestConcurrentEventsForOneUser(t *testing.T) {
 	h := newHarness(t)
 	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ru", EventID: "start"})
 	sendConcurrently(t, h.svc, bot.Telegram, "u1", 200)
-	checkInterleaving(t, h.store, bot.ConversationOf(bot.Telegram, "u1"), 201)
+	checkInterleaving(t, h.store, bot.ConversationOf(bot.Telegram, "u1"), 201, 200)
 }
 
-// sendConcurrently handles n events for one user at once (a help request
-// each, with its own event id) and fails on any error.
+// sendConcurrently handles n events for one user at once, each with its own
+// event id and each changing the conversation (an unrecognised message
+// counts in Meta.Misses), and fails on any error.
 func sendConcurrently(t *testing.T, svc *bot.Service, p bot.Platform, user string, n int) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -239,7 +240,7 @@ func sendConcurrently(t *testing.T, svc *bot.Service, p bot.Platform, user strin
 			defer wg.Done()
 			_, err := svc.Handle(context.Background(), bot.Event{
 				Platform: p, UserID: user, EventID: fmt.Sprintf("c%d", i),
-				Kind: bot.KindChoice, Text: bot.PayloadHelp,
+				Kind: bot.KindText, Text: fmt.Sprintf("zzz %d", i),
 			})
 			errs <- err
 		}()
@@ -255,7 +256,7 @@ func sendConcurrently(t *testing.T, svc *bot.Service, p bot.Platform, user strin
 
 // checkInterleaving asserts one incoming entry per event, each followed
 // directly by its own replies: turns never interleave.
-func checkInterleaving(t *testing.T, idx bot.Index, id bot.ConversationID, want int) {
+func checkInterleaving(t *testing.T, idx bot.Index, id bot.ConversationID, want, misses int) {
 	t.Helper()
 	es, err := idx.Transcript(context.Background(), id)
 	if err != nil {
@@ -283,8 +284,8 @@ func checkInterleaving(t *testing.T, idx bot.Index, id bot.ConversationID, want 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Turns != want {
-		t.Fatalf("meta counts %d turns, want %d", m.Turns, want)
+	if m.Turns != want || m.Misses != misses {
+		t.Fatalf("meta counts %d turns and %d misses, want %d and %d: an update was lost", m.Turns, m.Misses, want, misses)
 	}
 }
 

@@ -70,7 +70,7 @@ type Recorded struct {
 // Commit is one turn to write.
 type Commit struct {
 	EventID string // may be empty for staff actions that need no dedupe
-	Session []byte // the new encoded session
+	Session []byte // the new encoded session; nil leaves the stored one (or its absence) as it is
 	Meta    Meta
 	Entries []Entry
 	Outcome []byte // encoded replies, kept with the dedupe record

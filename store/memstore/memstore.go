@@ -144,8 +144,9 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		s.convs[id] = cv
 	}
 	cv.version++
-	// Never nil: an empty session is still a session.
-	cv.session, cv.sessionExp = append([]byte{}, c.Session...), now.Add(s.opt.SessionTTL)
+	if c.Session != nil { // nil leaves the stored session as it is
+		cv.session, cv.sessionExp = bytes.Clone(c.Session), now.Add(s.opt.SessionTTL)
+	}
 	m := c.Meta
 	m.ID = id
 	cv.meta = &m
@@ -181,6 +182,7 @@ func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
 	if c := s.conv(id, s.opt.Now()); c != nil {
 		c.session, c.meta, c.entries = nil, nil, nil
 		c.version++
+		c.exp = s.opt.Now().Add(s.opt.DedupeTTL) // the version outlives the data only briefly
 	}
 	return nil
 }

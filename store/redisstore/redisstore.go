@@ -233,7 +233,7 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 // It returns the new version, -1 on a version conflict, -2 for a duplicate.
 //
 //	KEYS: session, meta, transcript, event
-//	ARGV: base version, session, meta JSON, session TTL ms, retention ms,
+//	ARGV: base version, session ("" = leave it), meta JSON, session TTL ms, retention ms,
 //	      dedupe TTL ms ("" = no event id), outcome, entry JSON...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
@@ -243,7 +243,7 @@ local m = redis.call('GET', KEYS[2])
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
 if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
+if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], v .. '\n' .. ARGV[3], 'PX', ARGV[5])
 if #ARGV > 7 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 8)) end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
@@ -342,13 +342,14 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 
 // forgetScript deletes session and transcript and cuts the meta down to its
 // version, moved on, so a turn loaded before the Forget conflicts instead of
-// bringing its data back.
+// bringing its data back. That tombstone lives only as long as a dedupe
+// record (ARGV[1] ms): long enough for turns in flight and redeliveries.
 var forgetScript = redis.NewScript(`
 redis.call('DEL', KEYS[1], KEYS[3])
 local m = redis.call('GET', KEYS[2])
 if m then
   local v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1))
-  redis.call('SET', KEYS[2], (v + 1) .. '\n', 'KEEPTTL')
+  redis.call('SET', KEYS[2], (v + 1) .. '\n', 'PX', ARGV[1])
 end
 return 0
 `)
@@ -356,7 +357,7 @@ return 0
 // Forget implements bot.Store.
 func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 	k := s.keys(id, "")
-	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, nil, func(p redis.Pipeliner) {
+	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, []any{ms(s.opt.DedupeTTL)}, func(p redis.Pipeliner) {
 		p.ZRem(ctx, s.index, string(id))
 	})
 	if err == nil {

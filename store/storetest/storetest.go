@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("a commit on a stale version conflicts and writes nothing", func(t *testing.T) { testConflict(t, fresh(t)) })
 	t.Run("a duplicate event is refused and keeps the first outcome", func(t *testing.T) { testDuplicate(t, fresh(t)) })
 	t.Run("commits without an event id are not deduplicated", func(t *testing.T) { testNoEventID(t, fresh(t)) })
+	t.Run("a commit without a session leaves the stored one as it is", func(t *testing.T) { testNilSession(t, fresh(t)) })
 	t.Run("MarkDelivered flags the recorded event only", func(t *testing.T) { testMarkDelivered(t, fresh(t)) })
 	t.Run("forget erases session transcript meta and index entry", func(t *testing.T) { testForget(t, fresh(t)) })
 	t.Run("the index lists filters searches and pages", func(t *testing.T) { testList(t, fresh(t)) })
@@ -248,6 +249,26 @@ func testNoEventID(t *testing.T, s Store) {
 	}
 	if got := mustLoad(t, s, id, "").Recorded; got != nil {
 		t.Errorf("Recorded = %+v for no event id", got)
+	}
+}
+
+func testNilSession(t *testing.T, s Store) {
+	kept := bot.ConversationOf(bot.LINE, "U6")
+	mustCommit(t, s, kept, turn(kept, "a1", "session one"))
+	staff := turn(kept, "", "", bot.Entry{Time: t0, Dir: bot.Staff, Text: "hi", Staff: "aiko"})
+	staff.Session = nil
+	mustCommit(t, s, kept, staff)
+	if got := string(mustLoad(t, s, kept, "").Session); got != "session one" {
+		t.Errorf("session = %q, want it kept", got)
+	}
+	// A conversation without a session (say, expired) stays without one, so
+	// the user is still told it expired.
+	none := bot.ConversationOf(bot.LINE, "U7")
+	c := turn(none, "", "")
+	c.Session = nil
+	mustCommit(t, s, none, c)
+	if snap := mustLoad(t, s, none, ""); snap.Session != nil || snap.Meta == nil {
+		t.Errorf("session = %q, meta = %v; want no session and a meta", snap.Session, snap.Meta)
 	}
 }
 
