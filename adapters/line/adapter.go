@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,6 +85,9 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 	if cfg.APIBaseURL == "" {
 		cfg.APIBaseURL = "https://api.line.me"
 	}
+	if err := checkBaseURL(cfg.APIBaseURL); err != nil {
+		return nil, fmt.Errorf("line: api base url: %w", err)
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -102,6 +106,23 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 		return nil, fmt.Errorf("line: api base url: %w", err)
 	}
 	return a, nil
+}
+
+// checkBaseURL accepts only an absolute http(s) URL with a host: the SDK
+// takes "localhost:8080" as scheme "localhost" and builds broken URLs.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q is not an http or https URL", s)
+	case u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("%q has no host", s)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q must not carry user info, a query or a fragment", s)
+	}
+	return nil
 }
 
 // api returns a Messaging API client bound to ctx. The SDK's WithContext

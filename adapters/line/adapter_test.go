@@ -512,6 +512,11 @@ func TestNew(t *testing.T) {
 		{"a missing secret is an error", line.Config{AccessToken: token}},
 		{"a missing token is an error", line.Config{ChannelSecret: secret}},
 		{"an endpoint that is not a URL is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "::"}},
+		{"an endpoint without a scheme is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "localhost:8080"}},
+		{"an endpoint without a host is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "http://"}},
+		{"a relative endpoint is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "/v2"}},
+		{"an endpoint that is not http is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "ftp://api.line.me"}},
+		{"an endpoint with a query is an error", line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: "https://api.line.me?x=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -520,8 +525,10 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	if _, err := line.New(line.Config{ChannelSecret: secret, AccessToken: token}, newFakeBot()); err != nil {
-		t.Errorf("New with defaults: %v", err)
+	for _, base := range []string{"", "https://api.line.me", "http://127.0.0.1:8080", "http://fake-line:8080/prefix/"} {
+		if _, err := line.New(line.Config{ChannelSecret: secret, AccessToken: token, APIBaseURL: base}, newFakeBot()); err != nil {
+			t.Errorf("New with endpoint %q: %v", base, err)
+		}
 	}
 }
 
