@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
@@ -201,9 +200,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		defer close(s.done)
 		for d := range s.jobs {
-			if err := a.deliver(sendCtx, d); err != nil && transient(err) {
-				s.failed.Store(true)
-			}
+			a.sendOne(sendCtx, s, d)
 		}
 	}()
 
@@ -230,22 +227,63 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer budget.Stop()
 	select {
 	case <-s.done:
-		if s.failed.Load() {
-			// Nothing was marked delivered: the redelivered copy is pushed.
-			http.Error(w, "sending failed", http.StatusInternalServerError)
-			return
-		}
 	case <-budget.C:
-		a.log.Info("line webhook: acknowledged before sending finished")
+		a.log.Info("line webhook: answering before sending finished")
+	}
+	if !s.ack() {
+		// What failed was not marked delivered: the redelivered copy is
+		// pushed with the stable retry key.
+		http.Error(w, "sending failed", http.StatusInternalServerError)
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
 
+// sendOne delivers d and logs what a failure means for the user.
+func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) {
+	err := a.deliver(ctx, d)
+	switch {
+	case err == nil:
+	case !transient(err):
+		a.log.Error("line: sending failed for good", "event", d.eventID, "user", hashID(d.to), "err", err)
+	case s.fail():
+		// LINE will not redeliver an acknowledged event.
+		a.log.Error("line: sending failed after the acknowledgement, answer lost", "event", d.eventID, "user", hashID(d.to), "err", err)
+	default:
+		a.log.Warn("line: sending failed, asking for redelivery", "event", d.eventID, "err", err)
+	}
+}
+
 // sender is one request's queue of deliveries.
 type sender struct {
-	jobs   chan delivery
-	done   chan struct{}
-	failed atomic.Bool
+	jobs chan delivery
+	done chan struct{}
+
+	mu     sync.Mutex
+	failed bool // a transient failure before the answer: LINE should redeliver
+	acked  bool // answered 200: LINE will not redeliver
+}
+
+// fail records a transient failure and reports whether the request was
+// already acknowledged, so that no redelivery will come.
+func (s *sender) fail() (acked bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failed = true
+	return s.acked
+}
+
+// ack decides the webhook's answer: it marks the request acknowledged and
+// returns true, or returns false when a transient failure came first and
+// LINE must redeliver.
+func (s *sender) ack() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed {
+		return false
+	}
+	s.acked = true
+	return true
 }
 
 // delivery is what to send for one handled event.

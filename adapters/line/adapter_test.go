@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,25 +238,106 @@ func TestDeliveredDuplicateIsNotAnswered(t *testing.T) {
 	}
 }
 
-func TestRejectedReplyTokenFallsBackToPush(t *testing.T) {
+func TestReplyFailures(t *testing.T) {
+	const id = "01FZ74ASS536FW97EX38NKCZQK"
+	reply := "reply token=" + replyToken + " messages=1"
+	push := "push to=" + userID + " key=" + line.RetryKey(id, 0) + " messages=1"
+	tests := []struct {
+		name          string
+		status        int // -1: no answer
+		body          string
+		wantStatus    int
+		wantCalls     []string
+		wantDelivered []string
+	}{
+		{
+			name:   "a rejected reply token is replaced by a push",
+			status: http.StatusBadRequest, body: `{"message":"Invalid reply token"}`,
+			wantStatus: http.StatusOK, wantCalls: []string{reply, push}, wantDelivered: []string{id},
+		},
+		{
+			name:   "a 400 about the replyToken field is replaced by a push",
+			status: http.StatusBadRequest, body: `{"message":"The request body has 1 error(s)","details":[{"message":"must be specified","property":"replyToken"}]}`,
+			wantStatus: http.StatusOK, wantCalls: []string{reply, push}, wantDelivered: []string{id},
+		},
+		{
+			name:   "a reply refused for its messages is not pushed, which would fail alike",
+			status: http.StatusBadRequest, body: `{"message":"The request body has 1 error(s)","details":[{"message":"Length must be between 1 and 5000","property":"messages[0].text"}]}`,
+			wantStatus: http.StatusOK, wantCalls: []string{reply},
+		},
+		{
+			name:   "a 500 may have been shown: no push, LINE is asked to redeliver",
+			status: http.StatusInternalServerError, body: `{"message":"Internal server error"}`,
+			wantStatus: http.StatusInternalServerError, wantCalls: []string{reply},
+		},
+		{
+			name:   "a 429 is not pushed, LINE is asked to redeliver",
+			status: http.StatusTooManyRequests, body: `{"message":"The API rate limit has been exceeded. Try again later."}`,
+			wantStatus: http.StatusInternalServerError, wantCalls: []string{reply},
+		},
+		{
+			name:       "a reply without an answer may have been shown: no push, LINE is asked to redeliver",
+			status:     -1,
+			wantStatus: http.StatusInternalServerError, wantCalls: []string{reply},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, b := newFakeAPI(t), newFakeBot()
+			api.replyStatus, api.replyBody = tt.status, tt.body
+			a := newAdapter(t, api, b)
+
+			if got, want := postFixture(t, a, "text.json").Code, tt.wantStatus; got != want {
+				t.Fatalf("status = %d, want %d", got, want)
+			}
+			shutdown(t, a)
+			if got := api.Summaries(); !reflect.DeepEqual(got, tt.wantCalls) {
+				t.Errorf("API calls:\n got %q\nwant %q", got, tt.wantCalls)
+			}
+			if got := b.Delivered(); !reflect.DeepEqual(got, tt.wantDelivered) {
+				t.Errorf("delivered = %q, want %q", got, tt.wantDelivered)
+			}
+			if tt.wantStatus != http.StatusInternalServerError {
+				return
+			}
+			// The redelivered copy is pushed with the stable retry key.
+			if got, want := postFixture(t, a, "redelivery.json").Code, http.StatusOK; got != want {
+				t.Fatalf("redelivery: status = %d, want %d", got, want)
+			}
+			shutdown(t, a)
+			if got, want := api.Summaries(), append(tt.wantCalls, push); !reflect.DeepEqual(got, want) {
+				t.Errorf("API calls after the redelivery:\n got %q\nwant %q", got, want)
+			}
+			if got, want := b.Delivered(), []string{id}; !reflect.DeepEqual(got, want) {
+				t.Errorf("delivered after the redelivery = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestReplyFailingAfterTheAcknowledgementIsNotPushed(t *testing.T) {
 	api, b := newFakeAPI(t), newFakeBot()
-	api.rejectReply = true
-	a := newAdapter(t, api, b)
+	api.block = make(chan struct{})
+	api.replyStatus, api.replyBody = http.StatusInternalServerError, `{"message":"Internal server error"}`
+	var logs syncBuffer
+	a := newAdapter(t, api, b, func(c *line.Config) {
+		c.ReplyBudget = time.Millisecond
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
 
 	if got, want := postFixture(t, a, "text.json").Code, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
+	close(api.block)
 	shutdown(t, a)
-
-	want := []string{
-		"reply token=" + replyToken + " messages=1",
-		"push to=" + userID + " key=" + line.RetryKey("01FZ74ASS536FW97EX38NKCZQK", 0) + " messages=1",
+	if got, want := api.Summaries(), []string{"reply token=" + replyToken + " messages=1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("API calls = %q, want %q", got, want)
 	}
-	if got := api.Summaries(); !reflect.DeepEqual(got, want) {
-		t.Errorf("API calls:\n got %q\nwant %q", got, want)
+	if got := b.Delivered(); len(got) != 0 {
+		t.Errorf("delivered = %q, want none", got)
 	}
-	if got, want := b.Delivered(), []string{"01FZ74ASS536FW97EX38NKCZQK"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("delivered = %q, want %q", got, want)
+	if !strings.Contains(logs.String(), "answer lost") {
+		t.Errorf("the lost answer was not logged:\n%s", logs.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ var pushBackoff = []time.Duration{250 * time.Millisecond, time.Second}
 type apiError struct {
 	method string
 	status int
+	// detail is LINE's error message and the names of the fields it
+	// complains about, lowercased; it holds no user data.
+	detail string
 	err    error
 }
 
@@ -50,11 +54,50 @@ func transient(err error) bool {
 	return ae.status == 0 || ae.status == http.StatusTooManyRequests || ae.status >= 500
 }
 
+// tokenRejected reports whether LINE refused a reply because of its reply
+// token (used, expired, unknown or malformed). Only then was the reply
+// certainly not shown, so pushing the same messages cannot double them.
+func tokenRejected(err error) bool {
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.status < 400 || ae.status >= 500 || ae.status == http.StatusTooManyRequests {
+		return false
+	}
+	return strings.Contains(ae.detail, "reply token") || strings.Contains(ae.detail, "replytoken")
+}
+
+// errorDetail reads LINE's error body ({"message": ..., "details":
+// [{"message": ..., "property": ...}]}) from a failed response.
+func errorDetail(res *http.Response) string {
+	if res == nil || res.Body == nil {
+		return ""
+	}
+	var body struct {
+		Message string `json:"message"`
+		Details []struct {
+			Message  string `json:"message"`
+			Property string `json:"property"`
+		} `json:"details"`
+	}
+	if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&body) != nil {
+		return ""
+	}
+	parts := []string{body.Message}
+	for _, d := range body.Details {
+		parts = append(parts, d.Property, d.Message)
+	}
+	return strings.ToLower(strings.Join(parts, " "))
+}
+
 // deliver sends one event's replies and marks them delivered. The first
-// request uses the reply token when there is one; the others, and any
+// request uses the reply token when there is one; the others, and a first
 // request whose token LINE rejects, are pushed with a retry key derived
 // from the event id, so a second attempt (even after a crash) is refused by
 // LINE with 409 instead of doubling the message.
+//
+// Any other failed reply is returned, not pushed: after a timeout or a 5xx
+// LINE may have shown the reply already, and a reply has no retry key. A
+// transient error makes the webhook answer 500, and the redelivered event
+// is pushed with the stable key.
 func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 	for i, msgs := range batches(render(d.replies)) {
 		if i == 0 && d.replyToken != "" {
@@ -62,10 +105,12 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 			if err == nil {
 				continue
 			}
-			a.log.Info("line: reply failed, pushing instead", "event", d.eventID, "err", err)
+			if !tokenRejected(err) {
+				return err
+			}
+			a.log.Info("line: reply token rejected, pushing instead", "event", d.eventID, "err", err)
 		}
 		if err := a.push(ctx, d.to, msgs, retryKey(d.eventID, i)); err != nil {
-			a.log.Error("line: sending failed", "event", d.eventID, "user", hashID(d.to), "err", err)
 			return err
 		}
 	}
@@ -86,11 +131,13 @@ func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.
 		ReplyToken: token,
 		Messages:   msgs,
 	})
-	closeBody(res)
 	a.m.Outbound(platform, "reply", statusLabel(res, err))
 	if err != nil {
-		return &apiError{method: "reply", status: status(res), err: err}
+		detail := errorDetail(res)
+		closeBody(res)
+		return &apiError{method: "reply", status: status(res), detail: detail, err: err}
 	}
+	closeBody(res)
 	return nil
 }
 

@@ -77,9 +77,11 @@ type fakeAPI struct {
 	calls        []apiCall
 	keys         map[string]bool // accepted retry keys
 	rejectReply  bool            // answer replies with 400 "Invalid reply token"
-	pushFailures int             // answer this many pushes with 500 first
-	block        chan struct{}   // when set, sends wait until it is closed
-	noProfile    bool            // answer profile requests with 404
+	replyStatus  int             // answer replies with this status and replyBody; -1 drops the connection
+	replyBody    string
+	pushFailures int           // answer this many pushes with 500 first
+	block        chan struct{} // when set, sends wait until it is closed
+	noProfile    bool          // answer profile requests with 404
 }
 
 func newFakeAPI(tb testing.TB) *fakeAPI {
@@ -116,6 +118,19 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/v2/bot/message/reply":
 		if f.rejectReply {
 			writeJSON(w, http.StatusBadRequest, `{"message":"Invalid reply token"}`)
+			return
+		}
+		if f.replyStatus < 0 {
+			// No answer at all, as after a timeout: LINE may or may not
+			// have shown the reply.
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		if f.replyStatus != 0 {
+			writeJSON(w, f.replyStatus, f.replyBody)
 			return
 		}
 		writeJSON(w, http.StatusOK, `{"sentMessages":[{"id":"1","quoteToken":"q"}]}`)
@@ -272,4 +287,23 @@ func postFixture(tb testing.TB, a http.Handler, name string) *httptest.ResponseR
 	tb.Helper()
 	body := mustRead(tb, name)
 	return post(a, body, sign(body))
+}
+
+// syncBuffer is a log sink the background sender may write to while a
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
