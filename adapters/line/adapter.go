@@ -167,7 +167,6 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		a.m.Event(platform, "webhook", "bad_request")
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
@@ -180,7 +179,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var cb webhook.CallbackRequest
 	if err := json.Unmarshal(body, &cb); err != nil {
 		// The error may quote the body: user text and ids. Not logged.
-		a.m.Event(platform, "webhook", "malformed")
+		a.m.Event(platform, "webhook", "bad_json")
 		a.log.Warn("line webhook: malformed body")
 		http.Error(w, "malformed body", http.StatusBadRequest)
 		return
@@ -206,7 +205,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	status := http.StatusOK
 	for _, ev := range cb.Events {
-		d, err := a.handle(r.Context(), ev, start)
+		d, err := a.handle(r.Context(), ev)
 		if err != nil {
 			// Later events are not handled: LINE redelivers the whole
 			// request and those already committed come back as duplicates.

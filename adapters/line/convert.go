@@ -28,7 +28,11 @@ func redelivered(dc *webhook.DeliveryContext) bool { return dc != nil && dc.IsRe
 
 // handle translates one LINE event, passes it to the bot and returns what to
 // send, or nil. It fails only when the event must be redelivered.
-func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start time.Time) (*delivery, error) {
+//
+// The bot counts the events it sees (kind, outcome, latency, dedupe hits);
+// the adapter counts only those it drops before: kind "webhook", outcomes
+// "standby" and "ignored".
+func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*delivery, error) {
 	var (
 		m    meta
 		kind bot.Kind
@@ -59,18 +63,18 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start t
 		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
 		kind = bot.KindGroup
 	case webhook.UnknownEvent:
-		a.m.Event(platform, "unknown", "ignored")
+		a.m.Event(platform, "webhook", "ignored")
 		a.log.Info("line webhook: unknown event type", "type", e.Type)
 		return nil, nil
 	default:
-		a.m.Event(platform, ev.GetType(), "ignored")
+		a.m.Event(platform, "webhook", "ignored")
 		a.log.Debug("line webhook: event not handled", "type", ev.GetType())
 		return nil, nil
 	}
 
 	if m.mode == webhook.EventMode_STANDBY {
 		// Another channel owns the chat: the bot must stay quiet.
-		a.m.Event(platform, string(kind), "ignored")
+		a.m.Event(platform, "webhook", "standby")
 		a.log.Debug("line webhook: standby event ignored", "event", m.id)
 		return nil, nil
 	}
@@ -85,14 +89,14 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start t
 		userID = src.RoomId
 	}
 	if userID == "" {
-		a.m.Event(platform, string(kind), "ignored")
+		a.m.Event(platform, "webhook", "ignored")
 		a.log.Warn("line webhook: event without a usable source", "event", m.id)
 		return nil, nil
 	}
 	if _, user := m.source.(webhook.UserSource); user == (kind == bot.KindGroup) {
 		// In groups and rooms only the join is answered: the bot works in
 		// 1:1 chats.
-		a.m.Event(platform, string(kind), "ignored")
+		a.m.Event(platform, "webhook", "ignored")
 		a.log.Debug("line webhook: group or room event ignored", "event", m.id)
 		return nil, nil
 	}
@@ -110,35 +114,26 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface, start t
 	if kind == bot.KindStart {
 		be.Lang, be.DisplayName = a.profile(ctx, userID)
 	}
-
 	out, err := a.h.Handle(ctx, be)
-	a.m.Handled(platform, time.Since(start))
 	if err != nil {
 		if errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil {
-			a.m.Event(platform, string(kind), "unavailable")
 			a.log.Warn("line webhook: event not committed, asking for redelivery", "event", m.id, "err", err)
 			return nil, err
 		}
 		// Any other error would fail again on redelivery.
-		a.m.Event(platform, string(kind), "error")
 		a.log.Error("line webhook: handling failed", "event", m.id, "user", hashID(userID), "err", err)
 		return nil, nil
 	}
 
 	switch {
 	case out.Duplicate:
-		a.m.DedupeHit(platform)
-		a.m.Event(platform, string(kind), "duplicate")
 		if out.Delivered {
 			return nil, nil
 		}
 		a.log.Info("line webhook: resending an undelivered duplicate", "event", m.id)
 		m.replyToken = "" // possibly used by the first attempt: push with the stable key
 	case out.Silent:
-		a.m.Event(platform, string(kind), "silent")
 		return nil, nil
-	default:
-		a.m.Event(platform, string(kind), "ok")
 	}
 	if kind == bot.KindStop || len(out.Replies) == 0 {
 		return nil, nil // an unfollowed user cannot be messaged
