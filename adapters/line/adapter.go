@@ -54,8 +54,10 @@ type Config struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Metrics    *metrics.Set
-	// ReplyBudget is how long a webhook request may spend sending before it
-	// is acknowledged anyway; 1.5 s by default (LINE waits 2 s).
+	// ReplyBudget is how long a webhook request may take before it is
+	// answered; 1.5 s by default (LINE waits 2 s). Handling the events must
+	// end within it, or the request is answered 503 and LINE redelivers;
+	// sending that takes longer goes on in the background after a 200.
 	ReplyBudget time.Duration
 	// Now is the clock, used to judge a reply token's age; time.Now by default.
 	Now func() time.Time
@@ -203,9 +205,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	// Handling must end inside LINE's wait: a slow store then turns into a
+	// 503 that LINE redelivers instead of a timeout on LINE's side.
+	hctx, hcancel := context.WithDeadline(r.Context(), start.Add(a.cfg.ReplyBudget))
+	defer hcancel()
 	status := http.StatusOK
 	for _, ev := range cb.Events {
-		d, err := a.handle(r.Context(), ev)
+		d, err := a.handle(hctx, ev)
 		if err != nil {
 			// Later events are not handled: LINE redelivers the whole
 			// request and those already committed come back as duplicates.

@@ -26,6 +26,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const replyToken = "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
 
+// ackBudget is a ReplyBudget for tests whose sending blocks until the test
+// releases it: long enough that handling the events ends well inside it
+// (it also bounds handling), short enough to keep the test quick.
+const ackBudget = 300 * time.Millisecond
+
 func TestFixtures(t *testing.T) {
 	const groupID = "Ca56f94637c0d48cb3b2b4c5f1e8d2a1"
 	tests := []struct {
@@ -321,7 +326,7 @@ func TestReplyFailingAfterTheAcknowledgementIsNotPushed(t *testing.T) {
 	api.replyStatus, api.replyBody = http.StatusInternalServerError, `{"message":"Internal server error"}`
 	var logs syncBuffer
 	a := newAdapter(t, api, b, func(c *line.Config) {
-		c.ReplyBudget = time.Millisecond
+		c.ReplyBudget = ackBudget
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
 
@@ -338,6 +343,20 @@ func TestReplyFailingAfterTheAcknowledgementIsNotPushed(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "answer lost") {
 		t.Errorf("the lost answer was not logged:\n%s", logs.String())
+	}
+}
+
+func TestSlowHandlingAsksForRedelivery(t *testing.T) {
+	api, b := newFakeAPI(t), newFakeBot()
+	b.slow = true
+	a := newAdapter(t, api, b, func(c *line.Config) { c.ReplyBudget = 20 * time.Millisecond })
+
+	if got, want := postFixture(t, a, "two_texts.json").Code, http.StatusServiceUnavailable; got != want {
+		t.Errorf("status = %d, want %d", got, want)
+	}
+	shutdown(t, a)
+	if got := api.Calls(); len(got) != 0 {
+		t.Errorf("API calls = %q, want none", api.Summaries())
 	}
 }
 
@@ -400,7 +419,7 @@ func TestEventsAreHandledAndAnsweredInOrder(t *testing.T) {
 func TestSlowSendingIsAcknowledgedAndFinishedInBackground(t *testing.T) {
 	api, b := newFakeAPI(t), newFakeBot()
 	api.block = make(chan struct{})
-	a := newAdapter(t, api, b, func(c *line.Config) { c.ReplyBudget = time.Millisecond })
+	a := newAdapter(t, api, b, func(c *line.Config) { c.ReplyBudget = ackBudget })
 
 	if got, want := postFixture(t, a, "text.json").Code, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)

@@ -111,6 +111,11 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 	if m.timestamp > 0 {
 		be.Time = time.UnixMilli(m.timestamp)
 	}
+	if err := ctx.Err(); err != nil {
+		// The request's time is up (an earlier event was slow).
+		a.log.Warn("line webhook: no time left, asking for redelivery", "event", m.id)
+		return nil, err
+	}
 	if kind == bot.KindStart {
 		be.Lang, be.DisplayName = a.profile(ctx, userID)
 	}

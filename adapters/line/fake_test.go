@@ -178,6 +178,7 @@ type fakeBot struct {
 	records     map[string]*record
 	delivered   []string
 	unavailable bool
+	slow        bool                        // wait for ctx to end, like a store that hangs
 	replies     func(bot.Event) []bot.Reply // nil: echo
 }
 
@@ -189,6 +190,13 @@ type record struct {
 func newFakeBot() *fakeBot { return &fakeBot{records: map[string]*record{}} }
 
 func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error) {
+	b.mu.Lock()
+	slow := b.slow
+	b.mu.Unlock()
+	if slow {
+		<-ctx.Done()
+		return bot.Outcome{}, fmt.Errorf("load: %w", ctx.Err())
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.unavailable {
