@@ -360,6 +360,24 @@ func TestSlowHandlingAsksForRedelivery(t *testing.T) {
 	}
 }
 
+func TestRedeliveredJoinIsNotAnsweredAgain(t *testing.T) {
+	api, b := newFakeAPI(t), newFakeBot()
+	a := newAdapter(t, api, b)
+
+	for _, f := range []string{"join.json", "join_redelivery.json"} {
+		if got, want := postFixture(t, a, f).Code, http.StatusOK; got != want {
+			t.Fatalf("%s: status = %d, want %d", f, got, want)
+		}
+	}
+	shutdown(t, a)
+	if got, want := api.Summaries(), []string{"reply token=0f3779fba3b349968c5d07db31eabf65 messages=1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("API calls = %q, want %q", got, want)
+	}
+	if got, want := len(b.Events()), 1; got != want {
+		t.Errorf("bot got %d joins, want %d", got, want)
+	}
+}
+
 func TestLateEventIsPushed(t *testing.T) {
 	api, b := newFakeAPI(t), newFakeBot()
 	a := newAdapter(t, api, b, func(c *line.Config) {

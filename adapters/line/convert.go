@@ -100,6 +100,14 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 		a.log.Debug("line webhook: group or room event ignored", "event", m.id)
 		return nil, nil
 	}
+	if kind == bot.KindGroup && m.redelivery {
+		// The bot keeps nothing for groups, so it cannot tell a redelivered
+		// join from a new one. The first copy was most likely answered:
+		// better no second greeting than two.
+		a.m.Event(platform, "webhook", "ignored")
+		a.log.Info("line webhook: redelivered join not answered", "event", m.id)
+		return nil, nil
+	}
 
 	be := bot.Event{
 		Platform: bot.LINE,

@@ -170,8 +170,8 @@ func (f *fakeAPI) Summaries() []string {
 	return out
 }
 
-// fakeBot is a line.Handler that dedupes like the real bot and echoes the
-// event kind with two buttons.
+// fakeBot is a line.Handler that dedupes like the real bot (which keeps
+// nothing for group chats) and echoes the event kind with two buttons.
 type fakeBot struct {
 	mu          sync.Mutex
 	events      []bot.Event
@@ -202,7 +202,7 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	if b.unavailable {
 		return bot.Outcome{}, fmt.Errorf("load: %w", bot.ErrUnavailable)
 	}
-	if r, ok := b.records[ev.EventID]; ok {
+	if r, ok := b.records[ev.EventID]; ok && ev.Kind != bot.KindGroup {
 		return bot.Outcome{Replies: r.replies, Duplicate: true, Delivered: r.delivered}, nil
 	}
 	b.events = append(b.events, ev)
@@ -216,7 +216,9 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 			Choices: []bot.Choice{{Label: "Yes", Payload: "c:yes"}, {Label: "No", Payload: "c:no"}},
 		}}
 	}
-	b.records[ev.EventID] = &record{replies: replies}
+	if ev.Kind != bot.KindGroup {
+		b.records[ev.EventID] = &record{replies: replies}
+	}
 	return bot.Outcome{Replies: replies}, nil
 }
 
