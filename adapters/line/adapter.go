@@ -26,13 +26,16 @@ const (
 	// tokenMaxAge is how old an event may be for its reply token to be
 	// trusted; LINE guarantees one minute.
 	tokenMaxAge = 50 * time.Second
-	// sendTimeout bounds the sending of one request's replies, including
-	// the part that continues after the acknowledgement.
-	sendTimeout = 30 * time.Second
 	// profileTimeout bounds the profile lookup on follow, which runs inside
 	// LINE's 2 s budget.
 	profileTimeout = 700 * time.Millisecond
 )
+
+// SendTimeout bounds the sending of one webhook request's replies, counted
+// from the request's arrival and including the part that continues in the
+// background after the acknowledgement. Give Shutdown at least this long
+// (after the HTTP server has stopped) so no committed answer is cut off.
+const SendTimeout = 30 * time.Second
 
 // Handler is what the adapter needs from the bot (bot.Service implements it).
 type Handler interface {
@@ -141,7 +144,8 @@ func (a *Adapter) api(ctx context.Context) (*messaging_api.MessagingApiAPI, erro
 
 // Shutdown waits until the sends still running after their requests were
 // acknowledged have finished, or ctx is done. Call it after the HTTP server
-// has stopped taking requests (http.Server.Shutdown).
+// has stopped taking requests (http.Server.Shutdown), with a ctx of up to
+// SendTimeout: a send cut off here is an answer that may never be sent.
 func (a *Adapter) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()
@@ -194,7 +198,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Sends run one after another on their own goroutine, so a slow LINE
 	// API delays neither the next commit nor the acknowledgement.
 	s := &sender{jobs: make(chan delivery, len(cb.Events)), done: make(chan struct{})}
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout)
+	sendCtx, cancel := context.WithDeadline(context.WithoutCancel(r.Context()), start.Add(SendTimeout))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
