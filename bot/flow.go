@@ -35,9 +35,16 @@ var staticLabels = map[string]string{
 	dialog.PayloadBack:     "btn_back",
 }
 
+// commandWords are the slash commands without their slash.
+var commandWords = map[string]string{
+	"start": dialog.PayloadRestart, "restart": dialog.PayloadRestart, "help": dialog.PayloadHelp,
+	"lang": dialog.PayloadLang, "contacts": dialog.PayloadContacts, "staff": dialog.PayloadStaff,
+	"forget": dialog.PayloadForget, "back": dialog.PayloadBack,
+}
+
 // uiKeys lists every interface text the bot renders; New checks them all.
 var uiKeys = []string{
-	"ask_language", "welcome", "ask_role", "ask_location", "ask_route", "compare_intro",
+	"ask_language", "welcome", "ask_role", "ask_location", "ask_location_worker", "ask_route", "compare_intro",
 	"step_header", "step_single", "side_japanese", "side_kyrgyz",
 	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
 	"label_address", "label_link", "source_line",
@@ -103,6 +110,11 @@ func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
 	// Typed "next step" or "finish" means the current step's button.
 	labels = append(labels, label{"next", kb.UI["btn_next"]}, label{"next", kb.UI["btn_finish"]})
 	sort.SliceStable(labels, func(i, j int) bool { return labels[i].payload < labels[j].payload })
+	// The help text's commands work typed on every platform ("/lang" folds
+	// to "lang"); Telegram's adapter maps its own commands before.
+	for word, p := range commandWords {
+		f.Aliases[word] = p
+	}
 	for _, lb := range labels {
 		for _, l := range knowledge.Languages {
 			k := dialog.NormalizeText(lb.text.In(l))

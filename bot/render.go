@@ -149,7 +149,16 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		}
 		return strings.Join(all, "\n"), nil
 	case dialog.SayWelcome:
-		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)), nil
+		// The first message also says whose document this is, and that the
+		// translations are ours.
+		src := r.c.Source
+		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)) + "\n\n" +
+			src.Note.In(lang) + "\n" + src.Issuer.In(lang) + ": " + src.URL, nil
+	case dialog.SayAskLocation:
+		if s.Role == "worker" {
+			return ui("ask_location_worker"), nil
+		}
+		return ui("ask_location"), nil
 	case dialog.SayExpired:
 		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
 	case dialog.SayCompare:

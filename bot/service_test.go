@@ -513,3 +513,24 @@ func TestARedeliveryFinishesAFailedErase(t *testing.T) {
 		t.Fatalf("the conversation survived: %v", err)
 	}
 }
+
+func TestSlashCommandsWorkTypedOnLINE(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Platform: bot.LINE})
+	for _, c := range []struct{ cmd, want, then string }{
+		{"/staff", "r:employer", ""},
+		{"/forget", "fy", "fn"},
+		{"/lang", "l:ja", "l:ja"},
+		{"/restart", "r:employer", ""},
+		{"/help", "r:employer", ""},
+	} {
+		out := h.send(t, bot.Event{Kind: bot.KindText, Text: c.cmd, Platform: bot.LINE})
+		if got := choiceFor(t, out, c.want); got != c.want {
+			t.Errorf("%s: no %s button", c.cmd, c.want)
+		}
+		if c.then != "" {
+			h.send(t, bot.Event{Kind: bot.KindChoice, Text: c.then, Platform: bot.LINE})
+		}
+	}
+}

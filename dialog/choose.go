@@ -34,15 +34,14 @@ func (t *turn) choose(p string, in Input) {
 		t.replies = append(t.replies, Reply{Say: SayContacts, Choices: t.choices()})
 		return
 	case PayloadStaff:
+		if s.State == StateOffer {
+			s.State, s.Return = s.Return, ""
+		}
 		s.Handoff = true
 		t.replies = append(t.replies, Reply{Say: SayStaffRequested, Choices: t.choices()})
 		return
 	case PayloadForget:
-		if s.State != StateForget {
-			s.Return = s.State
-		}
-		s.State = StateForget
-		t.current()
+		t.aside(StateForget)
 		return
 	case PayloadBack:
 		t.back()
@@ -55,11 +54,7 @@ func (t *turn) choose(p string, in Input) {
 		t.replies = append(t.replies, Reply{Say: SayChecklist, Choices: t.choices()})
 		return
 	case payloadChange:
-		if s.State != StateChange {
-			s.Return = s.State
-		}
-		s.State = StateChange
-		t.current()
+		t.aside(StateChange)
 		return
 	case payloadContinue:
 		t.resume()
@@ -181,15 +176,30 @@ func (t *turn) change(to State) {
 	t.current()
 }
 
-// resume returns from an aside (change menu, forget confirmation) to where
-// the user was.
+// isAside reports whether st is a detour that returns to s.Return.
+func isAside(st State) bool { return st == StateChange || st == StateForget || st == StateOffer }
+
+// aside enters a detour (change menu, forget confirmation, offer of a
+// person), remembering where to return; one aside replaces another.
+func (t *turn) aside(to State) {
+	s := &t.s
+	if !isAside(s.State) {
+		s.Return = s.State
+	}
+	if s.Return == "" {
+		s.Return = firstOpen(t.f, *s)
+	}
+	s.State = to
+	t.current()
+}
+
+// resume returns from an aside to where the user was.
 func (t *turn) resume() {
 	s := &t.s
-	if s.State == StateChange || s.State == StateForget {
-		s.State = s.Return
-		s.Return = ""
+	if isAside(s.State) {
+		s.State, s.Return = s.Return, ""
 	}
-	if s.State == "" || s.State == StateChange || s.State == StateForget {
+	if s.State == "" || isAside(s.State) {
 		t.advance()
 		return
 	}
@@ -226,7 +236,7 @@ func (t *turn) back() {
 	case StateDone:
 		r := t.f.Route(s.Route)
 		s.State, s.Step = StateStep, r.Steps[len(r.Steps)-1].ID
-	case StateChange, StateForget:
+	case StateChange, StateForget, StateOffer:
 		t.resume()
 		return
 	}

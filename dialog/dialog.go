@@ -207,6 +207,8 @@ func (t *turn) current() {
 		t.say(SayChangeWhich, ch...)
 	case StateForget:
 		t.say(SayForgetConfirm, ch...)
+	case StateOffer:
+		t.say(SayOfferStaff, ch...)
 	}
 }
 
@@ -252,6 +254,8 @@ func (t *turn) choices() []string {
 		ch = append(ch, PayloadForget, payloadContinue)
 	case StateForget:
 		ch = []string{payloadYes, payloadNo}
+	case StateOffer:
+		ch = []string{PayloadStaff, payloadContinue}
 	}
 	return ch
 }
@@ -275,6 +279,10 @@ func (t *turn) text(in Input) {
 		t.choose(p, in)
 		return
 	}
+	if p := t.partOfChoice(norm); p != "" {
+		t.choose(p, in)
+		return
+	}
 	if norm != "" {
 		for _, kw := range t.f.Keywords {
 			for _, w := range kw.Words {
@@ -290,11 +298,39 @@ func (t *turn) text(in Input) {
 	t.s.Misses++
 	if t.s.Misses >= MissesBeforeStaff {
 		t.s.Misses = 0
-		t.say(SayOfferStaff, PayloadStaff, payloadContinue)
+		t.aside(StateOffer)
 		return
 	}
 	t.say(SayNotUnderstood)
 	t.current()
+}
+
+// partOfChoice returns the one current choice whose label (in any
+// language) contains the typed text, so "agency" picks "Certified agency"
+// at the route question before keywords are tried; "" when none or several.
+func (t *turn) partOfChoice(norm string) string {
+	if len([]rune(norm)) < 3 {
+		return ""
+	}
+	current := map[string]string{} // alias payload → choice payload
+	for _, p := range t.choices() {
+		current[p] = p
+		if strings.HasPrefix(p, "n:") || strings.HasPrefix(p, "fin:") {
+			current[payloadNext] = p
+		}
+	}
+	found := ""
+	for label, p := range t.f.Aliases {
+		c, ok := current[p]
+		if !ok || !strings.Contains(label, norm) {
+			continue
+		}
+		if found != "" && found != c {
+			return ""
+		}
+		found = c
+	}
+	return found
 }
 
 // applies reports whether a keyword target fits the user: a topic must be
@@ -323,26 +359,25 @@ func (t *turn) target(target string) {
 		t.say(SayCompare)
 		t.current()
 	default:
+		// The step about the topic is shown on its own, with the buttons of
+		// where the user is: the walk does not move, so no step is ticked
+		// off that the user never went through.
 		topic := strings.TrimPrefix(target, "topic:")
 		if r := t.f.Route(t.s.Route); r != nil {
-			if t.s.State == StateStep || t.s.State == StateDone {
-				t.s.Step, t.s.State = r.WithTopic(topic), StateStep
+			id := r.WithTopic(topic)
+			if id == t.s.Step && t.s.State == StateStep {
 				t.current()
 				return
 			}
-			// Mid-question (changing an answer): show the step on its own.
-			t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: r.WithTopic(topic)})
-			t.current()
+			t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: id, Choices: t.choices()})
 			return
 		}
-		// No route yet (or not on it): show the first step about the topic
-		// on its own, then the open question.
+		// No route yet: the first step about the topic in any route, then
+		// the open question.
 		for _, r := range t.f.Routes {
 			if id := r.WithTopic(topic); id != "" {
+				t.say(SayKeywordNoRoute)
 				t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: id})
-				if t.s.State != StateStep && t.s.State != StateDone {
-					t.say(SayKeywordNoRoute)
-				}
 				t.current()
 				return
 			}

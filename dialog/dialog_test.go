@@ -23,7 +23,8 @@ func testFlow() *dialog.Flow {
 			{ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
 			{ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
 		},
-		Aliases:  map[string]string{"english": "l:en", "next step": "next", "employer": "r:employer", "в кыргызстане": "w:kg"},
+		Aliases: map[string]string{"english": "l:en", "next step": "next", "employer": "r:employer", "в кыргызстане": "w:kg",
+			"in kyrgyzstan": "w:kg", "certified agency": "rt:agency", "direct hiring": "rt:direct"},
 		Keywords: []dialog.Keyword{{Words: []string{"visa", "виз"}, Target: "topic:visa"}, {Words: []string{"contact"}, Target: "contacts"}},
 	}
 }
@@ -118,12 +119,19 @@ func TestConversations(t *testing.T) {
 			{text("1"), "step:direct:1", nil},
 			{text("Next step"), "step:direct:2", nil},
 		}},
-		{"a keyword jumps to the step in the route", []step{
+		{"a keyword shows the route's step about it and the walk stays put", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "ru"}, "role", nil},
 			{choice("r:worker"), "location", nil},
 			{choice("w:kg"), "route", nil},
 			{choice("rt:agency"), "step:agency:1", nil},
-			{text("а как получить визу?"), "step:agency:5", []dialog.Say{dialog.SayStep}},
+			{text("а как получить визу?"), "step:agency:1", []dialog.Say{dialog.SayStepSingle}},
+			{choice("n:A.3.1"), "step:agency:2", nil},
+		}},
+		{"part of a label picks that choice before keywords", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:employer"), "location", nil},
+			{text("kyrgyzstan"), "route", nil},
+			{text("agency"), "step:agency:1", nil},
 		}},
 		{"a keyword about another route's step is not understood", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
@@ -133,14 +141,34 @@ func TestConversations(t *testing.T) {
 		}},
 		{"a keyword before a route shows the step on its own", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
-			{text("what about the visa"), "role", []dialog.Say{dialog.SayStepSingle, dialog.SayKeywordNoRoute, dialog.SayAskRole}},
+			{text("what about the visa"), "role", []dialog.Say{dialog.SayKeywordNoRoute, dialog.SayStepSingle, dialog.SayAskRole}},
 		}},
 		{"repeated misunderstandings offer a person", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
 			{text("qwerty"), "role", []dialog.Say{dialog.SayNotUnderstood, dialog.SayAskRole}},
 			{text("asdf"), "role", []dialog.Say{dialog.SayNotUnderstood, dialog.SayAskRole}},
-			{text("zxcv"), "role", []dialog.Say{dialog.SayOfferStaff}},
+			{text("zxcv"), "offer", []dialog.Say{dialog.SayOfferStaff}},
 			{choice(dialog.PayloadStaff), "role", []dialog.Say{dialog.SayStaffRequested}},
+		}},
+		{"a typed number answers the offer of a person as shown", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{text("qwerty"), "role", nil},
+			{text("asdf"), "role", nil},
+			{text("zxcv"), "offer", nil},
+			{text("1"), "role", []dialog.Say{dialog.SayStaffRequested}},
+		}},
+		{"continuing after the offer asks the question again", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{text("qwerty"), "role", nil},
+			{text("asdf"), "role", nil},
+			{text("zxcv"), "offer", nil},
+			{text("2"), "role", []dialog.Say{dialog.SayAskRole}},
+		}},
+		{"after forgetting, any message starts again", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice(dialog.PayloadForget), "forget", nil},
+			{choice("fy"), "", nil},
+			{text("hi"), "role", []dialog.Say{dialog.SayWelcome, dialog.SayAskRole}},
 		}},
 		{"forget asks first, then erases", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
@@ -195,6 +223,8 @@ func TestOldSessionsLoad(t *testing.T) {
 		{"an unknown route asks the route again", `{"v":1,"l":"en","s":"step","r":"worker","w":"kg","rt":"ship"}`, "route"},
 		{"an unknown state asks the first open question", `{"v":1,"l":"en","s":"weird","r":"worker"}`, "location"},
 		{"an unknown language asks for one", `{"v":1,"l":"fr","s":"role"}`, "lang"},
+		{"a change menu over a vanished route returns to a valid question", `{"v":1,"l":"en","s":"change","r":"worker","w":"kg","rt":"gone","ret":"step"}`, "route"},
+		{"a forget confirmation over a vanished route returns to a valid question", `{"v":1,"l":"en","s":"forget","r":"worker","w":"kg","rt":"gone","ret":"done"}`, "route"},
 		{"a route of the wrong location is dropped", `{"v":1,"l":"en","s":"step","r":"worker","w":"jp","rt":"direct","st":"A.4"}`, "step:japan:1"},
 	}
 	for _, tt := range tests {
@@ -271,6 +301,28 @@ func FuzzStep(f *testing.F) {
 		// The result must be stable: running it again from there works too.
 		again := dialog.Step(flow, res.Session, dialog.Input{Kind: dialog.Choice, Text: "c"})
 		valid(t, flow, again.Session)
+	})
+}
+
+// FuzzStepFields builds sessions field by field, so stale combinations
+// (an aside over a vanished route, a walk without a role) are reached.
+func FuzzStepFields(f *testing.F) {
+	flow := testFlow()
+	f.Add("en", "change", "worker", "kg", "gone", "", "step", 0, "choice", "c")
+	f.Add("en", "forget", "worker", "kg", "gone", "", "done", 0, "choice", "fn")
+	f.Add("ru", "offer", "other", "jp", "japan", "B.2", "step", 2, "text", "1")
+	f.Add("ky", "done", "", "kg", "agency", "A.4", "", 0, "choice", dialog.PayloadBack)
+	f.Fuzz(func(t *testing.T, lang, state, role, loc, route, stepID, ret string, misses int, kind, text string) {
+		s := dialog.Session{V: 1, Lang: lang, State: dialog.State(state), Role: role, Location: loc,
+			Route: route, Step: stepID, Return: dialog.State(ret), Misses: misses}
+		res := dialog.Step(flow, s, dialog.Input{Kind: dialog.InputKind(kind), Text: text})
+		if len(res.Replies) == 0 {
+			t.Fatal("no reply")
+		}
+		valid(t, flow, res.Session)
+		for _, p := range []string{"c", dialog.PayloadBack, "fn", "1", "2"} {
+			valid(t, flow, dialog.Step(flow, res.Session, dialog.Input{Kind: dialog.Choice, Text: p}).Session)
+		}
 	})
 }
 

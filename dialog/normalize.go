@@ -36,42 +36,42 @@ func Normalize(f *Flow, s Session) Session {
 	if s.Misses < 0 || s.Misses >= MissesBeforeStaff {
 		s.Misses = 0
 	}
-	switch s.Return {
-	case "", StateLang, StateRole, StateLocation, StateRoute, StateStep, StateDone:
-	default:
-		s.Return = ""
+	if r != nil && s.Step == "" {
+		s.Step = r.Steps[0].ID
 	}
-	// The state must agree with the answers; otherwise ask the first open
-	// question (the walk needs a route, a question needs its predecessors).
-	ok := true
+	// A state must agree with the answers (the walk needs a route, a
+	// question its predecessors); otherwise the first open question is
+	// asked. An aside (change, forget, offer) returns to a valid state too.
+	answered := func(st State) bool {
+		switch st {
+		case StateLang:
+			return true
+		case StateRole:
+			return s.Lang != ""
+		case StateLocation:
+			return s.Lang != "" && s.Role != ""
+		case StateRoute:
+			return s.Lang != "" && s.Role != "" && s.Location != "" && len(f.RoutesAt(s.Location)) > 1
+		case StateStep, StateDone:
+			return s.Lang != "" && s.Role != "" && r != nil
+		}
+		return false
+	}
 	switch s.State {
-	case StateLang, StateChange, StateForget:
-	case StateRole:
-		ok = s.Lang != ""
-	case StateLocation:
-		ok = s.Lang != "" && s.Role != ""
-	case StateRoute:
-		ok = s.Lang != "" && s.Role != "" && s.Location != "" && len(f.RoutesAt(s.Location)) > 1
-	case StateStep, StateDone:
-		ok = s.Lang != "" && s.Role != "" && r != nil
-		if ok && s.Step == "" {
-			s.Step = r.Steps[0].ID
-		}
-	case "":
-		ok = s.Lang == "" && s.Role == "" && s.Location == ""
-	default:
-		ok = false
-	}
-	if !ok {
-		s.State = firstOpen(f, s)
-		if s.State == StateStep && s.Step == "" {
-			s.Step = f.Route(s.Route).Steps[0].ID
-		}
-	}
-	if s.State == StateForget || s.State == StateChange {
-		if s.Return == "" {
+	case StateChange, StateForget, StateOffer:
+		if !answered(s.Return) {
 			s.Return = firstOpen(f, s)
 		}
+	case "": // not started yet (a new or forgotten user; the language may be kept)
+		if s.Role != "" || s.Location != "" {
+			s.State = firstOpen(f, s)
+		}
+		s.Return = ""
+	default:
+		if !answered(s.State) {
+			s.State = firstOpen(f, s)
+		}
+		s.Return = ""
 	}
 	return s
 }
@@ -84,7 +84,7 @@ func firstOpen(f *Flow, s Session) State {
 		return StateRole
 	case s.Location == "":
 		return StateLocation
-	case s.Route == "":
+	case f.Route(s.Route) == nil:
 		if len(f.RoutesAt(s.Location)) > 1 {
 			return StateRoute
 		}
@@ -115,7 +115,11 @@ func NormalizeText(s string) string {
 			b.WriteByte(' ')
 			space = false
 		}
-		b.WriteRune(unicode.ToLower(r))
+		r = unicode.ToLower(r)
+		if r == 'ё' {
+			r = 'е' // Russian writes both; the content uses е
+		}
+		b.WriteRune(r)
 	}
 	return strings.TrimFunc(b.String(), func(r rune) bool {
 		return unicode.IsPunct(r) || unicode.IsSpace(r)

@@ -14,6 +14,7 @@ const (
 	StateDone     State = "done"
 	StateChange   State = "change" // choosing which answer to change
 	StateForget   State = "forget" // confirming erasure
+	StateOffer    State = "offer"  // offering a person after misunderstandings
 )
 
 // SessionVersion is the schema version written into new sessions.
@@ -37,7 +38,7 @@ type Session struct {
 
 // Label names the session's position for transcripts and the funnel:
 // "lang", "role", "location", "route", "step:<route>:<n>" (n counts from 1),
-// "done:<route>", "change", "forget".
+// "done:<route>", "change", "forget", "offer".
 func (s Session) Label(f *Flow) string {
 	switch s.State {
 	case StateStep:

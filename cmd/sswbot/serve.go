@@ -109,14 +109,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)
 		}
-		if err := ta.Setup(ctx); err != nil {
-			return fmt.Errorf("telegram setup: %w", err)
-		}
 		if cfg.TelegramWebhookURL != "" {
 			mux.Handle("/telegram/webhook", ta)
-			log.Info("Telegram channel on (webhook)", "path", "/telegram/webhook")
-		} else {
-			log.Info("Telegram channel on (long polling)")
 		}
 		push.telegram = ta
 	}
@@ -136,8 +130,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "sswbot serving on http://%s (store: %s, content %s)\n", ln.Addr(), storeName(cfg), kb.Version)
 
+	// runCtx ends every background task; a failing task ends it too.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Add(1)
@@ -147,36 +143,85 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			errc <- err
 		}
 	}()
-	if ta != nil && cfg.TelegramWebhookURL == "" {
+	if ta != nil {
+		// One attempt before announcing readiness, so a healthy start has
+		// its webhook and commands registered; later attempts run behind.
+		first := make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := ta.Run(ctx); err != nil && ctx.Err() == nil {
-				errc <- fmt.Errorf("telegram polling: %w", err)
+			if err := runTelegram(runCtx, ta, cfg.TelegramWebhookURL == "", log, first); err != nil {
+				errc <- err
 			}
 		}()
+		select {
+		case <-first:
+		case <-time.After(15 * time.Second):
+		}
 	}
+	fmt.Fprintf(stdout, "sswbot serving on http://%s (store: %s, content %s)\n", ln.Addr(), storeName(cfg), kb.Version)
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	// One shutdown path: stop accepting, let in-flight events finish, then
-	// the adapters' background sends, then the store (deferred).
+	// One shutdown path: stop the poller from fetching more, stop accepting
+	// requests and let in-flight events finish, let LINE's background sends
+	// finish, wait for every task, and only then close the store (deferred).
 	log.Info("shutting down")
+	stopRun()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if serr := srv.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", "err", serr)
 	}
 	if la != nil {
-		if serr := la.Shutdown(sctx); serr != nil {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lineDrain)
+		defer cancel()
+		if serr := la.Shutdown(lctx); serr != nil {
 			log.Warn("line shutdown", "err", serr)
 		}
 	}
-	if err != nil {
-		return err
-	}
 	wg.Wait()
+	return err
+}
+
+// lineDrain is how long shutdown waits for LINE replies still being sent
+// after their webhook was acknowledged.
+const lineDrain = line.SendTimeout + 5*time.Second
+
+// runTelegram registers the commands and the webhook (retrying while the
+// Bot API is unreachable, so LINE and the console keep running), then polls
+// when no webhook is configured. A rejected token ends it with an error.
+// first is closed after the first attempt.
+func runTelegram(ctx context.Context, ta *telegram.Adapter, poll bool, log *slog.Logger, first chan<- struct{}) error {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		err := ta.Setup(ctx)
+		if first != nil {
+			close(first)
+			first = nil
+		}
+		if err == nil {
+			break
+		}
+		var ae *telegram.APIError
+		if errors.As(err, &ae) && (ae.Code == http.StatusUnauthorized || ae.Code == http.StatusNotFound) {
+			return fmt.Errorf("telegram: the Bot API rejected the token: %w", err)
+		}
+		log.Error("telegram setup failed; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+	if !poll {
+		log.Info("Telegram channel on (webhook)", "path", "/telegram/webhook")
+		return nil
+	}
+	log.Info("Telegram channel on (long polling)")
+	if err := ta.Run(ctx); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("telegram polling: %w", err)
+	}
 	return nil
 }
 
