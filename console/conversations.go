@@ -305,7 +305,7 @@ func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	c.audit.add(c.log, c.cfg.Now(), s.staff, "take over", id, "")
 	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
-		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", err)
+		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", redact(err, id))
 		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+err.Error(), true)
 	} else {
 		s.setFlash("You own the conversation now; the bot stays silent until you hand it back.", false)
@@ -325,7 +325,7 @@ func (c *Console) handBack(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	c.audit.add(c.log, c.cfg.Now(), s.staff, "hand back", id, "")
 	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
-		c.log.Warn("console: push hand-back notice", "conversation", maskID(id), "err", err)
+		c.log.Warn("console: push hand-back notice", "conversation", maskID(id), "err", redact(err, id))
 		s.setFlash("The bot answers again, but the notice could not be sent to the user: "+err.Error(), true)
 	} else {
 		s.setFlash("Handed back: the bot answers again.", false)
@@ -361,13 +361,13 @@ func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	// Send first: a reply the user never got must not appear as sent.
 	if err := c.deps.Pusher.Push(r.Context(), id, text); err != nil {
-		c.log.Warn("console: push staff reply", "conversation", maskID(id), "err", err)
+		c.log.Warn("console: push staff reply", "conversation", maskID(id), "err", redact(err, id))
 		s.setFlash("The message could not be sent, nothing was recorded: "+err.Error(), true)
 		back(w, r, id)
 		return
 	}
 	if err := c.deps.Bot.StaffReply(r.Context(), id, s.staff, text); err != nil {
-		c.log.Error("console: record staff reply", "conversation", maskID(id), "err", err)
+		c.log.Error("console: record staff reply", "conversation", maskID(id), "err", redact(err, id))
 		s.setFlash("The message was sent but could not be recorded in the transcript.", true)
 		back(w, r, id)
 		return
@@ -383,7 +383,7 @@ func (c *Console) actionFailed(w http.ResponseWriter, r *http.Request, s *sessio
 		c.fail(w, r, s, http.StatusNotFound, "No such conversation (it may have been forgotten or expired).", nil)
 		return
 	}
-	c.log.Error("console: "+what, "conversation", maskID(id), "err", err)
+	c.log.Error("console: "+what, "conversation", maskID(id), "err", redact(err, id))
 	s.setFlash("Could not "+what+" right now; nothing changed. Try again.", true)
 	back(w, r, id)
 }

@@ -79,7 +79,8 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, s *session, for
 	sets, name, status, err := c.collect(r)
 	if err != nil {
 		if status == http.StatusInternalServerError {
-			c.log.Error("console: export", "err", err)
+			id, _ := parseID(r.URL.Query().Get("id"))
+			c.log.Error("console: export", "err", redact(err, id))
 			http.Error(w, "internal error", status)
 			return
 		}

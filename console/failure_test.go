@@ -3,6 +3,8 @@ package console_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -121,5 +123,70 @@ func TestSecureCookies(t *testing.T) {
 		if k.Name == "sswbot_console" && !k.Secure {
 			t.Error("the session cookie is not Secure")
 		}
+	}
+}
+
+// leakyIndex fails like a store whose errors quote the conversation id.
+type leakyIndex struct{ bot.Index }
+
+func (leakyIndex) Meta(_ context.Context, id bot.ConversationID) (bot.Meta, error) {
+	return bot.Meta{}, fmt.Errorf("load meta %s (user %s): %w", id, id.UserID(), errDown)
+}
+
+func (leakyIndex) Transcript(_ context.Context, id bot.ConversationID) ([]bot.Entry, error) {
+	return nil, fmt.Errorf("load transcript %s: %w", id, errDown)
+}
+
+func TestLogsMaskUserIDs(t *testing.T) {
+	const user = "U206d25c2ea6bd87c17655609a1c37cb8"
+	f := newFixture(t)
+	id := bot.ConversationOf(bot.LINE, user)
+	f.send(t, bot.LINE, user, bot.KindStart, "")
+	var logs logBuffer
+	c, err := console.New(console.Config{
+		Users:  map[string]string{"aiko": mustHash(t)},
+		Now:    f.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}, console.Deps{Bot: f.bot, Index: leakyIndex{f.store}, Pusher: f.pusher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	cl := (&fixture{srv: srv}).client(t)
+	cl.mustLogin("aiko")
+
+	requests := []struct {
+		name string
+		do   func() *http.Response
+	}{
+		{"the conversation page", func() *http.Response { r, _ := cl.get(convPath(id)); return r }},
+		{"the conversation page with ids shown", func() *http.Response { r, _ := cl.get(convPath(id) + "?ids=1"); return r }},
+		{"the forget page", func() *http.Response { r, _ := cl.get(convPath(id) + "/forget"); return r }},
+		{"a take over", func() *http.Response { r, _ := cl.post(convPath(id)+"/takeover", nil); return r }},
+		{"a reply", func() *http.Response {
+			r, _ := cl.post(convPath(id)+"/reply", url.Values{"text": {"hello"}})
+			return r
+		}},
+		{"an export", func() *http.Response {
+			r, _ := cl.get("/console/export.jsonl?id=" + url.QueryEscape(string(id)))
+			return r
+		}},
+	}
+	for _, tc := range requests {
+		t.Run(tc.name+" logs the masked id only", func(t *testing.T) {
+			before := len(logs.String())
+			tc.do()
+			got := logs.String()[before:]
+			if got == "" {
+				t.Fatal("nothing was logged; the test checks nothing")
+			}
+			if strings.Contains(got, user) {
+				t.Errorf("the log has the raw user id:\n%s", got)
+			}
+			if !strings.Contains(got, "line:U206…b8") {
+				t.Errorf("the log lacks the masked id:\n%s", got)
+			}
+		})
 	}
 }

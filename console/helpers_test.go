@@ -113,6 +113,12 @@ func mustHash(tb testing.TB) string {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, nil)
+}
+
+// newFixtureWith lets a test change the console's configuration.
+func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
+	tb.Helper()
 	kbOnce.Do(func() { kb, kbErr = knowledge.Default() })
 	if kbErr != nil {
 		tb.Fatalf("load content: %v", kbErr)
@@ -125,10 +131,14 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	p := &pusher{}
-	c, err := console.New(console.Config{
+	cfg := console.Config{
 		Users: map[string]string{"aiko": mustHash(tb), "bek": mustHash(tb)},
 		Now:   clk.Now,
-	}, console.Deps{Bot: svc, Index: st, Pusher: p})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -305,3 +315,22 @@ func convPath(id bot.ConversationID) string {
 }
 
 var errUnreachable = errors.New("platform cannot be reached")
+
+// logBuffer collects a console's log lines; handlers write from server
+// goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -64,7 +64,8 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // fail shows an error page. Internal causes go to the log, not to the page.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, err error) {
 	if err != nil {
-		c.log.Error("console: request failed", "path", r.URL.Path, "err", err)
+		id := bot.ConversationID(r.PathValue("id"))
+		c.log.Error("console: request failed", "path", logPath(r), "err", redact(err, id))
 	}
 	c.render(w, r, status, "error", s, map[string]any{"Status": status, "Message": msg})
 }
@@ -90,6 +91,57 @@ func maskID(id bot.ConversationID) string {
 		return string(id.Platform()) + ":" + string(u[:1]) + "…"
 	}
 	return string(id.Platform()) + ":…"
+}
+
+// maskSegment masks a raw id taken from a URL, valid or not.
+func maskSegment(s string) string {
+	if id, ok := parseID(s); ok {
+		return maskID(id)
+	}
+	if r, _ := utf8.DecodeRuneInString(s); s != "" {
+		return string(r) + "…"
+	}
+	return ""
+}
+
+// logPath is the request path as logs may show it: a conversation id in it
+// is masked like the pages mask it.
+func logPath(r *http.Request) string {
+	p := r.URL.Path
+	if id := r.PathValue("id"); id != "" {
+		return strings.Replace(p, id, maskSegment(id), 1)
+	}
+	// Not routed to a conversation (yet): mask whatever follows the prefix.
+	const conv = "/console/conversations/"
+	rest, ok := strings.CutPrefix(p, conv)
+	if !ok || rest == "" {
+		return p
+	}
+	seg, tail, slash := strings.Cut(rest, "/")
+	p = conv + maskSegment(seg)
+	if slash {
+		p += "/" + tail
+	}
+	return p
+}
+
+// redact is err's text for a log line, with the conversation's raw id and
+// user id masked: store and platform errors may quote them.
+func redact(err error, id bot.ConversationID) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	if id == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, string(id), maskID(id))
+	s = strings.ReplaceAll(s, url.PathEscape(string(id)), maskID(id))
+	if u := id.UserID(); len(u) >= 4 {
+		_, masked, _ := strings.Cut(maskID(id), ":")
+		s = strings.ReplaceAll(s, u, masked)
+	}
+	return s
 }
 
 // maskName keeps a display name's first letter.
