@@ -69,6 +69,7 @@ type Console struct {
 
 	auth  *auth
 	audit *auditLog
+	locks convLocks
 
 	tryMu sync.Mutex
 	tries map[string][]bot.Reply // staff → the last replies in "Try it"

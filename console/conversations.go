@@ -293,17 +293,56 @@ func back(w http.ResponseWriter, r *http.Request, id bot.ConversationID) {
 	http.Redirect(w, r, convURL(id, false), http.StatusSeeOther)
 }
 
+// ownerOf reads who owns the conversation now; false means the answer was
+// already sent.
+func (c *Console) ownerOf(w http.ResponseWriter, r *http.Request, s *session, id bot.ConversationID, what string) (string, bool) {
+	m, err := c.deps.Index.Meta(r.Context(), id)
+	if err != nil {
+		c.actionFailed(w, r, s, id, what, err)
+		return "", false
+	}
+	return m.Owner, true
+}
+
+// conflict refuses an action on a conversation someone else owns.
+func (c *Console) conflict(w http.ResponseWriter, r *http.Request, s *session, id bot.ConversationID, msg string) {
+	c.render(w, r, http.StatusConflict, "error", s, map[string]any{
+		"Status": http.StatusConflict, "Message": msg, "Back": convURL(id, false),
+	})
+}
+
+// takeOver makes the staff member the owner. Taking a conversation away
+// from another staff member needs the form's from=<owner> confirmation,
+// so nobody loses a conversation to a stale page or a double click.
 func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
 	id, ok := c.convID(w, r, s)
 	if !ok {
 		return
+	}
+	defer c.locks.lock(id)()
+	owner, ok := c.ownerOf(w, r, s, id, "take over")
+	if !ok {
+		return
+	}
+	action := "take over"
+	switch from := r.PostFormValue("from"); {
+	case owner == s.staff:
+		s.setFlash("You already own this conversation.", false)
+		back(w, r, id)
+		return
+	case owner != "" && from != owner:
+		c.conflict(w, r, s, id, owner+" owns this conversation now, so nothing changed. "+
+			"To take it over anyway, open the conversation and use \"Take over from "+owner+"\".")
+		return
+	case owner != "":
+		action = "take over from " + owner
 	}
 	notice, err := c.deps.Bot.TakeOver(r.Context(), id, s.staff)
 	if err != nil {
 		c.actionFailed(w, r, s, id, "take over", err)
 		return
 	}
-	c.audit.add(c.log, c.cfg.Now(), s.staff, "take over", id, "")
+	c.audit.add(c.log, c.cfg.Now(), s.staff, action, id, "")
 	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
 		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", redact(err, id))
 		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+err.Error(), true)
@@ -313,9 +352,27 @@ func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
 	back(w, r, id)
 }
 
+// notOwner explains why only the owner may reply or hand back.
+func notOwner(owner, what string) string {
+	if owner == "" {
+		return "Nobody owns this conversation, so you cannot " + what + ": take it over first. Nothing changed."
+	}
+	return owner + " owns this conversation: only " + owner + " can " + what + ". Nothing changed. " +
+		"If " + owner + " is away, take the conversation over from them first."
+}
+
 func (c *Console) handBack(w http.ResponseWriter, r *http.Request, s *session) {
 	id, ok := c.convID(w, r, s)
 	if !ok {
+		return
+	}
+	defer c.locks.lock(id)()
+	owner, ok := c.ownerOf(w, r, s, id, "hand back")
+	if !ok {
+		return
+	}
+	if owner != s.staff {
+		c.conflict(w, r, s, id, notOwner(owner, "hand it back"))
 		return
 	}
 	notice, err := c.deps.Bot.HandBack(r.Context(), id, s.staff)
@@ -349,14 +406,15 @@ func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) {
 		back(w, r, id)
 		return
 	}
-	m, err := c.deps.Index.Meta(r.Context(), id)
-	if err != nil {
-		c.actionFailed(w, r, s, id, "reply", err)
+	defer c.locks.lock(id)()
+	owner, ok := c.ownerOf(w, r, s, id, "reply")
+	if !ok {
 		return
 	}
-	if m.Owner == "" {
-		s.setFlash("Take the conversation over before replying, so the bot does not talk over you. Nothing was sent.", true)
-		back(w, r, id)
+	if owner != s.staff {
+		// Unowned, the bot would talk over the reply; owned by someone
+		// else, two people would.
+		c.conflict(w, r, s, id, strings.Replace(notOwner(owner, "reply"), "Nothing changed.", "Nothing was sent.", 1))
 		return
 	}
 	// Send first: a reply the user never got must not appear as sent.
