@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +118,7 @@ type auth struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	failures map[string][]time.Time // "user:<name>" and "ip:<addr>"
+	pruned   time.Time              // when failures were last pruned
 }
 
 func newAuth(cfg Config) *auth {
@@ -155,12 +158,18 @@ func (a *auth) session(r *http.Request) *session {
 	return s
 }
 
-// locked reports whether name or ip has too many recent failures, pruning
-// old ones on the way.
-func (a *auth) locked(name, ip string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.cfg.Now()
+// maxFailureKeys caps the failure counters: every failed login adds up to
+// two keys, and neither the name nor (over IPv6) the address costs an
+// attacker anything.
+const maxFailureKeys = 10000
+
+// pruneLocked drops counters older than the lock window, at most once a
+// minute unless forced; a.mu is held.
+func (a *auth) pruneLocked(now time.Time, force bool) {
+	if !force && now.Sub(a.pruned) < time.Minute {
+		return
+	}
+	a.pruned = now
 	for k, ts := range a.failures {
 		i := 0
 		for i < len(ts) && now.Sub(ts[i]) >= lockWindow {
@@ -172,15 +181,67 @@ func (a *auth) locked(name, ip string) bool {
 			a.failures[k] = ts[i:]
 		}
 	}
-	return len(a.failures["user:"+name]) >= maxFailures || len(a.failures["ip:"+ip]) >= maxFailures
 }
 
+// recentLocked counts k's failures within the lock window; a.mu is held.
+func (a *auth) recentLocked(k string, now time.Time) int {
+	n := 0
+	for _, t := range a.failures[k] {
+		if now.Sub(t) < lockWindow {
+			n++
+		}
+	}
+	return n
+}
+
+// locked reports whether name or ip has too many recent failures.
+func (a *auth) locked(name, ip string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.cfg.Now()
+	a.pruneLocked(now, false)
+	return a.recentLocked("user:"+name, now) >= maxFailures || a.recentLocked("ip:"+ip, now) >= maxFailures
+}
+
+// fail counts a failed login. Past maxFailureKeys live counters, the ones
+// whose last failure is oldest go (down to 90% of the cap, so the sort is
+// rare): they are the least likely to be part of a running attack.
 func (a *auth) fail(name, ip string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.cfg.Now()
-	a.failures["user:"+name] = append(a.failures["user:"+name], now)
-	a.failures["ip:"+ip] = append(a.failures["ip:"+ip], now)
+	a.pruneLocked(now, false)
+	for _, k := range []string{"user:" + name, "ip:" + ip} {
+		a.failures[k] = append(a.failures[k], now)
+		if n := len(a.failures[k]); n > maxFailures {
+			a.failures[k] = a.failures[k][n-maxFailures:] // more do not lock harder
+		}
+	}
+	if len(a.failures) <= maxFailureKeys {
+		return
+	}
+	if a.pruneLocked(now, true); len(a.failures) <= maxFailureKeys {
+		return
+	}
+	type key struct {
+		k    string
+		last time.Time
+	}
+	keys := make([]key, 0, len(a.failures))
+	for k, ts := range a.failures {
+		keys = append(keys, key{k, ts[len(ts)-1]})
+	}
+	slices.SortFunc(keys, func(x, y key) int { return x.last.Compare(y.last) })
+	for _, k := range keys[:len(keys)-maxFailureKeys*9/10] {
+		delete(a.failures, k.k)
+	}
+}
+
+// failureKeys is how many counters are kept (for tests).
+func (a *auth) failureKeys() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.failures)
 }
 
 // verify checks a password; unknown users take as long as known ones.
@@ -214,12 +275,38 @@ func (a *auth) end(s *session) {
 	a.mu.Unlock()
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address failed logins are counted against: the peer, or
+// with TrustProxy the address the proxy put last in X-Forwarded-For.
+func clientIP(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if ip, ok := forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
+			return ip
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// forwardedFor reads the client address a trusted proxy recorded. A proxy
+// appends the address it saw to whatever the client sent, so only the last
+// entry is the proxy's word; earlier ones are the client's and could name
+// a new address on every try.
+func forwardedFor(values []string) (string, bool) {
+	if len(values) == 0 {
+		return "", false
+	}
+	list := values[len(values)-1]
+	if i := strings.LastIndexByte(list, ','); i >= 0 {
+		list = list[i+1:]
+	}
+	addr, err := netip.ParseAddr(strings.TrimSpace(list))
+	if err != nil {
+		return "", false // not an address: never a key or a log line
+	}
+	return addr.Unmap().String(), true
 }
 
 func (c *Console) cookie(name, value string, maxAge int) *http.Cookie {
@@ -262,7 +349,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid or missing CSRF token: reload the login page and try again", http.StatusForbidden)
 		return
 	}
-	ip := clientIP(r)
+	ip := clientIP(r, c.cfg.TrustProxy)
 	if c.auth.locked(name, ip) {
 		c.audit.add(c.log, c.cfg.Now(), name, "login refused (locked)", "", "from "+ip)
 		c.showLogin(w, r, http.StatusTooManyRequests, name,

@@ -42,9 +42,14 @@ type Config struct {
 	Users map[string]string
 	// SecureCookies marks the session cookie Secure (behind TLS).
 	SecureCookies bool
-	Logger        *slog.Logger
-	Now           func() time.Time
-	SessionTTL    time.Duration // 12h by default
+	// TrustProxy counts failed logins against the client address a reverse
+	// proxy put last in X-Forwarded-For instead of the connection's peer.
+	// Set it only when every request comes through one trusted proxy that
+	// sets or appends that header: otherwise clients choose the address.
+	TrustProxy bool
+	Logger     *slog.Logger
+	Now        func() time.Time
+	SessionTTL time.Duration // 12h by default
 }
 
 // Deps are the services the console works with.

@@ -733,3 +733,63 @@ func TestTryIt(t *testing.T) {
 		t.Error("an empty submit is not explained")
 	}
 }
+
+func TestLoginLockoutBehindAProxy(t *testing.T) {
+	// fromAddr logs in as name with X-Forwarded-For set to xff.
+	login := func(c *client, name, pw, xff string) int {
+		c.tb.Helper()
+		c.get("/console/login")
+		form := url.Values{"name": {name}, "password": {pw}, "csrf": {c.csrf}}
+		req, err := http.NewRequest("POST", c.base+"/console/login", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, _ := c.do(req)
+		return resp.StatusCode
+	}
+	guessFrom := func(c *client, xff string) {
+		for i := range 5 {
+			if got := login(c, fmt.Sprintf("guess%d", i), "wrong", xff); got != http.StatusUnauthorized {
+				t.Fatalf("failure %d: status %d", i+1, got)
+			}
+		}
+	}
+
+	t.Run("with TrustProxy the forwarded address is locked, not the proxy", func(t *testing.T) {
+		f := newFixtureWith(t, func(c *console.Config) { c.TrustProxy = true })
+		c := f.client(t)
+		guessFrom(c, "203.0.113.7")
+		if got, want := login(c, "aiko", password, "203.0.113.7"), http.StatusTooManyRequests; got != want {
+			t.Errorf("the guessing address: status %d, want %d", got, want)
+		}
+		if got, want := login(c, "aiko", password, "203.0.113.7, 198.51.100.1"), http.StatusSeeOther; got != want {
+			t.Errorf("another client through the same proxy: status %d, want %d", got, want)
+		}
+		_, body := c.get("/console/audit")
+		if !strings.Contains(body, "from 203.0.113.7") {
+			t.Error("the audit does not show the forwarded address")
+		}
+	})
+	t.Run("a client cannot dodge the lock by forging the header", func(t *testing.T) {
+		f := newFixtureWith(t, func(c *console.Config) { c.TrustProxy = true })
+		c := f.client(t)
+		for i := range 5 {
+			login(c, fmt.Sprintf("guess%d", i), "wrong", fmt.Sprintf("10.9.9.%d, 203.0.113.7", i))
+		}
+		if got, want := login(c, "bek", password, "10.9.9.99, 203.0.113.7"), http.StatusTooManyRequests; got != want {
+			t.Errorf("status %d, want %d", got, want)
+		}
+	})
+	t.Run("by default the header is ignored", func(t *testing.T) {
+		f := newFixture(t)
+		c := f.client(t)
+		for i := range 5 {
+			login(c, fmt.Sprintf("guess%d", i), "wrong", fmt.Sprintf("203.0.113.%d", i))
+		}
+		if got, want := login(c, "aiko", password, "198.51.100.1"), http.StatusTooManyRequests; got != want {
+			t.Errorf("status %d, want %d", got, want)
+		}
+	})
+}
