@@ -29,7 +29,8 @@ type exportSet struct {
 }
 
 // collect reads what the query asks for: ?id= for one conversation, or
-// ?since=&until= (days, inclusive) for all with activity in that period.
+// ?since=&until= (days, inclusive) for the entries of that period, grouped
+// by conversation.
 func (c *Console) collect(r *http.Request) (sets []exportSet, name string, status int, err error) {
 	v := r.URL.Query()
 	ctx := r.Context()
@@ -58,7 +59,7 @@ func (c *Console) collect(r *http.Request) (sets []exportSet, name string, statu
 	if since.IsZero() || until.IsZero() {
 		return nil, "", http.StatusBadRequest, errors.New("give id=<conversation>, or since= and until= as YYYY-MM-DD")
 	}
-	ms, _, err := c.deps.Index.List(ctx, bot.Filter{Since: since, Until: until})
+	ms, _, err := c.deps.Index.List(ctx, activeSince(since))
 	if err != nil {
 		return nil, "", http.StatusInternalServerError, err
 	}
@@ -68,9 +69,13 @@ func (c *Console) collect(r *http.Request) (sets []exportSet, name string, statu
 			continue // forgotten meanwhile
 		}
 		if err != nil {
-			return nil, "", http.StatusInternalServerError, err
+			return nil, "", http.StatusInternalServerError, errors.New(redact(err, m.ID))
 		}
-		sets = append(sets, exportSet{m, es})
+		// Only the period's entries: a long conversation must not bring
+		// its whole history into a one-day export.
+		if es = inPeriod(es, since, until); len(es) > 0 {
+			sets = append(sets, exportSet{m, es})
+		}
 	}
 	return sets, "conversations-" + v.Get("since") + "-to-" + v.Get("until"), 0, nil
 }

@@ -14,9 +14,9 @@ import (
 	"example.com/sswbot/bot"
 )
 
-// progress is how far one conversation got, read from the state labels of
-// its transcript ("lang", "role", "location", "route", "step:<route>:<n>",
-// "done:<route>", ...).
+// progress is how far one conversation got in a period, read from the
+// state labels its entries moved to ("lang", "role", "location", "route",
+// "step:<route>:<n>", "done:<route>", ...).
 type progress struct {
 	rank int            // 0 started, 1 answered role, 2 answered location, 3 chose a route
 	step map[string]int // route → furthest step reached
@@ -30,6 +30,10 @@ const (
 	rankRoute
 )
 
+// progressOf reads the stages reached by es, entries of one period: only
+// a move into a state counts, so a user sitting at step 3 who writes in
+// the period did not reach step 3 in it. A later stage implies the earlier
+// ones (rank), as a funnel needs.
 func progressOf(es []bot.Entry) progress {
 	p := progress{step: map[string]int{}, done: map[string]bool{}}
 	see := func(label string) {
@@ -55,11 +59,28 @@ func progressOf(es []bot.Entry) progress {
 		}
 	}
 	for _, e := range es {
-		see(e.StateBefore)
-		see(e.StateAfter)
+		if e.StateAfter != e.StateBefore {
+			see(e.StateAfter)
+		}
 	}
 	return p
 }
+
+// inPeriod keeps the entries timed in [since, until); a zero bound is open.
+func inPeriod(es []bot.Entry, since, until time.Time) []bot.Entry {
+	var out []bot.Entry
+	for _, e := range es {
+		if (since.IsZero() || !e.Time.Before(since)) && (until.IsZero() || e.Time.Before(until)) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// activeSince is the filter that lists every conversation with an entry in
+// a period starting at since: the index filters on last activity, which
+// may fall after the period's end.
+func activeSince(since time.Time) bot.Filter { return bot.Filter{Since: since} }
 
 // funnel counts conversations per stage.
 type funnel struct {
@@ -221,7 +242,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		q.Since, q.Until = today.AddDate(0, 0, -29).Format("2006-01-02"), today.Format("2006-01-02")
 		since, until, _ = period(q.Since, q.Until)
 	}
-	f := bot.Filter{Since: since, Until: until}
+	f := activeSince(since)
 	if q.Platform != "" {
 		if !slices.Contains(platforms, bot.Platform(q.Platform)) {
 			problems = append(problems, fmt.Errorf("unknown platform %q", q.Platform))
@@ -267,8 +288,11 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 			continue
 		}
 		if err != nil {
-			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
+			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", errors.New(redact(err, m.ID)))
 			return
+		}
+		if es = inPeriod(es, since, until); len(es) == 0 {
+			continue // active only after the period
 		}
 		p := progressOf(es)
 		for rt := range p.step {
@@ -284,7 +308,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		count(byPlatform, string(m.Platform), p)
 		count(byLang, cmp.Or(m.Lang, "(none)"), p)
 		for _, e := range es {
-			if e.Dir != bot.In || !e.Unrecognized || e.Time.Before(since) || !e.Time.Before(until) {
+			if e.Dir != bot.In || !e.Unrecognized {
 				continue
 			}
 			k := strings.Join(strings.Fields(strings.ToLower(e.Text)), " ")
