@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"example.com/sswbot/bot"
 )
@@ -168,7 +167,8 @@ func newChart(title string, labels []string, counts []int, dropOff bool) chart {
 		top = max(top, n)
 	}
 	for i, l := range labels {
-		b := bar{Label: short(l, 30), Full: l, Count: counts[i], Y: i * chartRowH}
+		// 26 characters fit left of the bars (chartLabelW); the title has all.
+		b := bar{Label: short(l, 26), Full: l, Count: counts[i], Y: i * chartRowH}
 		if top > 0 {
 			b.W = counts[i] * chartBarW / top
 		}
@@ -357,12 +357,37 @@ func missChart(ms map[string]*missed, top int) chart {
 	return newChart("Most common unrecognised messages", labels, counts, false)
 }
 
+// short collapses spaces and cuts s to n columns, counting CJK and other
+// wide characters as two (Japanese labels are common here).
 func short(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
+	total := 0
+	for _, r := range s {
+		total += runeWidth(r)
+	}
+	if total <= n {
 		return s
 	}
-	return string([]rune(s)[:n-1]) + "…"
+	cols := 0
+	for i, r := range s {
+		if cols+runeWidth(r) > n-1 { // room for the ellipsis
+			return s[:i] + "…"
+		}
+		cols += runeWidth(r)
+	}
+	return s
+}
+
+// runeWidth is 2 for East Asian wide characters and emoji, else 1; close
+// enough to keep chart labels inside their column.
+func runeWidth(r rune) int {
+	switch {
+	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
+		r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
+		r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F300 && r <= 0x1FAFF, r >= 0x20000 && r <= 0x3FFFD:
+		return 2
+	}
+	return 1
 }
 
 func count(m map[string]*breakdown, key string, p progress) {
