@@ -39,6 +39,7 @@ type Config struct {
 	ConsoleUsers     string // "name:bcrypthash,name2:hash2"
 	ConsoleUsersFile string // one "name:hash" a line
 	ConsoleSecure    bool   // cookies marked Secure (behind TLS)
+	ConsoleProxy     bool   // trust the last X-Forwarded-For address (behind one reverse proxy)
 
 	LogLevel string
 }
@@ -75,6 +76,7 @@ Environment variables (flags override them):
   SSWBOT_CONSOLE_USERS          staff accounts "name:bcrypt-hash,name2:hash2" (console off when none)
   SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
   SSWBOT_CONSOLE_SECURE_COOKIES "true" when served behind TLS (cookies marked Secure)
+  SSWBOT_CONSOLE_TRUST_PROXY    "true" only behind exactly one trusted reverse proxy (login lockout by X-Forwarded-For)
 `
 
 // fromEnv overrides c with the environment.
@@ -111,13 +113,17 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}
 	dur(&c.SessionTTL, "SSWBOT_SESSION_TTL")
 	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
-	if v := getenv("SSWBOT_CONSOLE_SECURE_COOKIES"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("SSWBOT_CONSOLE_SECURE_COOKIES: %q is not true or false", v))
+	boolean := func(dst *bool, key string) {
+		if v := getenv(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not true or false", key, v))
+			}
+			*dst = b
 		}
-		c.ConsoleSecure = b
 	}
+	boolean(&c.ConsoleSecure, "SSWBOT_CONSOLE_SECURE_COOKIES")
+	boolean(&c.ConsoleProxy, "SSWBOT_CONSOLE_TRUST_PROXY")
 	return errors.Join(errs...)
 }
 

@@ -251,7 +251,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, svc *bot.Service, st storage, 
 		return fmt.Errorf("console users: %w", err)
 	}
 	c, err := console.New(console.Config{
-		Users: users, SecureCookies: cfg.ConsoleSecure, Logger: log.With("component", "console"),
+		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Logger: log.With("component", "console"),
 	}, console.Deps{Bot: svc, Index: st, Pusher: push})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
