@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -28,9 +30,10 @@ const DefaultAPIBaseURL = "https://api.telegram.org"
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
 var (
-	// ErrConflict is returned by Run when Telegram refuses getUpdates with
-	// 409: another process polls with the same token, or a webhook is set.
-	ErrConflict = errors.New("telegram: another instance is polling with this bot token (or a webhook is set)")
+	// errConflict is what Telegram's 409 to getUpdates means: another
+	// process polls with the same token, or a webhook is set. Run logs it and
+	// keeps trying, so the other channels stay up.
+	errConflict = errors.New("telegram: another instance is polling with this bot token (or a webhook is set)")
 	// ErrBlocked is returned by Push when the user blocked the bot.
 	ErrBlocked = errors.New("telegram: the user blocked the bot")
 )
@@ -86,6 +89,14 @@ type Adapter struct {
 	limit      *limiter
 	offsetName string
 	now        func() time.Time
+	// sleep waits out rate limits and backoffs; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+	// botName is the bot's @username (from getMe in Setup), lower case; group
+	// commands count only when addressed to it.
+	botName atomic.Pointer[string]
+	// inflight holds the update ids the webhook is processing right now.
+	inflightMu sync.Mutex
+	inflight   map[int]struct{}
 }
 
 var (
@@ -153,13 +164,15 @@ func New(cfg Config, h Handler, offsets OffsetStore) (*Adapter, error) {
 	// polling into a busy loop.
 	cfg.PollTimeout = max(cfg.PollTimeout.Truncate(time.Second), time.Second)
 	a := &Adapter{
-		cfg:     cfg,
-		h:       h,
-		offsets: offsets,
-		api:     newLibAPI(cfg.Token, cfg.APIBaseURL, cfg.HTTPClient, cfg.Metrics),
-		log:     cfg.Logger.With("platform", "telegram"),
-		m:       cfg.Metrics,
-		now:     time.Now,
+		cfg:      cfg,
+		h:        h,
+		offsets:  offsets,
+		api:      newLibAPI(cfg.Token, cfg.APIBaseURL, cfg.HTTPClient, cfg.Metrics),
+		log:      cfg.Logger.With("platform", "telegram"),
+		m:        cfg.Metrics,
+		now:      time.Now,
+		sleep:    sleepCtx,
+		inflight: map[int]struct{}{},
 	}
 	a.limit = newLimiter(cfg.PerChatInterval, cfg.GlobalRate, a.now)
 	a.offsetName = "telegram:" + botKey(cfg.Token)
@@ -176,9 +189,22 @@ func botKey(token string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// Setup registers the command menus and either the webhook (with its
-// secret) or, for long polling, removes any webhook. Call it once at startup.
+// Setup learns the bot's username (getMe), registers the command menus and
+// either the webhook (with its secret) or, for long polling, removes any
+// webhook. Call it at startup; it is idempotent, so it may be retried.
 func (a *Adapter) Setup(ctx context.Context) error {
+	res, err := a.do(ctx, "getMe", map[string]string{})
+	if err != nil {
+		return fmt.Errorf("get bot: %w", err)
+	}
+	var me struct {
+		Username string `json:"username"`
+	}
+	if err := json.Unmarshal(res, &me); err != nil || me.Username == "" {
+		return errors.New("telegram: getMe returned no username")
+	}
+	name := strings.ToLower(me.Username)
+	a.botName.Store(&name)
 	langs := make([]string, 0, len(a.cfg.Commands))
 	for l := range a.cfg.Commands {
 		langs = append(langs, l)

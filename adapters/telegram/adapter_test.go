@@ -62,7 +62,7 @@ func TestSetupRegistersCommandsAndWebhook(t *testing.T) {
 	if err := a.Setup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := f.methods(), []string{"setMyCommands", "setMyCommands", "setMyCommands", "setWebhook"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.methods(), []string{"getMe", "setMyCommands", "setMyCommands", "setMyCommands", "setWebhook"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("calls = %v, want %v", got, want)
 	}
 	cmds := f.callsOf("setMyCommands")
@@ -97,7 +97,7 @@ func TestSetupForPollingDeletesTheWebhook(t *testing.T) {
 	if err := a.Setup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := f.methods(), []string{"deleteWebhook"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.methods(), []string{"getMe", "deleteWebhook"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %v, want %v", got, want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 type incoming struct {
 	ev     bot.Event
 	ignore string // non-empty: nothing for the bot; the reason, for the log
+	quiet  bool   // the ignored update is routine (group chatter): log at debug level
 	chatID int64  // where replies go
 	// callbackID is the callback query to answer ("" for other updates).
 	callbackID string
@@ -34,15 +35,21 @@ var commandPayloads = map[string]string{
 	"forget":   bot.PayloadForget,
 }
 
-// convert translates one update. It never panics on missing fields (the
-// library's FromChat does): every optional pointer is checked.
-func convert(u *tgbotapi.Update) incoming {
+// groupCommands are the commands that, addressed to the bot by name in a
+// group (/start@botname), get the bot's one "1:1 only" answer.
+var groupCommands = map[string]bool{"start": true, "help": true}
+
+// convert translates one update. botName is the bot's lower-case username
+// ("" when unknown: then no group command counts as addressed). It never
+// panics on missing fields (the library's FromChat does): every optional
+// pointer is checked.
+func convert(u *tgbotapi.Update, botName string) incoming {
 	in := incoming{ev: bot.Event{Platform: bot.Telegram, EventID: strconv.Itoa(u.UpdateID)}}
 	switch {
 	case u.Message != nil:
-		convertMessage(&in, u.Message, false)
+		convertMessage(&in, u.Message, false, botName)
 	case u.EditedMessage != nil:
-		convertMessage(&in, u.EditedMessage, true)
+		convertMessage(&in, u.EditedMessage, true, botName)
 	case u.CallbackQuery != nil:
 		convertCallback(&in, u.CallbackQuery)
 	case u.MyChatMember != nil:
@@ -67,7 +74,7 @@ func setUser(in *incoming, chat *tgbotapi.Chat, from *tgbotapi.User, date int) {
 
 func isGroup(chat *tgbotapi.Chat) bool { return chat.Type == "group" || chat.Type == "supergroup" }
 
-func convertMessage(in *incoming, m *tgbotapi.Message, edited bool) {
+func convertMessage(in *incoming, m *tgbotapi.Message, edited bool, botName string) {
 	if m.Chat == nil {
 		in.ignore = "message without chat"
 		return
@@ -79,7 +86,15 @@ func convertMessage(in *incoming, m *tgbotapi.Message, edited bool) {
 	setUser(in, m.Chat, m.From, date)
 	switch {
 	case isGroup(m.Chat):
-		in.ev.Kind = bot.KindGroup
+		// The bot said when it was added that it works 1:1; answering group
+		// chatter would repeat that on every message.
+		name, target, _, ok := parseCommand(m.Text)
+		if !edited && ok && groupCommands[name] && botName != "" && strings.ToLower(target) == botName &&
+			(m.From == nil || !m.From.IsBot) {
+			in.ev.Kind = bot.KindGroup
+			return
+		}
+		in.ignore, in.quiet = "message in a group", true
 		return
 	case m.Chat.Type != "private":
 		in.ignore = "message in a " + chatTypeLabel(m.Chat.Type)
@@ -92,7 +107,7 @@ func convertMessage(in *incoming, m *tgbotapi.Message, edited bool) {
 		return
 	}
 	in.ev.Kind, in.ev.Text = bot.KindText, m.Text
-	name, arg, ok := parseCommand(m.Text)
+	name, _, arg, ok := parseCommand(m.Text)
 	if !ok {
 		return
 	}
@@ -105,22 +120,22 @@ func convertMessage(in *incoming, m *tgbotapi.Message, edited bool) {
 	}
 }
 
-// parseCommand splits "/start@ssw_bot worker" into "start" and "worker". It
-// reads the text itself: the library's Command() slices by entity length and
-// panics on a malformed entity.
-func parseCommand(text string) (name, arg string, ok bool) {
+// parseCommand splits "/start@ssw_bot worker" into "start", "ssw_bot" and
+// "worker". It reads the text itself: the library's Command() slices by
+// entity length and panics on a malformed entity.
+func parseCommand(text string) (name, target, arg string, ok bool) {
 	if !strings.HasPrefix(text, "/") {
-		return "", "", false
+		return "", "", "", false
 	}
 	head, rest := text[1:], ""
 	if i := strings.IndexFunc(head, unicode.IsSpace); i >= 0 {
 		head, rest = head[:i], head[i:]
 	}
-	head, _, _ = strings.Cut(head, "@")
+	head, target, _ = strings.Cut(head, "@")
 	if head == "" {
-		return "", "", false
+		return "", "", "", false
 	}
-	return strings.ToLower(head), strings.TrimSpace(rest), true
+	return strings.ToLower(head), target, strings.TrimSpace(rest), true
 }
 
 func convertCallback(in *incoming, q *tgbotapi.CallbackQuery) {
@@ -132,7 +147,8 @@ func convertCallback(in *incoming, q *tgbotapi.CallbackQuery) {
 			in.staleMsgID = q.Message.MessageID
 		}
 		if isGroup(q.Message.Chat) {
-			in.ev.Kind = bot.KindGroup
+			// The bot sends no buttons to groups: nothing to answer.
+			in.ignore, in.quiet = "callback in a group", true
 			return
 		}
 		if q.Message.Chat.Type != "private" {

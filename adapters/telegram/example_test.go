@@ -9,9 +9,10 @@ import (
 	"example.com/sswbot/adapters/telegram"
 )
 
-// Wiring in sswbot serve: New makes no network call, Setup registers the
-// command menus and the webhook (or removes it for polling), then either
-// the webhook is mounted or Run polls until ctx ends.
+// Wiring in sswbot serve: New makes no network call, Setup learns the bot's
+// name and registers the command menus and the webhook (or removes it for
+// polling), then either the webhook is mounted or Run polls until ctx ends
+// and finishes the update in progress.
 func Example() {
 	var (
 		ctx     context.Context      // from signal.NotifyContext
@@ -33,11 +34,11 @@ func Example() {
 		log.Fatal(err)
 	}
 	if err := tg.Setup(ctx); err != nil {
-		log.Print(err) // commands or webhook not registered; retry or stop
+		log.Print(err) // name, commands or webhook not registered; Setup may be retried
 	}
 	if os.Getenv("TELEGRAM_WEBHOOK_URL") != "" {
 		mux.Handle("POST /telegram/webhook", tg)
 	} else if err := tg.Run(ctx); err != nil {
-		log.Fatal(err) // e.g. telegram.ErrConflict: a second poller
+		log.Fatal(err) // the token was rejected; a second poller is only logged
 	}
 }

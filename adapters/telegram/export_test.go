@@ -1,6 +1,9 @@
 package telegram
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Internal helpers exposed to the external tests.
 var (
@@ -18,3 +21,6 @@ func LimiterDelays(perChat time.Duration, globalRate int, chats ...string) []tim
 	}
 	return out
 }
+
+// SetSleep replaces the adapter's waits (rate limits, backoffs) with f.
+func SetSleep(a *Adapter, f func(ctx context.Context, d time.Duration) error) { a.sleep = f }

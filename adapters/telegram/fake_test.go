@@ -78,12 +78,16 @@ func (f *fakeTG) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, call{method, form})
 	if q := f.script[method]; len(q) > 0 {
 		f.script[method] = q[1:]
-		f.mu.Unlock()
-		writeAnswer(w, q[0])
-		return
+		if q[0].status != 0 { // 0: this call gets the default answer
+			f.mu.Unlock()
+			writeAnswer(w, q[0])
+			return
+		}
 	}
 	f.mu.Unlock()
 	switch method {
+	case "getMe":
+		writeAnswer(w, answer{200, `{"ok":true,"result":{"id":6000000001,"is_bot":true,"first_name":"SSW Guide","username":"SSW_Guide_Bot"}}`})
 	case "getUpdates":
 		f.getUpdates(w, r, form)
 	case "sendMessage":
@@ -161,6 +165,10 @@ func (f *fakeTG) failNext(method string, status int, body string) {
 	f.script[method] = append(f.script[method], answer{status, body})
 }
 
+// passNext lets the next call of method get its default answer, so a
+// failNext after it hits the call after that.
+func (f *fakeTG) passNext(method string) { f.failNext(method, 0, "") }
+
 func (f *fakeTG) all() []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -209,6 +217,8 @@ type fakeBot struct {
 	silent      bool
 	replies     func(ev bot.Event) []bot.Reply
 	onHandle    func(ev bot.Event)
+	// beforeHandle runs before the fake takes its lock, so it may block.
+	beforeHandle func(ctx context.Context, ev bot.Event)
 }
 
 type record struct {
@@ -219,6 +229,9 @@ type record struct {
 func newFakeBot() *fakeBot { return &fakeBot{records: map[string]*record{}} }
 
 func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error) {
+	if b.beforeHandle != nil {
+		b.beforeHandle(ctx, ev)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.events = append(b.events, ev)
@@ -309,6 +322,33 @@ func (o *memOffsets) saved() []int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.saves)
+}
+
+// sleeps records the waits an adapter asks for and returns at once (but
+// still ends with ctx, as the real sleep does).
+type sleeps struct {
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func recordSleeps(a *telegram.Adapter) *sleeps {
+	s := &sleeps{}
+	telegram.SetSleep(a, func(ctx context.Context, d time.Duration) error {
+		if d > 0 {
+			s.mu.Lock()
+			s.ds = append(s.ds, d)
+			s.mu.Unlock()
+		}
+		return ctx.Err()
+	})
+	return s
+}
+
+// waits lists the positive waits asked for, in order.
+func (s *sleeps) waits() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.ds)
 }
 
 // syncBuffer collects log output from concurrent goroutines.

@@ -48,11 +48,6 @@ func newLimiter(perChat time.Duration, globalRate int, now func() time.Time) *li
 	return &limiter{now: now, perChat: perChat, chats: map[string]*bucket{}, globalRate: float64(globalRate)}
 }
 
-// wait blocks until chat may receive one more message, or ctx ends.
-func (l *limiter) wait(ctx context.Context, chat string) error {
-	return sleep(ctx, l.reserve(chat))
-}
-
 // reserve books the next slot for chat and returns how long until it.
 func (l *limiter) reserve(chat string) time.Duration {
 	l.mu.Lock()
@@ -90,8 +85,8 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// sleepCtx waits d or until ctx ends; it is the default Adapter.sleep.
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

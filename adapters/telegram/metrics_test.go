@@ -9,24 +9,30 @@ import (
 	"example.com/sswbot/metrics"
 )
 
-func TestMetricsCountEventsCallsAndDedupe(t *testing.T) {
+// The bot counts the events it handles; the adapter counts API calls and
+// what the bot never sees.
+func TestMetricsCountCallsAndWebhookOutcomes(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	f := newFakeTG(t)
 	a := newAdapter(t, f, newFakeBot(), nil, func(c *telegram.Config) { c.Metrics = metrics.New(reg) })
 	post(t, a, mustRead(t, "f1_text_ru.json"), testSecret)
 	post(t, a, mustRead(t, "f1_text_ru.json"), testSecret)
 	post(t, a, mustRead(t, "f1_text_ru.json"), "wrong")
+	post(t, a, []byte("not json"), testSecret)
+	post(t, a, []byte(`{"update_id":734120101,"message_reaction":{"chat":{"id":1,"type":"private"}}}`), testSecret)
 
 	for _, tt := range []struct {
 		name   string
 		labels string
 		want   int
 	}{
-		{"sswbot_events_total", `kind="text",outcome="ok",platform="telegram"`, 1},
-		{"sswbot_events_total", `kind="text",outcome="duplicate",platform="telegram"`, 1},
-		{"sswbot_events_total", `kind="unknown",outcome="bad_signature",platform="telegram"`, 1},
+		{"sswbot_events_total", `kind="text",outcome="ok",platform="telegram"`, 0},
+		{"sswbot_events_total", `kind="text",outcome="duplicate",platform="telegram"`, 0},
+		{"sswbot_events_total", `kind="webhook",outcome="bad_secret",platform="telegram"`, 1},
+		{"sswbot_events_total", `kind="webhook",outcome="bad_body",platform="telegram"`, 1},
+		{"sswbot_events_total", `kind="webhook",outcome="ignored",platform="telegram"`, 1},
 		{"sswbot_outbound_api_calls_total", `method="sendMessage",platform="telegram",status="200"`, 1},
-		{"sswbot_dedupe_hits_total", `platform="telegram"`, 1},
+		{"sswbot_dedupe_hits_total", `platform="telegram"`, 0},
 	} {
 		got := countOf(t, reg, tt.name, tt.labels)
 		if got != tt.want {

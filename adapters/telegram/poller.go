@@ -19,9 +19,13 @@ import (
 // webhook). It is its own getUpdates loop rather than the library's
 // GetUpdatesChan, which confirms updates before they are processed: here the
 // offset moves past an update only after it was handled, and is stored, so a
-// restart neither loses nor repeats one. Run returns an error wrapping
-// ErrConflict when another poller uses the same token, and an error when
-// Telegram rejects the token.
+// restart neither loses nor repeats one.
+//
+// When ctx ends, the update being processed is finished (within
+// updateTimeout) and its offset stored; the rest of the batch comes again
+// on the next start. A second poller on the token (409) is
+// logged and waited out; Run returns an error only when Telegram rejects
+// the token.
 func (a *Adapter) Run(ctx context.Context) error {
 	if a.cfg.WebhookURL != "" {
 		return errors.New("telegram: Run polls for updates, but a webhook URL is configured")
@@ -30,7 +34,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	wait := newBackoff()
+	wait := newBackoff(time.Second, 30*time.Second)
+	conflict := newBackoff(10*time.Second, time.Minute)
+	var conflictLogged time.Time
 	var stuck attempts
 	for ctx.Err() == nil {
 		raws, err := a.getUpdates(ctx, offset)
@@ -40,51 +46,33 @@ func (a *Adapter) Run(ctx context.Context) error {
 			}
 			d := wait.next()
 			var ae *APIError
-			if errors.As(err, &ae) {
-				switch {
-				case ae.Code == http.StatusConflict:
-					return fmt.Errorf("%w: %s", ErrConflict, ae.Description)
-				case ae.Code == http.StatusUnauthorized || ae.Code == http.StatusNotFound:
-					return fmt.Errorf("telegram: the bot token was rejected: %w", err)
-				case ae.RetryAfter > 0:
+			switch {
+			case errors.As(err, &ae) && ae.Code == http.StatusConflict:
+				d = conflict.next()
+				if now := a.now(); now.Sub(conflictLogged) >= time.Minute {
+					conflictLogged = now
+					a.log.Error(errConflict.Error()+"; polling paused", "err", err, "retry_in", d)
+				}
+			case errors.As(err, &ae) && (ae.Code == http.StatusUnauthorized || ae.Code == http.StatusNotFound):
+				return fmt.Errorf("telegram: the bot token was rejected: %w", err)
+			default:
+				if ae != nil && ae.RetryAfter > 0 {
 					d = ae.RetryAfter
 				}
+				a.log.Warn("getUpdates failed; retrying", "err", err, "in", d)
 			}
-			a.log.Warn("getUpdates failed; retrying", "err", err, "in", d)
-			sleep(ctx, d)
+			a.sleep(ctx, d)
 			continue
 		}
-		failed := false
-		for _, raw := range raws {
-			id, u, perr := parseUpdate(raw)
-			if id == 0 {
-				a.log.Warn("getUpdates returned an entry without update_id; skipped")
-				continue
-			}
-			if int64(id) < offset {
-				continue
-			}
-			if perr != nil {
-				a.m.Event("telegram", "unknown", "ignored")
-				a.log.Warn("update could not be decoded; ignored", "update_id", id)
-			} else if err := a.process(ctx, u); err != nil {
-				if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || stuck.retry(id) {
-					failed = true // keep the offset: this update comes again
-					break
-				}
-				// Replies that keep failing must not hold up every other
-				// user, as a webhook's per-chat queue would not.
-				a.log.Error("replies still not sent; update skipped", "update_id", id, "attempts", maxUpdateAttempts)
-			}
-			offset = int64(id) + 1
-			if err := a.offsets.SaveOffset(ctx, a.offsetName, offset); err != nil {
-				// Telegram still learns the offset from the next getUpdates;
-				// after a restart the bot's dedupe absorbs the repeats.
-				a.log.Warn("polling offset not stored", "err", err)
-			}
+		if !conflictLogged.IsZero() {
+			conflictLogged = time.Time{}
+			a.log.Info("polling resumed")
 		}
+		conflict.reset()
+		var failed bool
+		offset, failed = a.handleBatch(ctx, raws, offset, &stuck)
 		if failed {
-			sleep(ctx, wait.next())
+			a.sleep(ctx, wait.next())
 		} else {
 			wait.reset()
 		}
@@ -92,10 +80,58 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return nil
 }
 
+// handleBatch processes one getUpdates result in order and returns the new
+// offset, and whether an update failed and must come again. Each update runs
+// detached from ctx, so shutting down does not cut it off mid-send; after
+// ctx ends no further update is started.
+func (a *Adapter) handleBatch(ctx context.Context, raws []json.RawMessage, offset int64, stuck *attempts) (int64, bool) {
+	for _, raw := range raws {
+		if ctx.Err() != nil {
+			return offset, false
+		}
+		id, u, perr := parseUpdate(raw)
+		if id == 0 {
+			a.log.Warn("getUpdates returned an entry without update_id; skipped")
+			continue
+		}
+		if int64(id) < offset {
+			continue
+		}
+		if perr != nil {
+			a.m.Event("telegram", "poll", "ignored")
+			a.log.Warn("update could not be decoded; ignored", "update_id", id)
+		} else if err := a.processDetached(ctx, u); err != nil {
+			if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || stuck.retry(id) {
+				return offset, true // keep the offset: this update comes again
+			}
+			// Replies that keep failing must not hold up every other
+			// user, as a webhook's per-chat queue would not.
+			a.log.Error("replies still not sent; update skipped", "update_id", id, "attempts", maxUpdateAttempts)
+		}
+		offset = int64(id) + 1
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), offsetTimeout)
+		err := a.offsets.SaveOffset(sctx, a.offsetName, offset)
+		cancel()
+		if err != nil {
+			// Telegram still learns the offset from the next getUpdates;
+			// after a restart the bot's dedupe absorbs the repeats.
+			a.log.Warn("polling offset not stored", "err", err)
+		}
+	}
+	return offset, false
+}
+
+// processDetached processes u within updateTimeout, whether or not ctx ends.
+func (a *Adapter) processDetached(ctx context.Context, u *tgbotapi.Update) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), updateTimeout)
+	defer cancel()
+	return a.process(ctx, u, "poll")
+}
+
 // loadOffset reads the stored offset, retrying through a store outage. It
 // reports false when ctx ended first.
 func (a *Adapter) loadOffset(ctx context.Context) (int64, bool) {
-	wait := newBackoff()
+	wait := newBackoff(time.Second, 30*time.Second)
 	for {
 		off, err := a.offsets.LoadOffset(ctx, a.offsetName)
 		if err == nil {
@@ -106,7 +142,7 @@ func (a *Adapter) loadOffset(ctx context.Context) (int64, bool) {
 		}
 		d := wait.next()
 		a.log.Warn("polling offset not loaded; retrying", "err", err, "in", d)
-		if sleep(ctx, d) != nil {
+		if a.sleep(ctx, d) != nil {
 			return 0, false
 		}
 	}
@@ -166,16 +202,16 @@ func (s *attempts) retry(id int) bool {
 	return s.n < maxUpdateAttempts
 }
 
-// backoff doubles from 1 s up to 30 s.
-type backoff struct{ d time.Duration }
+// backoff doubles from first up to most.
+type backoff struct{ d, first, most time.Duration }
 
-func newBackoff() *backoff { return &backoff{} }
+func newBackoff(first, most time.Duration) *backoff { return &backoff{first: first, most: most} }
 
 func (b *backoff) next() time.Duration {
 	if b.d == 0 {
-		b.d = time.Second
+		b.d = b.first
 	} else {
-		b.d = min(2*b.d, 30*time.Second)
+		b.d = min(2*b.d, b.most)
 	}
 	return b.d
 }

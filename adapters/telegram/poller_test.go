@@ -2,7 +2,6 @@ package telegram_test
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"slices"
 	"strconv"
@@ -80,8 +79,8 @@ func TestPollingRestartNeitherLosesNorRepeats(t *testing.T) {
 		f.push(t, textUpdate(id, "hello"))
 	}
 
-	// The first process is stopped while it handles update 250: committed,
-	// but its reply not yet sent.
+	// The first process is stopped while it handles update 250: it finishes
+	// that one and leaves the rest to the next start.
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	b.onHandle = func(ev bot.Event) {
 		if ev.EventID == "250" {
@@ -95,7 +94,7 @@ func TestPollingRestartNeitherLosesNorRepeats(t *testing.T) {
 	b.mu.Lock()
 	b.onHandle = nil
 	b.mu.Unlock()
-	if got, want := f.sentTexts(), []string{"re:100", "re:101"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.sentTexts(), []string{"re:100", "re:101", "re:250"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("sent before the restart %v, want %v", got, want)
 	}
 
@@ -117,6 +116,37 @@ func TestPollingRestartNeitherLosesNorRepeats(t *testing.T) {
 		t.Errorf("sent %v, want each reply once: %v", got, want)
 	}
 	if got, want := b.committed(), []string{"100", "101", "250", "251", "9000"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("committed %v, want %v", got, want)
+	}
+}
+
+func TestPollingShutdownFinishesTheUpdateInProgress(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	offsets := newMemOffsets()
+	f.push(t, textUpdate(1, "hello"), textUpdate(2, "hello"))
+	ctx, cancel := context.WithCancel(context.Background())
+	b.onHandle = func(ev bot.Event) {
+		if ev.EventID == "1" {
+			cancel() // SIGTERM arrives while update 1 is handled
+		}
+	}
+	a := newAdapter(t, f, b, offsets, polling)
+
+	if err := a.Run(ctx); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+
+	if got, want := f.sentTexts(), []string{"re:1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+	if got, want := b.deliveries(), []string{"1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+	if got, want := offsets.saved(), []int64{2}; !reflect.DeepEqual(got, want) {
+		t.Errorf("saved offsets %v, want %v (update 2 is left for the next start)", got, want)
+	}
+	if got, want := b.committed(), []string{"1"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("committed %v, want %v", got, want)
 	}
 }
@@ -153,6 +183,7 @@ func TestPollingHonoursRetryAfter(t *testing.T) {
 	f.failNext("getUpdates", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
 	f.push(t, mustRead(t, "f1_text_ru.json"))
 	a := newAdapter(t, f, b, newMemOffsets(), polling)
+	slept := recordSleeps(a)
 
 	stop := start(t, a)
 	eventually(t, "the reply is sent", func() bool { return len(f.sentTexts()) == 1 })
@@ -163,20 +194,53 @@ func TestPollingHonoursRetryAfter(t *testing.T) {
 	if len(calls) < 3 || calls[0].Method != "getUpdates" || calls[1].Method != "getUpdates" || calls[2].Method != "sendMessage" {
 		t.Errorf("calls = %v, want getUpdates (429), getUpdates, sendMessage", calls)
 	}
+	if got := slept.waits(); len(got) == 0 || got[0] != time.Second {
+		t.Errorf("waits = %v, want retry_after (1s) first", got)
+	}
 }
 
-func TestPollingReportsASecondPoller(t *testing.T) {
+func TestPollingWaitsOutASecondPoller(t *testing.T) {
 	f := newFakeTG(t)
-	f.failNext("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
-	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
-
-	err := a.Run(context.Background())
-
-	if !errors.Is(err, telegram.ErrConflict) {
-		t.Fatalf("Run = %v, want ErrConflict", err)
+	const conflict = `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`
+	for range 3 {
+		f.failNext("getUpdates", 409, conflict)
 	}
-	if !strings.Contains(err.Error(), "another instance") || strings.Contains(err.Error(), testToken) {
-		t.Errorf("unclear or leaking error: %v", err)
+	f.push(t, mustRead(t, "f1_text_ru.json"))
+	log, buf := newTestLogger(t)
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), func(c *telegram.Config) {
+		polling(c)
+		c.Logger = log
+	})
+	slept := recordSleeps(a)
+
+	stop := start(t, a)
+	eventually(t, "polling resumes and the reply is sent", func() bool { return len(f.sentTexts()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v, want nil after cancel", err)
+	}
+
+	if got, want := slept.waits()[:3], []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}; !reflect.DeepEqual(got, want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+	out := buf.String()
+	if got := strings.Count(out, "another instance is polling"); got != 1 {
+		t.Errorf("the conflict was logged %d times within a minute, want once:\n%s", got, out)
+	}
+	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "polling resumed") {
+		t.Errorf("log lacks the error or the recovery:\n%s", out)
+	}
+}
+
+func TestPollingConflictStillStopsWithCtx(t *testing.T) {
+	f := newFakeTG(t)
+	for range 100 {
+		f.failNext("getUpdates", 409, `{"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method while webhook is active"}`)
+	}
+	a := newAdapter(t, f, newFakeBot(), newMemOffsets(), polling)
+	stop := start(t, a) // the real sleep: Run waits 10 s after the first 409
+	eventually(t, "a conflict is seen", func() bool { return len(f.callsOf("getUpdates")) == 1 })
+	if err := stop(); err != nil { // the test's own timeout catches a hang
+		t.Fatalf("Run = %v, want nil", err)
 	}
 }
 

@@ -40,8 +40,11 @@ func (a *Adapter) do(ctx context.Context, method string, p map[string]string) (j
 			return nil, err
 		}
 		a.limit.pause(d) // a 429 is usually about the whole bot, not this chat
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return nil, err // the wait would outlast the caller's budget anyway
+		}
 		a.log.Warn("rate limited by Telegram", "method", method, "retry_after", d)
-		if err := sleep(ctx, d); err != nil {
+		if err := a.sleep(ctx, d); err != nil {
 			return nil, err
 		}
 	}
@@ -67,8 +70,8 @@ func (a *Adapter) Push(ctx context.Context, chatID string, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New("telegram: push: empty text")
 	}
-	err = a.send(ctx, id, []bot.Reply{{Text: text}})
-	if errors.Is(err, ErrBlocked) {
+	_, err = a.send(ctx, id, []bot.Reply{{Text: text}})
+	if errors.Is(err, ErrBlocked) && id > 0 { // negative ids are groups: nobody to mark inactive
 		a.markBlocked(ctx, chatID, "t"+strconv.FormatInt(a.now().UnixNano(), 10))
 	}
 	if err != nil {
@@ -94,14 +97,14 @@ func (a *Adapter) markBlocked(ctx context.Context, userID, ref string) {
 	a.log.Info("user blocked the bot; conversation marked inactive")
 }
 
-// send delivers replies in order. It stops at the first failure; a 403 is
-// returned as ErrBlocked.
-func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) error {
+// send delivers replies in order and returns how many messages went out. It
+// stops at the first failure; a 403 is returned as ErrBlocked.
+func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) (sent int, err error) {
 	chat := strconv.FormatInt(chatID, 10)
 	for _, r := range replies {
 		for _, m := range a.render(r) {
-			if err := a.limit.wait(ctx, chat); err != nil {
-				return err
+			if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
+				return sent, err
 			}
 			p := map[string]string{"chat_id": chat, "text": m.html, "parse_mode": "HTML"}
 			if m.markup != "" {
@@ -120,14 +123,15 @@ func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) e
 				errors.As(err, &ae)
 			}
 			if ae != nil && ae.Code == http.StatusForbidden {
-				return fmt.Errorf("send message: %w (%v)", ErrBlocked, err)
+				return sent, fmt.Errorf("send message: %w (%v)", ErrBlocked, err)
 			}
 			if err != nil {
-				return fmt.Errorf("send message: %w", err)
+				return sent, fmt.Errorf("send message: %w", err)
 			}
+			sent++
 		}
 	}
-	return nil
+	return sent, nil
 }
 
 // answerCallback stops the spinner on the user's button. It is best effort:
@@ -143,7 +147,7 @@ func (a *Adapter) answerCallback(ctx context.Context, id string) {
 // removeKeyboard takes the buttons off a message whose step is over.
 func (a *Adapter) removeKeyboard(ctx context.Context, chatID int64, msgID int) {
 	chat := strconv.FormatInt(chatID, 10)
-	if err := a.limit.wait(ctx, chat); err != nil {
+	if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
 		return
 	}
 	_, err := a.do(ctx, "editMessageReplyMarkup", map[string]string{

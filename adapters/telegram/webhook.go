@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -15,8 +16,13 @@ const maxBody = 1 << 20
 // ServeHTTP is the webhook; mount it at POST /telegram/webhook. A wrong or
 // missing secret token gets 401 and nothing is processed. Everything
 // accepted or deliberately ignored gets 200; only a failure worth a
-// redelivery (store outage) gets 503, since Telegram holds back that chat's
-// later updates until this one succeeds.
+// redelivery gets 503 (store outage, nothing of the answer sent, a body that
+// could not be read, or a copy of an update still being processed), since
+// Telegram holds back that chat's later updates until this one succeeds.
+//
+// An update is processed within updateTimeout, detached from the request:
+// a dropped connection must not stop it between sending and recording the
+// delivery.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -25,7 +31,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 	if a.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.WebhookSecret)) != 1 {
-		a.m.Event("telegram", "unknown", "bad_signature")
+		a.m.Event("telegram", "webhook", "bad_secret")
 		a.log.Warn("webhook request with a wrong or missing secret token")
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
@@ -34,23 +40,54 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if !errors.As(err, &tooBig) {
-			return // the connection broke; Telegram will try again
+			// Without an explicit status Go would answer 200 and the
+			// update would be lost.
+			a.log.Warn("webhook body not read; asking for a redelivery", "err", err)
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+			return
 		}
-		a.m.Event("telegram", "unknown", "ignored")
+		a.m.Event("telegram", "webhook", "bad_body")
 		a.log.Warn("webhook body over 1 MiB ignored")
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	var u tgbotapi.Update
 	if err := json.Unmarshal(body, &u); err != nil || u.UpdateID == 0 {
-		a.m.Event("telegram", "unknown", "ignored")
+		a.m.Event("telegram", "webhook", "bad_body")
 		a.log.Warn("webhook body is not an update; ignored")
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := a.process(r.Context(), &u); err != nil {
+	if !a.begin(u.UpdateID) {
+		// Telegram gave up waiting and sent the update again: let the first
+		// copy finish; the retry then finds it delivered.
+		a.log.Info("update already in progress; asking for a redelivery", "update_id", u.UpdateID)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	}
+	defer a.end(u.UpdateID)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), updateTimeout)
+	defer cancel()
+	if err := a.process(ctx, &u, "webhook"); err != nil {
 		http.Error(w, "try again later", http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// begin marks update id as in progress; it reports false when it already is.
+func (a *Adapter) begin(id int) bool {
+	a.inflightMu.Lock()
+	defer a.inflightMu.Unlock()
+	if _, busy := a.inflight[id]; busy {
+		return false
+	}
+	a.inflight[id] = struct{}{}
+	return true
+}
+
+func (a *Adapter) end(id int) {
+	a.inflightMu.Lock()
+	defer a.inflightMu.Unlock()
+	delete(a.inflight, id)
 }

@@ -2,6 +2,8 @@ package telegram_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/sswbot/adapters/telegram"
 	"example.com/sswbot/bot"
 )
 
@@ -296,13 +299,17 @@ func TestWebhookHonoursRetryAfter(t *testing.T) {
 	f := newFakeTG(t)
 	b := newFakeBot()
 	a := newAdapter(t, f, b, nil, nil)
-	f.failNext("sendMessage", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
+	slept := recordSleeps(a)
+	f.failNext("sendMessage", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}`)
 
 	if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusOK; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
 	if got, want := f.methods(), []string{"sendMessage", "sendMessage"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %v, want %v", got, want)
+	}
+	if got := slept.waits(); len(got) == 0 || got[0] != 7*time.Second {
+		t.Errorf("waits = %v, want retry_after (7s) first", got)
 	}
 	if got, want := b.deliveries(), []string{"734120001"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("MarkDelivered calls = %v, want %v", got, want)
@@ -399,22 +406,228 @@ func TestWebhookBadCallbackDataIsUnsupported(t *testing.T) {
 	}
 }
 
-func TestWebhookGroupMessageIsAGroupEvent(t *testing.T) {
+// groupMessage is a supergroup message from a person.
+func groupMessage(id int, text string) []byte {
+	return []byte(`{"update_id":` + strconv.Itoa(id) + `,"message":{"message_id":3,"date":1718000000,"text":` + strconv.Quote(text) + `,` +
+		`"from":{"id":7,"is_bot":false,"first_name":"A"},"chat":{"id":-1001234,"type":"supergroup","title":"G"}}}`)
+}
+
+// setUp runs Setup against the fake (the adapter learns its name) and
+// returns how many API calls it made.
+func setUp(t *testing.T, a *telegram.Adapter, f *fakeTG) int {
+	t.Helper()
+	if err := a.Setup(context.Background()); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	return len(f.methods())
+}
+
+func TestWebhookGroups(t *testing.T) {
+	added := []byte(`{"update_id":734120301,"my_chat_member":{"chat":{"id":-1001234,"type":"supergroup","title":"G"},` +
+		`"from":{"id":7,"is_bot":false,"first_name":"A","language_code":"ru"},"date":1718000000,` +
+		`"old_chat_member":{"user":{"id":6000000001,"is_bot":true,"first_name":"SSW Guide"},"status":"left"},` +
+		`"new_chat_member":{"user":{"id":6000000001,"is_bot":true,"first_name":"SSW Guide"},"status":"member"}}}`)
+	promoted := strings.Replace(strings.Replace(string(added), `"status":"left"`, `"status":"member"`, 1), `"status":"member"}}}`, `"status":"administrator"}}}`, 1)
+	groupCallback := strings.Replace(string(mustRead(t, "f3_callback.json")), `"type": "private"`, `"type": "group"`, 1)
+	tests := []struct {
+		name   string
+		body   []byte
+		answer bool
+	}{
+		{"adding the bot to a group gets the 1:1 answer", added, true},
+		{"/start addressed to the bot gets the 1:1 answer", groupMessage(734120302, "/start@ssw_guide_bot"), true},
+		{"/help addressed to the bot in any case gets the 1:1 answer", groupMessage(734120303, "/help@SSW_Guide_Bot"), true},
+		{"a plain group message is ignored", groupMessage(734120304, "hello all"), false},
+		{"/start without the bot's name is ignored", groupMessage(734120305, "/start"), false},
+		{"/start addressed to another bot is ignored", groupMessage(734120306, "/start@other_bot"), false},
+		{"another command addressed to the bot is ignored", groupMessage(734120307, "/lang@ssw_guide_bot"), false},
+		{"a promotion to administrator is ignored", []byte(promoted), false},
+		{"a button pressed in a group is ignored", []byte(groupCallback), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeTG(t)
+			b := newFakeBot()
+			a := newAdapter(t, f, b, nil, nil)
+			n := setUp(t, a, f)
+
+			if got, want := post(t, a, tt.body, testSecret).Code, http.StatusOK; got != want {
+				t.Fatalf("status = %d, want %d", got, want)
+			}
+			var sends []string
+			for _, m := range f.methods()[n:] {
+				if m != "answerCallbackQuery" {
+					sends = append(sends, m)
+				}
+			}
+			ev := b.handled()
+			if !tt.answer {
+				if len(ev) != 0 || len(sends) != 0 {
+					t.Fatalf("events %+v, calls %v; want none", ev, sends)
+				}
+				return
+			}
+			if len(ev) != 1 || ev[0].Kind != bot.KindGroup || ev[0].UserID != "-1001234" {
+				t.Fatalf("events = %+v, want one group event", ev)
+			}
+			if got, want := sends, []string{"sendMessage"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("calls = %v, want %v", got, want)
+			}
+			if got := b.deliveries(); len(got) != 0 {
+				t.Errorf("MarkDelivered for a group: %v", got)
+			}
+		})
+	}
+}
+
+func TestWebhookGroupCommandsNeedTheBotsName(t *testing.T) {
+	// Without Setup the adapter does not know its name: nothing counts as
+	// addressed to it.
 	f := newFakeTG(t)
 	b := newFakeBot()
 	a := newAdapter(t, f, b, nil, nil)
-	body := `{"update_id":734120300,"message":{"message_id":3,"date":1718000000,"text":"/start",` +
-		`"from":{"id":7,"is_bot":false,"first_name":"A"},"chat":{"id":-1001234,"type":"supergroup","title":"G"}}}`
-	post(t, a, []byte(body), testSecret)
-	ev := b.handled()
-	if len(ev) != 1 || ev[0].Kind != bot.KindGroup || ev[0].UserID != "-1001234" {
-		t.Fatalf("events = %+v, want one group event", ev)
+	post(t, a, groupMessage(734120310, "/start@ssw_guide_bot"), testSecret)
+	if got := b.handled(); len(got) != 0 {
+		t.Errorf("events = %+v, want none", got)
 	}
-	if got, want := f.methods(), []string{"sendMessage"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("calls = %v, want %v", got, want)
+}
+
+func TestWebhookRefusedGroupReplyMarksNobodyInactive(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	a := newAdapter(t, f, b, nil, nil)
+	setUp(t, a, f)
+	f.failNext("sendMessage", 403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}`)
+
+	if got, want := post(t, a, groupMessage(734120320, "/start@ssw_guide_bot"), testSecret).Code, http.StatusOK; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	if ev := b.handled(); len(ev) != 1 || ev[0].Kind != bot.KindGroup {
+		t.Errorf("events = %+v, want only the group event (no stop)", ev)
+	}
+}
+
+func TestWebhookPartlySentRepliesAreNotRepeated(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	b.replies = func(ev bot.Event) []bot.Reply {
+		return []bot.Reply{{Text: "part 1"}, {Text: "part 2"}}
+	}
+	a := newAdapter(t, f, b, nil, nil)
+	f.passNext("sendMessage")
+	f.failNext("sendMessage", 500, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
+
+	for i := range 2 { // the first delivery, then Telegram's replay
+		if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusOK; got != want {
+			t.Fatalf("delivery %d: status = %d, want %d", i+1, got, want)
+		}
+	}
+
+	if got, want := f.sentTexts(), []string{"part 1", "part 2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sendMessage texts = %v, want %v (the second failed; nothing repeated)", got, want)
+	}
+	if got, want := b.deliveries(), []string{"734120001"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("MarkDelivered calls = %v, want %v", got, want)
+	}
+}
+
+func TestWebhookAnswersACopyInProgressWith503(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	b.beforeHandle = func(context.Context, bot.Event) {
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+	}
+	a := newAdapter(t, f, b, nil, nil)
+	first := make(chan int, 1)
+	go func() { first <- post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code }()
+	<-entered
+
+	if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusServiceUnavailable; got != want {
+		t.Errorf("copy status = %d, want %d", got, want)
+	}
+	close(release)
+	if got, want := <-first, http.StatusOK; got != want {
+		t.Errorf("first status = %d, want %d", got, want)
+	}
+	if got := len(b.handled()); got != 1 {
+		t.Errorf("Handle called %d times, want 1", got)
+	}
+	if got, want := f.sentTexts(), []string{"re:734120001"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+	// Once the first copy is done, a redelivery is acknowledged.
+	if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusOK; got != want {
+		t.Errorf("later copy status = %d, want %d", got, want)
+	}
+}
+
+func TestWebhookWorkHasADeadlineAndOutlivesTheRequest(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	var hasDeadline bool
+	var ctxErr error
+	b.beforeHandle = func(ctx context.Context, _ bot.Event) {
+		_, hasDeadline = ctx.Deadline()
+		ctxErr = ctx.Err()
+	}
+	a := newAdapter(t, f, b, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Telegram hung up
+	r := httptest.NewRequest(http.MethodPost, "/telegram/webhook", bytes.NewReader(mustRead(t, "f1_text_ru.json"))).WithContext(ctx)
+	r.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+	a.ServeHTTP(httptest.NewRecorder(), r)
+
+	if !hasDeadline || ctxErr != nil {
+		t.Errorf("Handle got a context with deadline %v and error %v, want a deadline and no error", hasDeadline, ctxErr)
+	}
+	if got, want := f.sentTexts(), []string{"re:734120001"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %v, want %v", got, want)
+	}
+}
+
+// brokenBody fails like a connection that dropped mid-body.
+type brokenBody struct{}
+
+func (brokenBody) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+func TestWebhookBodyReadErrorAsksForARedelivery(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	a := newAdapter(t, f, b, nil, nil)
+	r := httptest.NewRequest(http.MethodPost, "/telegram/webhook", brokenBody{})
+	r.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	if got, want := w.Code, http.StatusServiceUnavailable; got != want {
+		t.Errorf("status = %d, want %d", got, want)
+	}
+	if len(b.handled()) != 0 {
+		t.Error("handler called")
+	}
+}
+
+func TestWebhookLongRetryAfterFailsAtOnce(t *testing.T) {
+	// A 429 asking for more time than the update has left is not waited out:
+	// nothing was sent, so Telegram redelivers.
+	f := newFakeTG(t)
+	b := newFakeBot()
+	a := newAdapter(t, f, b, nil, nil)
+	slept := recordSleeps(a)
+	f.failNext("sendMessage", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 40","parameters":{"retry_after":40}}`)
+
+	if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusServiceUnavailable; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	if got := slept.waits(); len(got) != 0 {
+		t.Errorf("waits = %v, want none", got)
 	}
 	if got := b.deliveries(); len(got) != 0 {
-		t.Errorf("MarkDelivered for a group: %v", got)
+		t.Errorf("MarkDelivered = %v, want none", got)
 	}
 }
 
