@@ -169,7 +169,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// finish, wait for every task, and only then close the store (deferred).
 	log.Info("shutting down")
 	stopRun()
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second) // a Telegram webhook update may take 25 s
 	defer cancel()
 	if serr := srv.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", "err", serr)
