@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"example.com/sswbot/bot"
 	"example.com/sswbot/store/redisstore"
@@ -84,5 +87,56 @@ func BenchmarkHandleRedis(b *testing.B) {
 			defer st.Close()
 			benchHandle(b, st, users)
 		})
+	}
+}
+
+// TestRedisMemoryOfARealConversation walks a whole route through the real
+// bot and reports what each of the conversation's keys costs in Redis.
+func TestRedisMemoryOfARealConversation(t *testing.T) {
+	srv := redistest.Start(t)
+	svc, _ := newRedisService(t, srv)
+	ctx := context.Background()
+	user := "U4af4980629d8d64d2b1cd8c2d3b8ffb1"
+	steps := []bot.Event{{Kind: bot.KindStart}, {Kind: bot.KindChoice, Text: "r:employer"}, {Kind: bot.KindChoice, Text: "w:kg"},
+		{Kind: bot.KindChoice, Text: "rt:agency"}}
+	for _, id := range []string{"A.3.1", "A.3.2", "A.3.3", "A.4", "A.5"} {
+		steps = append(steps, bot.Event{Kind: bot.KindChoice, Text: "n:" + id})
+	}
+	steps = append(steps, bot.Event{Kind: bot.KindChoice, Text: "fin:A.6"})
+	for i, ev := range steps {
+		ev.Platform, ev.UserID, ev.EventID = bot.LINE, user, fmt.Sprintf("01JQ7ZP0F5XKM3V6W8N2R4T%03d", i)
+		if _, err := svc.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "sswbot:{line:"+user+"}*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idle, transcript, dedupe int64
+	for _, k := range keys {
+		n, err := rdb.MemoryUsage(ctx, k, 0).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasSuffix(k, ":s"), strings.HasSuffix(k, ":m"):
+			idle += n
+		case strings.HasSuffix(k, ":t"):
+			transcript += n
+		default:
+			dedupe += n
+		}
+	}
+	t.Logf("a finished conversation (%d turns): session + meta %d B; transcript %d B (kept for the retention); dedupe records %d B in all (kept 48 h)",
+		len(steps), idle, transcript, dedupe)
+	if idle >= 1024 {
+		t.Errorf("session + meta take %d bytes, want under 1 KB", idle)
 	}
 }
