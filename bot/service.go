@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/metrics"
@@ -213,6 +215,11 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	default:
 		meta.Inactive = false
 		input := dialog.Input{Kind: dialog.InputKind(ev.Kind), Text: ev.Text, LangHint: Lang(ev.Lang), Expired: expired}
+		if ev.Kind == KindText {
+			// Compatibility forms (half-width katakana, full-width Latin) fold to
+			// the forms the labels and keywords are written in.
+			input.Text = norm.NFKC.String(ev.Text)
+		}
 		if input.LangHint == "" && expired {
 			input.LangHint = meta.Lang // the expired session's language
 		}

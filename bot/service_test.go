@@ -534,3 +534,13 @@ func TestSlashCommandsWorkTypedOnLINE(t *testing.T) {
 		}
 	}
 }
+
+func TestHalfWidthKatakanaIsUnderstood(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Platform: bot.LINE})
+	out := h.send(t, bot.Event{Kind: bot.KindText, Text: "ﾍﾙﾌﾟ", Platform: bot.LINE})
+	if !strings.Contains(out.Replies[0].Text, mustKB(t).UIText("help", "ja")[:30]) {
+		t.Fatalf("ﾍﾙﾌﾟ did not bring help: %q", out.Replies[0].Text)
+	}
+}
