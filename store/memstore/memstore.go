@@ -16,6 +16,7 @@ import (
 
 	"example.com/sswbot/bot"
 	"example.com/sswbot/store/internal/listing"
+	"example.com/sswbot/store/internal/retention"
 )
 
 // Options tune a Store. Zero values get defaults.
@@ -29,16 +30,7 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.SessionTTL <= 0 {
-		o.SessionTTL = 30 * 24 * time.Hour
-	}
-	if o.TranscriptRetention <= 0 {
-		o.TranscriptRetention = 180 * 24 * time.Hour
-	}
-	o.TranscriptRetention = max(o.TranscriptRetention, o.SessionTTL)
-	if o.DedupeTTL <= 0 {
-		o.DedupeTTL = 48 * time.Hour
-	}
+	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/store/internal/retention"
 )
 
 // Options configure a Store. Zero values get defaults.
@@ -33,16 +34,7 @@ func (o Options) withDefaults() Options {
 	if o.Prefix == "" {
 		o.Prefix = "sswbot:"
 	}
-	if o.SessionTTL <= 0 {
-		o.SessionTTL = 30 * 24 * time.Hour
-	}
-	if o.TranscriptRetention <= 0 {
-		o.TranscriptRetention = 180 * 24 * time.Hour
-	}
-	o.TranscriptRetention = max(o.TranscriptRetention, o.SessionTTL)
-	if o.DedupeTTL <= 0 {
-		o.DedupeTTL = 48 * time.Hour
-	}
+	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
 	return o
 }
 
