@@ -47,6 +47,10 @@ type Config struct {
 	// Set it only when every request comes through one trusted proxy that
 	// sets or appends that header: otherwise clients choose the address.
 	TrustProxy bool
+	// Routes lists each route's step ids in order (from the content), so
+	// the funnel names every step and shows steps nobody reached yet.
+	// Without it the funnel learns them from the conversations it sees.
+	Routes     map[string][]string
 	Logger     *slog.Logger
 	Now        func() time.Time
 	SessionTTL time.Duration // 12h by default

@@ -267,7 +267,16 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	totals := map[string]int{}
 	names := map[string]map[int]string{}
+	for rt, steps := range c.cfg.Routes {
+		totals[rt], names[rt] = len(steps), map[int]string{}
+		for i, id := range steps {
+			names[rt][i+1] = id
+		}
+	}
 	for _, m := range ms {
+		if _, known := c.cfg.Routes[m.Route]; known {
+			continue
+		}
 		if m.Route != "" {
 			totals[m.Route] = max(totals[m.Route], m.StepTotal)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/console"
 )
 
 // entriesOn counts a conversation's entries timed on day (UTC).
@@ -118,5 +119,21 @@ func TestPeriodCountsOnlyItsEntries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFunnelNamesEveryConfiguredStep(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWith(t, func(c *console.Config) {
+		c.Routes = map[string][]string{"direct": {"A.1.1", "A.4", "A.5", "A.6"}}
+	})
+	f.walk(t, bot.Telegram, "41", "kg", 1) // stops at the first step
+	c := f.client(t)
+	c.mustLogin("aiko")
+	_, body := c.get("/console/insights")
+	for _, want := range []string{"step 1 · A.1.1", "step 4 · A.6"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the funnel lacks %q", want)
+		}
 	}
 }

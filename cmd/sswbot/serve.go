@@ -114,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		push.telegram = ta
 	}
-	if err := mountConsole(mux, cfg, svc, st, push, log); err != nil {
+	if err := mountConsole(mux, cfg, kb, svc, st, push, log); err != nil {
 		return err
 	}
 
@@ -233,7 +233,7 @@ func storeName(cfg Config) string {
 }
 
 // mountConsole serves the staff console when staff users are configured.
-func mountConsole(mux *http.ServeMux, cfg Config, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) error {
+func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) error {
 	spec := cfg.ConsoleUsers
 	if cfg.ConsoleUsersFile != "" {
 		b, err := os.ReadFile(cfg.ConsoleUsersFile)
@@ -251,7 +251,8 @@ func mountConsole(mux *http.ServeMux, cfg Config, svc *bot.Service, st storage, 
 		return fmt.Errorf("console users: %w", err)
 	}
 	c, err := console.New(console.Config{
-		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Logger: log.With("component", "console"),
+		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
+		Logger: log.With("component", "console"),
 	}, console.Deps{Bot: svc, Index: st, Pusher: push})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
@@ -259,6 +260,19 @@ func mountConsole(mux *http.ServeMux, cfg Config, svc *bot.Service, st storage, 
 	mux.Handle("/console/", c)
 	log.Info("staff console on", "path", "/console/", "users", len(users))
 	return nil
+}
+
+// routeSteps lists every route's step ids in order, for the funnel.
+func routeSteps(kb *knowledge.Base) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range kb.Countries {
+		for _, r := range c.Routes {
+			for _, s := range r.Steps {
+				out[r.ID] = append(out[r.ID], s.ID)
+			}
+		}
+	}
+	return out
 }
 
 // pusher sends staff messages through the user's platform.
