@@ -194,6 +194,13 @@ func TestGraphGolden(t *testing.T) {
 	if out != string(want) {
 		t.Fatalf("the graph changed; run go test ./cmd/sswbot -run Graph -update and review:\n%s", out)
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```mermaid\n"+out+"```") {
+		t.Error("the README's Mermaid chart differs from `sswbot graph`: paste testdata/flow.golden.mmd into it")
+	}
 }
 
 func TestServeRefusesHalfConfiguredChannels(t *testing.T) {
