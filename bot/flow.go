@@ -26,6 +26,7 @@ var staticLabels = map[string]string{
 	"chg:role":             "chg_role",
 	"chg:loc":              "chg_location",
 	"chg:route":            "chg_route",
+	"chg:country":          "chg_country",
 	dialog.PayloadHelp:     "btn_help",
 	dialog.PayloadLang:     "btn_language",
 	dialog.PayloadRestart:  "btn_restart",
@@ -44,7 +45,7 @@ var commandWords = map[string]string{
 
 // uiKeys lists every interface text the bot renders; New checks them all.
 var uiKeys = []string{
-	"ask_language", "welcome", "ask_role", "ask_location", "ask_location_worker", "ask_route", "compare_intro",
+	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_location_worker", "ask_route", "compare_intro",
 	"step_header", "step_single", "side_japanese", "side_kyrgyz",
 	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
 	"label_address", "label_link", "source_line",
@@ -53,7 +54,7 @@ var uiKeys = []string{
 	"btn_back", "btn_help", "btn_language", "btn_staff", "btn_forget", "btn_continue",
 	"btn_yes", "btn_no", "btn_compare",
 	"checklist_title", "checklist_legend", "contacts_title", "contacts_intro", "done", "summary",
-	"change_which", "chg_language", "chg_role", "chg_location", "chg_route",
+	"change_which", "chg_language", "chg_role", "chg_country", "chg_location", "chg_route",
 	"help", "not_understood", "offer_staff", "staff_requested", "staff_joined", "staff_left",
 	"forget_confirm", "forgotten", "expired", "unsupported", "group_only", "stale_button",
 	"keyword_no_route", "restarted",
@@ -62,8 +63,10 @@ var uiKeys = []string{
 	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
 }
 
-// buildFlow turns the knowledge base into the dialog's structure.
-func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
+// buildFlow turns the knowledge base into the dialog's structure: every
+// sending country's routes (the dialog asks for the country only when the
+// content has several).
+func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 	if err := kb.HasUI(uiKeys...); err != nil {
 		return nil, err
 	}
@@ -73,16 +76,19 @@ func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
 		Locations: locations,
 		Aliases:   map[string]string{},
 	}
-	for _, r := range c.Routes {
-		dr := dialog.Route{ID: r.ID, Location: r.Location}
-		for _, s := range r.Steps {
-			dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics})
+	for _, c := range kb.Countries {
+		f.Countries = append(f.Countries, c.ID)
+		for _, r := range c.Routes {
+			dr := dialog.Route{Country: c.ID, ID: r.ID, Location: r.Location}
+			for _, s := range r.Steps {
+				dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics})
+			}
+			f.Routes = append(f.Routes, dr)
 		}
-		f.Routes = append(f.Routes, dr)
-	}
-	for _, l := range locations {
-		if len(f.RoutesAt(l)) == 0 {
-			return nil, fmt.Errorf("bot: no route for location %q", l)
+		for _, l := range locations {
+			if len(f.RoutesAt(c.ID, l)) == 0 {
+				return nil, fmt.Errorf("bot: country %s has no route for location %q", c.ID, l)
+			}
 		}
 	}
 	// Aliases: every button label in every language. Sorted payloads keep
@@ -104,8 +110,11 @@ func buildFlow(kb *knowledge.Base, c *knowledge.Country) (*dialog.Flow, error) {
 	for _, l := range locations {
 		labels = append(labels, label{"w:" + l, kb.UI["loc_"+l]})
 	}
-	for _, r := range c.Routes {
-		labels = append(labels, label{"rt:" + r.ID, r.Button})
+	for _, c := range kb.Countries {
+		labels = append(labels, label{"k:" + c.ID, c.Name})
+		for _, r := range c.Routes {
+			labels = append(labels, label{"rt:" + r.ID, r.Button})
+		}
 	}
 	// Typed "next step" or "finish" means the current step's button.
 	labels = append(labels, label{"next", kb.UI["btn_next"]}, label{"next", kb.UI["btn_finish"]})

@@ -19,8 +19,15 @@ const (
 // renderer turns the dialog's Says into texts from the knowledge base.
 type renderer struct {
 	kb   *knowledge.Base
-	c    *knowledge.Country
 	days int // session TTL in days, for {days}
+}
+
+// country is the session's sending country (the first one until chosen).
+func (r *renderer) country(s dialog.Session) *knowledge.Country {
+	if c := r.kb.Country(s.Country); c != nil {
+		return c
+	}
+	return r.kb.Countries[0]
 }
 
 func fill(s string, kv ...string) string {
@@ -30,7 +37,7 @@ func fill(s string, kv ...string) string {
 func (r *renderer) ui(key, lang string) string { return r.kb.UIText(key, lang) }
 
 // label returns the button label of payload p.
-func (r *renderer) label(p, lang string) string {
+func (r *renderer) label(p string, c *knowledge.Country, lang string) string {
 	kind, arg, _ := strings.Cut(p, ":")
 	switch kind {
 	case "l":
@@ -40,8 +47,12 @@ func (r *renderer) label(p, lang string) string {
 	case "w":
 		return r.ui("loc_"+arg, lang)
 	case "rt":
-		if rt := r.c.Route(arg); rt != nil {
+		if rt := c.Route(arg); rt != nil {
 			return rt.Button.In(lang)
+		}
+	case "k":
+		if k := r.kb.Country(arg); k != nil {
+			return k.Name.In(lang)
 		}
 	case "n":
 		return r.ui("btn_next", lang)
@@ -58,7 +69,7 @@ func (r *renderer) label(p, lang string) string {
 // joined into as few messages as fit MaxText, at most MaxMessages, with the
 // last reply's choices as buttons on the last message.
 func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
-	lang := s.Lang
+	lang, c := s.Lang, r.country(s)
 	var parts []string
 	var links []Link
 	for _, o := range out {
@@ -69,7 +80,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	var choices []Choice
 	if n := len(out); n > 0 {
 		for _, p := range out[n-1].Choices {
-			choices = append(choices, Choice{Label: r.label(p, lang), Payload: p})
+			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p})
 		}
 	}
 	msgs := pack(parts)
@@ -136,7 +147,7 @@ func split(s string, max int) []string {
 }
 
 func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
-	lang := s.Lang
+	lang, c := s.Lang, r.country(s)
 	ui := func(key string) string { return r.ui(key, lang) }
 	switch o.Say {
 	case dialog.SayAskLanguage:
@@ -151,7 +162,7 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 	case dialog.SayWelcome:
 		// The first message also says whose document this is, and that the
 		// translations are ours.
-		src := r.c.Source
+		src := c.Source
 		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)) + "\n\n" +
 			src.Note.In(lang) + "\n" + src.Issuer.In(lang) + ": " + src.URL, nil
 	case dialog.SayAskLocation:
@@ -163,8 +174,8 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
 	case dialog.SayCompare:
 		var b strings.Builder
-		b.WriteString(ui("compare_intro") + "\n\n" + r.c.Compare.In(lang))
-		for _, rt := range r.c.RoutesAt("kg") {
+		b.WriteString(ui("compare_intro") + "\n\n" + c.Compare.In(lang))
+		for _, rt := range c.RoutesAt("kg") {
 			b.WriteString("\n\n■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang))
 		}
 		return b.String(), nil
@@ -173,10 +184,10 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 	case dialog.SayChecklist:
 		return r.checklist(s, false), nil
 	case dialog.SayContacts:
-		return r.contacts(lang)
+		return r.contacts(c, lang)
 	case dialog.SayDone:
-		role, loc, route := r.label("r:"+s.Role, lang), r.label("w:"+s.Location, lang), r.label("rt:"+s.Route, lang)
-		if rt := r.c.Route(s.Route); rt != nil {
+		role, loc, route := r.label("r:"+s.Role, c, lang), r.label("w:"+s.Location, c, lang), r.label("rt:"+s.Route, c, lang)
+		if rt := c.Route(s.Route); rt != nil {
 			route = rt.Title.In(lang)
 		}
 		return ui("done") + "\n\n" +
@@ -189,15 +200,15 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 // step renders one procedure: header, side, the role's wording, who, where,
 // notes, contacts, links and the source.
 func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
-	lang := s.Lang
+	lang, c := s.Lang, r.country(s)
 	ui := func(key string) string { return r.ui(key, lang) }
-	st := r.c.Steps[o.Step]
+	st := c.Steps[o.Step]
 	if st == nil {
 		return ui("not_understood"), nil
 	}
 	var b strings.Builder
 	title := st.Title.In(lang)
-	if rt := r.c.Route(s.Route); o.Say == dialog.SayStep && rt != nil && indexOf(rt, st.ID) >= 0 {
+	if rt := c.Route(s.Route); o.Say == dialog.SayStep && rt != nil && indexOf(rt, st.ID) >= 0 {
 		b.WriteString(fill(ui("step_header"), "{n}", strconv.Itoa(indexOf(rt, st.ID)+1),
 			"{total}", strconv.Itoa(len(rt.Steps)), "{title}", title))
 	} else {
@@ -240,7 +251,7 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 		b.WriteString("\n\n" + r.link(l, lang))
 		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
 	}
-	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", r.c.Source.Title, "{section}", st.Source))
+	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", c.Source.Title, "{section}", st.Source))
 	return b.String(), links
 }
 
@@ -293,21 +304,21 @@ func (r *renderer) link(l *knowledge.Link, lang string) string {
 	return s
 }
 
-func (r *renderer) contacts(lang string) (string, []Link) {
+func (r *renderer) contacts(c *knowledge.Country, lang string) (string, []Link) {
 	ui := func(key string) string { return r.ui(key, lang) }
 	var b strings.Builder
 	b.WriteString(ui("contacts_title") + "\n" + ui("contacts_intro"))
 	var sections []string
-	for _, c := range r.c.Contacts {
-		b.WriteString("\n\n" + r.contact(c, lang))
-		sections = append(sections, c.Source)
+	for _, ct := range c.Contacts {
+		b.WriteString("\n\n" + r.contact(ct, lang))
+		sections = append(sections, ct.Source)
 	}
 	var links []Link
-	for _, l := range r.c.Links {
+	for _, l := range c.Links {
 		b.WriteString("\n\n" + r.link(l, lang))
 		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
 	}
-	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", r.c.Source.Title, "{section}", strings.Join(sections, ", ")))
+	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", c.Source.Title, "{section}", strings.Join(sections, ", ")))
 	return b.String(), links
 }
 
@@ -315,7 +326,7 @@ func (r *renderer) contacts(lang string) (string, []Link) {
 // marked.
 func (r *renderer) checklist(s dialog.Session, all bool) string {
 	lang := s.Lang
-	rt := r.c.Route(s.Route)
+	rt := r.country(s).Route(s.Route)
 	if rt == nil {
 		return ""
 	}

@@ -59,14 +59,15 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	if len(kb.Countries) == 0 {
 		return nil, errors.New("bot: the knowledge base has no country")
 	}
-	c := kb.Countries[0]
-	flow, err := buildFlow(kb, c)
+	// Countries are listed in file order; the first is shown until the
+	// user has chosen one.
+	flow, err := buildFlow(kb)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{
 		store: store, kb: kb, flow: flow, opt: opt,
-		r: renderer{kb: kb, c: c, days: int(opt.SessionTTL / (24 * time.Hour))},
+		r: renderer{kb: kb, days: int(opt.SessionTTL / (24 * time.Hour))},
 	}, nil
 }
 
@@ -283,7 +284,7 @@ func (s *Service) passesHandoff(ev Event) bool {
 func (s *Service) inText(ev Event, sess dialog.Session) string {
 	switch ev.Kind {
 	case KindChoice:
-		return "[" + s.r.label(ev.Text, orEn(sess.Lang)) + "]"
+		return "[" + s.r.label(ev.Text, s.r.country(sess), orEn(sess.Lang)) + "]"
 	case KindStart:
 		return strings.TrimSpace("[start] " + ev.Text)
 	case KindUnsupported:
@@ -298,7 +299,8 @@ func (s *Service) describe(m *Meta, sess dialog.Session) {
 	m.State = sess.Label(s.flow)
 	m.Handoff = m.Handoff || sess.Handoff
 	m.Step, m.StepN, m.StepTotal = "", 0, 0
-	if r := s.flow.Route(sess.Route); r != nil && sess.Step != "" {
+	m.Country = sess.Country
+	if r := s.flow.Route(sess.Country, sess.Route); r != nil && sess.Step != "" {
 		m.Step, m.StepN, m.StepTotal = sess.Step, r.Index(sess.Step)+1, len(r.Steps)
 	}
 	if sess.State == dialog.StateDone {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"example.com/sswbot/bot"
@@ -542,5 +544,48 @@ func TestHalfWidthKatakanaIsUnderstood(t *testing.T) {
 	out := h.send(t, bot.Event{Kind: bot.KindText, Text: "ﾍﾙﾌﾟ", Platform: bot.LINE})
 	if !strings.Contains(out.Replies[0].Text, mustKB(t).UIText("help", "ja")[:30]) {
 		t.Fatalf("ﾍﾙﾌﾟ did not bring help: %q", out.Replies[0].Text)
+	}
+}
+
+// TestASecondCountryIsOneMoreFile loads the shipped content plus a second
+// country file: the dialog then asks for the country, without code changes.
+func TestASecondCountryIsOneMoreFile(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{}
+	for _, name := range []string{"ssw.yaml", "kg.yaml"} {
+		b, err := fs.ReadFile(knowledge.Content(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: b}
+	}
+	uz := strings.Replace(string(fsys["kg.yaml"].Data), "country: kg", "country: uz", 1)
+	uz = strings.Replace(uz, `  en: "Kyrgyzstan"`, `  en: "Uzbekistan"`, 1)
+	fsys["uz.yaml"] = &fstest.MapFile{Data: []byte(uz)}
+	kb, err := knowledge.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := memstore.New(memstore.Options{})
+	svc, err := bot.New(st, kb, bot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{svc: svc, store: st}
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en"})
+	out := h.send(t, press("r:employer"))
+	last := out.Replies[len(out.Replies)-1]
+	if !strings.Contains(last.Text, kb.UIText("ask_country", "en")) || len(last.Choices) < 2 || last.Choices[1].Label != "Uzbekistan" {
+		t.Fatalf("no country question: %+v", last)
+	}
+	h.send(t, press("k:uz"))
+	h.send(t, press("w:kg"))
+	out = h.send(t, press("rt:direct"))
+	if !strings.Contains(out.Replies[0].Text, "A.1.1") {
+		t.Fatalf("the walk did not start: %q", out.Replies[0].Text)
+	}
+	m, _ := st.Meta(context.Background(), bot.ConversationOf(bot.Telegram, "u1"))
+	if m.Country != "uz" || m.Route != "direct" {
+		t.Fatalf("meta country %q route %q", m.Country, m.Route)
 	}
 }

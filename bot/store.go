@@ -85,6 +85,7 @@ type Meta struct {
 	DisplayName string         `json:"name,omitempty"`
 	Lang        string         `json:"lang,omitempty"`
 	Role        string         `json:"role,omitempty"`
+	Country     string         `json:"country,omitempty"` // sending country
 	Location    string         `json:"loc,omitempty"`
 	Route       string         `json:"route,omitempty"`
 	State       string         `json:"state,omitempty"`

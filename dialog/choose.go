@@ -109,6 +109,16 @@ func (t *turn) choose(p string, in Input) {
 		}
 		s.Role = arg
 		t.advance()
+	case "k":
+		if !has(t.f.Countries, arg) {
+			t.stale()
+			return
+		}
+		if s.Country != arg {
+			s.Route, s.Step = "", ""
+		}
+		s.Country = arg
+		t.advance()
 	case "w":
 		if !has(t.f.Locations, arg) {
 			t.stale()
@@ -120,7 +130,7 @@ func (t *turn) choose(p string, in Input) {
 		s.Location = arg
 		t.advance()
 	case "rt":
-		r := t.f.Route(arg)
+		r := t.f.Route(s.Country, arg)
 		if r == nil || (s.Location != "" && r.Location != s.Location) {
 			t.stale()
 			return
@@ -131,7 +141,7 @@ func (t *turn) choose(p string, in Input) {
 		s.Location, s.Route = r.Location, arg
 		t.advance()
 	case "n", "fin":
-		r := t.f.Route(s.Route)
+		r := t.f.Route(s.Country, s.Route)
 		if s.State != StateStep || s.Step != arg || r == nil {
 			t.stale()
 			return
@@ -150,10 +160,16 @@ func (t *turn) choose(p string, in Input) {
 			t.change(StateLang)
 		case "role":
 			t.change(StateRole)
+		case "country":
+			if len(t.f.Countries) > 1 {
+				t.change(StateCountry)
+				return
+			}
+			t.stale()
 		case "loc":
 			t.change(StateLocation)
 		case "route":
-			if len(t.f.RoutesAt(s.Location)) > 1 {
+			if len(t.f.RoutesAt(s.Country, s.Location)) > 1 {
 				t.change(StateRoute)
 				return
 			}
@@ -219,22 +235,27 @@ func (t *turn) back() {
 	switch s.State {
 	case StateRole:
 		s.State = StateLang
+	case StateCountry:
+		s.State = StateRole
 	case StateLocation:
 		s.State = StateRole
+		if len(t.f.Countries) > 1 {
+			s.State = StateCountry
+		}
 	case StateRoute:
 		s.State = StateLocation
 	case StateStep:
-		r := t.f.Route(s.Route)
+		r := t.f.Route(s.Country, s.Route)
 		switch i := r.Index(s.Step); {
 		case i > 0:
 			s.Step = r.Steps[i-1].ID
-		case len(t.f.RoutesAt(s.Location)) > 1:
+		case len(t.f.RoutesAt(s.Country, s.Location)) > 1:
 			s.State = StateRoute
 		default:
 			s.State = StateLocation
 		}
 	case StateDone:
-		r := t.f.Route(s.Route)
+		r := t.f.Route(s.Country, s.Route)
 		s.State, s.Step = StateStep, r.Steps[len(r.Steps)-1].ID
 	case StateChange, StateForget, StateOffer:
 		t.resume()

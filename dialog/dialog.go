@@ -35,6 +35,7 @@ const (
 	SayAskLanguage    Say = "ask_language"
 	SayWelcome        Say = "welcome"
 	SayAskRole        Say = "ask_role"
+	SayAskCountry     Say = "ask_country"
 	SayAskLocation    Say = "ask_location"
 	SayAskRoute       Say = "ask_route"
 	SayCompare        Say = "compare"
@@ -168,16 +169,22 @@ func (t *turn) advance() {
 		s.State = StateLang
 	case s.Role == "":
 		s.State = StateRole
+	case s.Country == "" && len(t.f.Countries) == 1:
+		s.Country = t.f.Countries[0]
+		t.advance()
+		return
+	case s.Country == "":
+		s.State = StateCountry
 	case s.Location == "":
 		s.State = StateLocation
 	case s.Route == "":
-		if rs := t.f.RoutesAt(s.Location); len(rs) == 1 {
+		if rs := t.f.RoutesAt(s.Country, s.Location); len(rs) == 1 {
 			s.Route, s.Step, s.State = rs[0].ID, rs[0].Steps[0].ID, StateStep
 		} else {
 			s.State = StateRoute
 		}
 	default:
-		r := t.f.Route(s.Route)
+		r := t.f.Route(s.Country, s.Route)
 		if s.Step == "" || r.Index(s.Step) < 0 {
 			s.Step = r.Steps[0].ID
 		}
@@ -195,6 +202,8 @@ func (t *turn) current() {
 		t.say(SayAskLanguage, ch...)
 	case StateRole:
 		t.say(SayAskRole, ch...)
+	case StateCountry:
+		t.say(SayAskCountry, ch...)
 	case StateLocation:
 		t.say(SayAskLocation, ch...)
 	case StateRoute:
@@ -226,18 +235,23 @@ func (t *turn) choices() []string {
 		for _, r := range f.Roles {
 			ch = append(ch, "r:"+r)
 		}
+	case StateCountry:
+		for _, c := range f.Countries {
+			ch = append(ch, "k:"+c)
+		}
+		ch = append(ch, PayloadBack)
 	case StateLocation:
 		for _, l := range f.Locations {
 			ch = append(ch, "w:"+l)
 		}
 		ch = append(ch, PayloadBack)
 	case StateRoute:
-		for _, r := range f.RoutesAt(s.Location) {
+		for _, r := range f.RoutesAt(s.Country, s.Location) {
 			ch = append(ch, "rt:"+r.ID)
 		}
 		ch = append(ch, payloadCompare, PayloadBack)
 	case StateStep:
-		r := f.Route(s.Route)
+		r := f.Route(s.Country, s.Route)
 		if r.Index(s.Step) == len(r.Steps)-1 {
 			ch = append(ch, "fin:"+s.Step)
 		} else {
@@ -247,8 +261,12 @@ func (t *turn) choices() []string {
 	case StateDone:
 		ch = []string{payloadAll, PayloadContacts, payloadChange, PayloadRestart}
 	case StateChange:
-		ch = []string{"chg:lang", "chg:role", "chg:loc"}
-		if len(f.RoutesAt(s.Location)) > 1 {
+		ch = []string{"chg:lang", "chg:role"}
+		if len(f.Countries) > 1 {
+			ch = append(ch, "chg:country")
+		}
+		ch = append(ch, "chg:loc")
+		if len(f.RoutesAt(s.Country, s.Location)) > 1 {
 			ch = append(ch, "chg:route")
 		}
 		ch = append(ch, PayloadForget, payloadContinue)
@@ -340,7 +358,7 @@ func (t *turn) applies(target string) bool {
 	if !ok {
 		return true
 	}
-	if r := t.f.Route(t.s.Route); r != nil {
+	if r := t.f.Route(t.s.Country, t.s.Route); r != nil {
 		return r.WithTopic(topic) != ""
 	}
 	return true
@@ -363,7 +381,7 @@ func (t *turn) target(target string) {
 		// where the user is: the walk does not move, so no step is ticked
 		// off that the user never went through.
 		topic := strings.TrimPrefix(target, "topic:")
-		if r := t.f.Route(t.s.Route); r != nil {
+		if r := t.f.Route(t.s.Country, t.s.Route); r != nil {
 			id := r.WithTopic(topic)
 			if id == t.s.Step && t.s.State == StateStep {
 				t.current()
@@ -372,9 +390,12 @@ func (t *turn) target(target string) {
 			t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: id, Choices: t.choices()})
 			return
 		}
-		// No route yet: the first step about the topic in any route, then
-		// the open question.
+		// No route yet: the first step about the topic in any route (of
+		// the user's country, once known), then the open question.
 		for _, r := range t.f.Routes {
+			if t.s.Country != "" && r.Country != t.s.Country {
+				continue
+			}
 			if id := r.WithTopic(topic); id != "" {
 				t.say(SayKeywordNoRoute)
 				t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: id})

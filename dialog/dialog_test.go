@@ -15,13 +15,14 @@ func testFlow() *dialog.Flow {
 	common := []dialog.Procedure{{ID: "A.4", Topics: []string{"coe"}}, {ID: "A.5", Topics: []string{"visa"}}, {ID: "A.6"}}
 	return &dialog.Flow{
 		Languages: []string{"ja", "en", "ru", "ky"},
+		Countries: []string{"kg"},
 		Roles:     []string{"employer", "worker", "other"},
 		Locations: []string{"kg", "jp"},
 		Routes: []dialog.Route{
-			{ID: "direct", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.1.1", Topics: []string{"contract"}}}, common...)},
-			{ID: "center", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.2.1"}, {ID: "A.2.2", Topics: []string{"contract"}}}, common...)},
-			{ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
-			{ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
+			{Country: "kg", ID: "direct", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.1.1", Topics: []string{"contract"}}}, common...)},
+			{Country: "kg", ID: "center", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.2.1"}, {ID: "A.2.2", Topics: []string{"contract"}}}, common...)},
+			{Country: "kg", ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
+			{Country: "kg", ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
 		},
 		Aliases: map[string]string{"english": "l:en", "next step": "next", "employer": "r:employer", "в кыргызстане": "w:kg",
 			"in kyrgyzstan": "w:kg", "certified agency": "rt:agency", "direct hiring": "rt:direct"},
@@ -203,6 +204,47 @@ func TestConversations(t *testing.T) {
 	}
 }
 
+// twoCountries adds a second sending country with routes of the same ids.
+func twoCountries() *dialog.Flow {
+	f := testFlow()
+	f.Countries = []string{"kg", "uz"}
+	for _, r := range append([]dialog.Route(nil), f.Routes...) {
+		r.Country = "uz"
+		f.Routes = append(f.Routes, r)
+	}
+	return f
+}
+
+func TestSeveralCountriesAskWhichOne(t *testing.T) {
+	t.Parallel()
+	f := twoCountries()
+	var s dialog.Session
+	for i, st := range []step{
+		{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+		{choice("r:employer"), "country", []dialog.Say{dialog.SayAskCountry}},
+		{choice("k:uz"), "location", nil},
+		{choice(dialog.PayloadBack), "country", nil},
+		{choice("k:uz"), "location", nil},
+		{choice("w:kg"), "route", nil},
+		{choice("rt:agency"), "step:agency:1", nil},
+		{choice("chg"), "change", nil},
+		{choice("chg:country"), "country", nil},
+		{choice("k:kg"), "route", nil}, // the location answer stays; the route was the other country's
+	} {
+		res := dialog.Step(f, s, st.in)
+		s = res.Session
+		if got := s.Label(f); got != st.wantState {
+			t.Fatalf("step %d: state %q, want %q", i, got, st.wantState)
+		}
+		if st.wantSays != nil && !reflect.DeepEqual(says(res.Replies), st.wantSays) {
+			t.Fatalf("step %d: says %v, want %v", i, says(res.Replies), st.wantSays)
+		}
+	}
+	if s.Country != "kg" || s.Route != "" {
+		t.Fatalf("after changing the country: %+v", s)
+	}
+}
+
 func TestForgetAsksTheCallerToErase(t *testing.T) {
 	t.Parallel()
 	f := testFlow()
@@ -263,7 +305,7 @@ func valid(t testing.TB, f *dialog.Flow, s dialog.Session) {
 	t.Helper()
 	switch s.State {
 	case dialog.StateStep, dialog.StateDone:
-		r := f.Route(s.Route)
+		r := f.Route(s.Country, s.Route)
 		if r == nil || r.Index(s.Step) < 0 || s.Lang == "" || s.Role == "" {
 			t.Fatalf("walk state without a valid route/step: %+v", s)
 		}
@@ -333,5 +375,15 @@ func BenchmarkStep(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = dialog.Step(f, s, in)
+	}
+}
+
+func TestGraphWithSeveralCountries(t *testing.T) {
+	t.Parallel()
+	g := dialog.Graph(twoCountries(), nil)
+	for _, want := range []string{"role -->|employer / worker / other| country{Sending country}", "country -->|uz| uz_location", "uz_route_kg -->|agency| uz_agency_A_3_1"} {
+		if !strings.Contains(g, want) {
+			t.Errorf("the graph lacks %q:\n%s", want, g)
+		}
 	}
 }

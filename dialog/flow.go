@@ -5,6 +5,7 @@ package dialog
 // knowledge base once at startup.
 type Flow struct {
 	Languages []string
+	Countries []string // sending countries; asked only when there are several
 	Roles     []string // employer, worker, other
 	Locations []string // kg, jp
 	Routes    []Route
@@ -18,6 +19,7 @@ type Flow struct {
 
 // Route is an ordered list of steps for a worker at Location.
 type Route struct {
+	Country  string
 	ID       string
 	Location string
 	Steps    []Procedure
@@ -35,22 +37,22 @@ type Keyword struct {
 	Target string
 }
 
-// Route returns the route with id, or nil.
-func (f *Flow) Route(id string) *Route {
+// Route returns the route with id in country, or nil.
+func (f *Flow) Route(country, id string) *Route {
 	for i := range f.Routes {
-		if f.Routes[i].ID == id {
-			return &f.Routes[i]
+		if r := &f.Routes[i]; r.ID == id && r.Country == country {
+			return r
 		}
 	}
 	return nil
 }
 
-// RoutesAt returns the routes for a worker at location.
-func (f *Flow) RoutesAt(location string) []*Route {
+// RoutesAt returns the routes of country for a worker at location.
+func (f *Flow) RoutesAt(country, location string) []*Route {
 	var rs []*Route
 	for i := range f.Routes {
-		if f.Routes[i].Location == location {
-			rs = append(rs, &f.Routes[i])
+		if r := &f.Routes[i]; r.Location == location && r.Country == country {
+			rs = append(rs, r)
 		}
 	}
 	return rs

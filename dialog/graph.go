@@ -19,27 +19,42 @@ func Graph(f *Flow, labels map[string]string) string {
 	b.WriteString("flowchart TD\n")
 	b.WriteString("  start([start]) --> lang{Language}\n")
 	b.WriteString("  lang --> role{Who are you?}\n")
-	fmt.Fprintf(&b, "  role -->|%s| location{Where is the worker now?}\n", strings.Join(f.Roles, " / "))
-	for _, loc := range f.Locations {
-		rs := f.RoutesAt(loc)
-		from := "location"
-		if len(rs) > 1 {
-			fmt.Fprintf(&b, "  location -->|%s| route_%s{Recruitment route}\n", loc, loc)
-			fmt.Fprintf(&b, "  route_%s -->|compare| route_%s\n", loc, loc)
-			from = "route_" + loc
+	roleTo := "location"
+	if len(f.Countries) > 1 {
+		fmt.Fprintf(&b, "  role -->|%s| country{Sending country}\n", strings.Join(f.Roles, " / "))
+		roleTo = ""
+	}
+	for _, c := range f.Countries {
+		// With one country the graph reads as before; with several, each
+		// country gets its own location question and nodes.
+		p := ""
+		if roleTo == "" {
+			p = c + "_"
+			fmt.Fprintf(&b, "  country -->|%s| %slocation{Where is the worker now?}\n", c, p)
+		} else {
+			fmt.Fprintf(&b, "  role -->|%s| location{Where is the worker now?}\n", strings.Join(f.Roles, " / "))
 		}
-		for _, r := range rs {
-			edge := r.ID
-			if len(rs) == 1 {
-				edge = loc
+		for _, loc := range f.Locations {
+			rs := f.RoutesAt(c, loc)
+			from := p + "location"
+			if len(rs) > 1 {
+				fmt.Fprintf(&b, "  %slocation -->|%s| %sroute_%s{Recruitment route}\n", p, loc, p, loc)
+				fmt.Fprintf(&b, "  %sroute_%s -->|compare| %sroute_%s\n", p, loc, p, loc)
+				from = p + "route_" + loc
 			}
-			prev := from
-			for i, s := range r.Steps {
-				node := nodeID(r.ID, s.ID)
-				fmt.Fprintf(&b, "  %s -->|%s| %s[%q]\n", prev, edgeLabel(i, edge), node, label("step:"+s.ID, s.ID))
-				prev = node
+			for _, r := range rs {
+				edge := r.ID
+				if len(rs) == 1 {
+					edge = loc
+				}
+				prev := from
+				for i, s := range r.Steps {
+					node := p + nodeID(r.ID, s.ID)
+					fmt.Fprintf(&b, "  %s -->|%s| %s[%q]\n", prev, edgeLabel(i, edge), node, label("step:"+s.ID, s.ID))
+					prev = node
+				}
+				fmt.Fprintf(&b, "  %s -->|finish| %sdone_%s([%q])\n", prev, p, r.ID, "done: "+label("route:"+r.ID, r.ID))
 			}
-			fmt.Fprintf(&b, "  %s -->|finish| done_%s([%q])\n", prev, r.ID, "done: "+label("route:"+r.ID, r.ID))
 		}
 	}
 	b.WriteString("  %% In every state: help, language, contacts, back, change an answer,\n")

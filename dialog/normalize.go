@@ -19,14 +19,25 @@ func Normalize(f *Flow, s Session) Session {
 	if !has(f.Roles, s.Role) {
 		s.Role = ""
 	}
+	switch {
+	case has(f.Countries, s.Country):
+	case len(f.Countries) == 1 && (s.Country == "" || f.Route(f.Countries[0], s.Route) != nil):
+		// One country: sessions from before countries existed belong to it.
+		s.Country = f.Countries[0]
+	default:
+		s.Country, s.Route, s.Step = "", "", ""
+		if len(f.Countries) == 1 {
+			s.Country = f.Countries[0]
+		}
+	}
 	if !has(f.Locations, s.Location) {
 		s.Location, s.Route, s.Step = "", "", ""
 	}
-	r := f.Route(s.Route)
+	r := f.Route(s.Country, s.Route)
 	if r == nil || r.Location != s.Location {
 		s.Route, s.Step, r = "", "", nil
 	}
-	if rs := f.RoutesAt(s.Location); r == nil && len(rs) == 1 && (s.State == StateStep || s.State == StateDone) {
+	if rs := f.RoutesAt(s.Country, s.Location); r == nil && len(rs) == 1 && (s.State == StateStep || s.State == StateDone) {
 		// The only route for the location needs no question.
 		s.Route, s.Step, r = rs[0].ID, "", rs[0]
 	}
@@ -48,10 +59,12 @@ func Normalize(f *Flow, s Session) Session {
 			return true
 		case StateRole:
 			return s.Lang != ""
+		case StateCountry:
+			return s.Lang != "" && s.Role != "" && len(f.Countries) > 1
 		case StateLocation:
-			return s.Lang != "" && s.Role != ""
+			return s.Lang != "" && s.Role != "" && s.Country != ""
 		case StateRoute:
-			return s.Lang != "" && s.Role != "" && s.Location != "" && len(f.RoutesAt(s.Location)) > 1
+			return s.Lang != "" && s.Role != "" && s.Location != "" && len(f.RoutesAt(s.Country, s.Location)) > 1
 		case StateStep, StateDone:
 			return s.Lang != "" && s.Role != "" && r != nil
 		}
@@ -82,10 +95,12 @@ func firstOpen(f *Flow, s Session) State {
 		return StateLang
 	case s.Role == "":
 		return StateRole
+	case s.Country == "":
+		return StateCountry
 	case s.Location == "":
 		return StateLocation
-	case f.Route(s.Route) == nil:
-		if len(f.RoutesAt(s.Location)) > 1 {
+	case f.Route(s.Country, s.Route) == nil:
+		if len(f.RoutesAt(s.Country, s.Location)) > 1 {
 			return StateRoute
 		}
 		return StateLocation

@@ -8,6 +8,7 @@ type State string
 const (
 	StateLang     State = "lang"
 	StateRole     State = "role"
+	StateCountry  State = "country" // only with several sending countries
 	StateLocation State = "location"
 	StateRoute    State = "route"
 	StateStep     State = "step"
@@ -28,6 +29,7 @@ type Session struct {
 	Lang     string `json:"l,omitempty"`
 	State    State  `json:"s,omitempty"`
 	Role     string `json:"r,omitempty"`  // employer, worker, other
+	Country  string `json:"c,omitempty"`  // sending country
 	Location string `json:"w,omitempty"`  // kg, jp
 	Route    string `json:"rt,omitempty"` // route id
 	Step     string `json:"st,omitempty"` // current step id
@@ -37,12 +39,12 @@ type Session struct {
 }
 
 // Label names the session's position for transcripts and the funnel:
-// "lang", "role", "location", "route", "step:<route>:<n>" (n counts from 1),
+// "lang", "role", "country", "location", "route", "step:<route>:<n>" (n counts from 1),
 // "done:<route>", "change", "forget", "offer".
 func (s Session) Label(f *Flow) string {
 	switch s.State {
 	case StateStep:
-		if r := f.Route(s.Route); r != nil {
+		if r := f.Route(s.Country, s.Route); r != nil {
 			return "step:" + s.Route + ":" + strconv.Itoa(r.Index(s.Step)+1)
 		}
 	case StateDone:
