@@ -267,6 +267,9 @@ func routeSteps(kb *knowledge.Base) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range kb.Countries {
 		for _, r := range c.Routes {
+			if _, seen := out[r.ID]; seen {
+				continue // the funnel groups by route id; the first country names its steps
+			}
 			for _, s := range r.Steps {
 				out[r.ID] = append(out[r.ID], s.ID)
 			}
