@@ -327,7 +327,7 @@ func (s *Service) Forget(ctx context.Context, id ConversationID) error {
 
 // staffAction applies a staff change to a conversation through the same
 // optimistic loop as Handle.
-func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func(m *Meta, sess *dialog.Session) Entry) (dialog.Session, error) {
+func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func(m *Meta, sess *dialog.Session) (Entry, error)) (dialog.Session, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		snap, err := s.store.Load(ctx, id, "")
 		if err != nil {
@@ -341,7 +341,10 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		if snap.Session != nil {
 			_ = json.Unmarshal(snap.Session, &sess)
 		}
-		e := apply(&meta, &sess)
+		e, err := apply(&meta, &sess)
+		if err != nil {
+			return dialog.Session{}, err
+		}
 		now := s.opt.Now()
 		e.Time, e.KBVersion = now, s.kb.Version
 		e.StateBefore, e.StateAfter = meta.State, meta.State
@@ -369,9 +372,9 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 // for that user until HandBack. It returns the notice to send the user in
 // their language.
 func (s *Service) TakeOver(ctx context.Context, id ConversationID, staff string) (string, error) {
-	sess, err := s.staffAction(ctx, id, func(m *Meta, _ *dialog.Session) Entry {
+	sess, err := s.staffAction(ctx, id, func(m *Meta, _ *dialog.Session) (Entry, error) {
 		m.Owner = staff
-		return Entry{Dir: System, Staff: staff, Text: "taken over by " + staff}
+		return Entry{Dir: System, Staff: staff, Text: "taken over by " + staff}, nil
 	})
 	if err != nil {
 		return "", err
@@ -380,11 +383,14 @@ func (s *Service) TakeOver(ctx context.Context, id ConversationID, staff string)
 }
 
 // HandBack returns the conversation to the bot and clears the request for a
-// person. It returns the notice to send the user.
+// person; only the owner may. It returns the notice to send the user.
 func (s *Service) HandBack(ctx context.Context, id ConversationID, staff string) (string, error) {
-	sess, err := s.staffAction(ctx, id, func(m *Meta, sess *dialog.Session) Entry {
+	sess, err := s.staffAction(ctx, id, func(m *Meta, sess *dialog.Session) (Entry, error) {
+		if m.Owner != staff {
+			return Entry{}, fmt.Errorf("bot: hand back by %s: %w", staff, ErrNotOwner)
+		}
 		m.Owner, m.Handoff, sess.Handoff = "", false, false
-		return Entry{Dir: System, Staff: staff, Text: "handed back to the bot by " + staff}
+		return Entry{Dir: System, Staff: staff, Text: "handed back to the bot by " + staff}, nil
 	})
 	if err != nil {
 		return "", err
@@ -393,10 +399,13 @@ func (s *Service) HandBack(ctx context.Context, id ConversationID, staff string)
 }
 
 // StaffReply records a message a staff member sent to the user (the console
-// sends it through the platform first).
+// sends it through the platform first); only the owner may.
 func (s *Service) StaffReply(ctx context.Context, id ConversationID, staff, text string) error {
-	_, err := s.staffAction(ctx, id, func(_ *Meta, _ *dialog.Session) Entry {
-		return Entry{Dir: Staff, Staff: staff, Text: text}
+	_, err := s.staffAction(ctx, id, func(m *Meta, _ *dialog.Session) (Entry, error) {
+		if m.Owner != staff {
+			return Entry{}, fmt.Errorf("bot: reply by %s: %w", staff, ErrNotOwner)
+		}
+		return Entry{Dir: Staff, Staff: staff, Text: text}, nil
 	})
 	return err
 }

@@ -345,6 +345,12 @@ func TestStaffOwnsTheConversation(t *testing.T) {
 	if out := h.send(t, bot.Event{Kind: bot.KindText, Text: "где посольство?"}); !out.Silent || len(out.Replies) != 0 {
 		t.Fatalf("the bot spoke while a person owns the conversation: %+v", out)
 	}
+	if err := h.svc.StaffReply(ctx, id, "bakyt", "Салам!"); !errors.Is(err, bot.ErrNotOwner) {
+		t.Fatalf("a reply by someone who does not own the conversation: err = %v, want ErrNotOwner", err)
+	}
+	if _, err := h.svc.HandBack(ctx, id, "bakyt"); !errors.Is(err, bot.ErrNotOwner) {
+		t.Fatalf("a hand-back by someone who does not own the conversation: err = %v, want ErrNotOwner", err)
+	}
 	if err := h.svc.StaffReply(ctx, id, "aiko", "Здравствуйте!"); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,9 @@ var (
 	ErrDuplicate = errors.New("event already committed")
 	// ErrNotFound is returned for an unknown conversation.
 	ErrNotFound = errors.New("conversation not found")
+	// ErrNotOwner refuses a staff action on a conversation another staff
+	// member (or nobody) owns.
+	ErrNotOwner = errors.New("conversation owned by someone else")
 )
 
 // Store persists sessions, transcripts, dedupe records and the conversation
