@@ -259,7 +259,11 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	if sess.V == 0 {
 		sess.V = dialog.SessionVersion
 	}
-	c.Session, _ = json.Marshal(sess)
+	// Only a dialog turn writes the session; a stop or a message while a
+	// person owns the conversation leaves it (or its expiry) as it is.
+	if outcome != "inactive" && outcome != "silent" || snap.Session != nil {
+		c.Session, _ = json.Marshal(sess)
+	}
 	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget})
 	c.Meta = meta
 	return c, out, forget, outcome

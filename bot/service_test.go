@@ -595,3 +595,15 @@ func TestASecondCountryIsOneMoreFile(t *testing.T) {
 		t.Fatalf("meta country %q route %q", m.Country, m.Route)
 	}
 }
+
+func TestAStopKeepsAnExpiredSessionExpired(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "ru"})
+	h.clock.Advance(31 * 24 * time.Hour)
+	h.send(t, bot.Event{Kind: bot.KindStop})
+	out := h.send(t, bot.Event{Kind: bot.KindText, Text: "привет"})
+	if !strings.Contains(out.Replies[0].Text, h.kbText(t, "expired", "ru")) {
+		t.Fatalf("no expiry notice after a stop: %q", out.Replies[0].Text)
+	}
+}
