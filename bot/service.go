@@ -197,6 +197,7 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	c = Commit{EventID: ev.EventID, Now: now}
 	in := Entry{Time: ev.Time, Dir: In, Text: ev.Text, StateBefore: before, KBVersion: s.kb.Version, EventID: ev.EventID}
 	outcome = "ok"
+	ranDialog := false
 
 	switch {
 	case ev.Kind == KindStop:
@@ -214,6 +215,7 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		out.Silent = true
 		outcome = "silent"
 	default:
+		ranDialog = true
 		meta.Inactive = false
 		input := dialog.Input{Kind: dialog.InputKind(ev.Kind), Text: ev.Text, LangHint: Lang(ev.Lang), Expired: expired}
 		if ev.Kind == KindText {
@@ -261,7 +263,7 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	}
 	// Only a dialog turn writes the session; a stop or a message while a
 	// person owns the conversation leaves it (or its expiry) as it is.
-	if outcome != "inactive" && outcome != "silent" || snap.Session != nil {
+	if ranDialog || snap.Session != nil {
 		c.Session, _ = json.Marshal(sess)
 	}
 	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget})
