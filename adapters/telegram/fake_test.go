@@ -52,6 +52,9 @@ type fakeTG struct {
 	script  map[string][]answer // next answers per method, before the defaults
 	added   chan struct{}
 	msgID   int
+	// hook, when set, sees every call but getUpdates before it is answered,
+	// outside the lock (so it may block), and may replace the answer.
+	hook func(method string, form url.Values) *answer
 }
 
 func newFakeTG(t testing.TB) *fakeTG {
@@ -84,7 +87,14 @@ func (f *fakeTG) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	hook := f.hook
 	f.mu.Unlock()
+	if hook != nil && method != "getUpdates" {
+		if a := hook(method, form); a != nil {
+			writeAnswer(w, *a)
+			return
+		}
+	}
 	switch method {
 	case "getMe":
 		writeAnswer(w, answer{200, `{"ok":true,"result":{"id":6000000001,"is_bot":true,"first_name":"SSW Guide","username":"SSW_Guide_Bot"}}`})
@@ -163,6 +173,13 @@ func (f *fakeTG) failNext(method string, status int, body string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.script[method] = append(f.script[method], answer{status, body})
+}
+
+// setHook installs f.hook.
+func (f *fakeTG) setHook(h func(method string, form url.Values) *answer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hook = h
 }
 
 // passNext lets the next call of method get its default answer, so a
@@ -440,13 +457,16 @@ func post(t testing.TB, a http.Handler, body []byte, secret string) *httptest.Re
 }
 
 // textUpdate is a private text message with the given update id.
-func textUpdate(id int, text string) []byte {
+func textUpdate(id int, text string) []byte { return chatUpdate(id, 5512345678, text) }
+
+// chatUpdate is a private text message from user (the chat's id too).
+func chatUpdate(id int, user int64, text string) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"update_id": id,
 		"message": map[string]any{
 			"message_id": id, "date": 1718000000, "text": text,
-			"from": map[string]any{"id": 5512345678, "is_bot": false, "first_name": "Айбек", "language_code": "ru"},
-			"chat": map[string]any{"id": 5512345678, "type": "private", "first_name": "Айбек"},
+			"from": map[string]any{"id": user, "is_bot": false, "first_name": "Айбек", "language_code": "ru"},
+			"chat": map[string]any{"id": user, "type": "private", "first_name": "Айбек"},
 		},
 	})
 	return b

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
-	"example.com/sswbot/bot"
 )
 
 // Run receives updates by long polling until ctx ends, then returns nil.
@@ -21,8 +19,12 @@ import (
 // offset moves past an update only after it was handled, and is stored, so a
 // restart neither loses nor repeats one.
 //
-// When ctx ends, the update being processed is finished (within
-// updateTimeout) and its offset stored; the rest of the batch comes again
+// The updates of one batch are handled chat by chat: each chat's in order,
+// up to maxChatsAtOnce chats at the same time, so one chat waiting on its
+// rate limit or a 429 does not hold up the others (see handleBatch).
+//
+// When ctx ends, the updates being processed are finished (each within
+// updateTimeout) and the offset stored; the rest of the batch comes again
 // on the next start. A second poller on the token (409) is
 // logged and waited out; Run returns an error only when Telegram rejects
 // the token.
@@ -78,47 +80,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// handleBatch processes one getUpdates result in order and returns the new
-// offset, and whether an update failed and must come again. Each update runs
-// detached from ctx, so shutting down does not cut it off mid-send; after
-// ctx ends no further update is started.
-func (a *Adapter) handleBatch(ctx context.Context, raws []json.RawMessage, offset int64, stuck *attempts) (int64, bool) {
-	for _, raw := range raws {
-		if ctx.Err() != nil {
-			return offset, false
-		}
-		id, u, perr := parseUpdate(raw)
-		if id == 0 {
-			a.log.Warn("getUpdates returned an entry without update_id; skipped")
-			continue
-		}
-		if int64(id) < offset {
-			continue
-		}
-		if perr != nil {
-			a.m.Event("telegram", "poll", "ignored")
-			a.log.Warn("update could not be decoded; ignored", "update_id", id)
-		} else if err := a.processDetached(ctx, u); err != nil {
-			if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || stuck.retry(id) {
-				return offset, true // keep the offset: this update comes again
-			}
-			// Replies that keep failing must not hold up every other
-			// user, as a webhook's per-chat queue would not.
-			a.log.Error("replies still not sent; update skipped", "update_id", id, "attempts", maxUpdateAttempts)
-		}
-		offset = int64(id) + 1
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), offsetTimeout)
-		err := a.offsets.SaveOffset(sctx, a.offsetName, offset)
-		cancel()
-		if err != nil {
-			// Telegram still learns the offset from the next getUpdates;
-			// after a restart the bot's dedupe absorbs the repeats.
-			a.log.Warn("polling offset not stored", "err", err)
-		}
-	}
-	return offset, false
 }
 
 // processDetached processes u within updateTimeout, whether or not ctx ends.
@@ -182,24 +143,6 @@ func parseUpdate(raw json.RawMessage) (int, *tgbotapi.Update, error) {
 		return id.UpdateID, nil, err
 	}
 	return u.UpdateID, &u, nil
-}
-
-// maxUpdateAttempts bounds how often the poller retries an update whose
-// replies cannot be sent (a store outage is retried without bound).
-const maxUpdateAttempts = 5
-
-// attempts counts consecutive failures of one update.
-type attempts struct {
-	id, n int
-}
-
-// retry records a failure of update id and reports whether to try again.
-func (s *attempts) retry(id int) bool {
-	if s.id != id {
-		s.id, s.n = id, 0
-	}
-	s.n++
-	return s.n < maxUpdateAttempts
 }
 
 // backoff doubles from first up to most.
