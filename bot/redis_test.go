@@ -140,3 +140,14 @@ func TestRedisMemoryOfARealConversation(t *testing.T) {
 		t.Errorf("session + meta take %d bytes, want under 1 KB", idle)
 	}
 }
+
+// quiet drops go-redis's log lines: the outage test would print dozens of
+// expected dial failures.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
+	m.Run()
+}
