@@ -66,7 +66,7 @@ func Load(fsys fs.FS) (*Base, error) {
 		if err != nil {
 			return nil, fmt.Errorf("knowledge: %w", err)
 		}
-		l.file = path.Base(name)
+		l.file, l.item = path.Base(name), 1
 		var h yHeader
 		if err := yaml.Unmarshal(data, &h); err != nil {
 			l.yamlErr(err)
@@ -104,6 +104,7 @@ func Load(fsys fs.FS) (*Base, error) {
 type loader struct {
 	b        *Base
 	file     string
+	item     int // line of the item being validated, for what has no line of its own
 	problems []Problem
 	topics   map[string]bool
 	kwLines  []struct {
@@ -117,19 +118,35 @@ func (l *loader) add(file string, line int, msg string) {
 }
 
 func (l *loader) at(line int, format string, args ...any) {
+	if line == 0 {
+		line = l.item // a missing key: point at the item that lacks it
+	}
 	l.add(l.file, line, fmt.Sprintf(format, args...))
 }
 
-// decode unmarshals strictly: unknown keys are errors with their line.
+// decode unmarshals strictly: unknown keys are errors with their line. A
+// type error (such as an unknown key) still decodes the rest, which is then
+// validated too, so one typo doesn't hide other problems or cause false
+// ones; only a syntax error stops the file.
 func (l *loader) decode(data []byte, v any) bool {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
 		l.yamlErr(err)
-		return false
+		var te *yaml.TypeError
+		return errors.As(err, &te)
 	}
 	return true
 }
+
+// yamlTypes names the decoded types in messages.
+var yamlTypes = strings.NewReplacer(
+	"knowledge.yShared", "the shared file", "knowledge.yCountry", "a country file",
+	"knowledge.yTerm", "a glossary entry", "knowledge.yKeyword", "a keyword",
+	"knowledge.ySource", "the source", "knowledge.yRoute", "a route", "knowledge.yStep", "a step",
+	"knowledge.yContact", "a contact", "knowledge.yAddress", "an address", "knowledge.yEmail", "an e-mail",
+	"knowledge.yLink", "a link",
+)
 
 func (l *loader) yamlErr(err error) {
 	var te *yaml.TypeError
@@ -142,7 +159,10 @@ func (l *loader) yamlErr(err error) {
 		if sm := yamlLineRe.FindStringSubmatch(m); sm != nil {
 			var n int
 			fmt.Sscan(sm[1], &n)
-			msg := strings.Replace(sm[2], "not found in type knowledge.y", "is not a known key in ", 1)
+			msg := sm[2]
+			if f, typ, ok := strings.Cut(msg, " not found in type "); ok {
+				msg = fmt.Sprintf("unknown key %q in %s (a typo?)", strings.TrimPrefix(f, "field "), yamlTypes.Replace(typ))
+			}
 			l.at(n, "%s", msg)
 			continue
 		}
@@ -334,6 +354,7 @@ func (l *loader) country(y *yCountry) {
 
 	seen := map[string]int{}
 	for _, yl := range y.Links {
+		l.item = yl.ID.Line
 		l.id(yl.ID, "link", seen)
 		lk := &Link{
 			ID: yl.ID.V, URL: l.url(yl.URL, "link "+yl.ID.V),
@@ -346,6 +367,7 @@ func (l *loader) country(y *yCountry) {
 	}
 	seen = map[string]int{}
 	for _, yc := range y.Contacts {
+		l.item = yc.ID.Line
 		l.id(yc.ID, "contact", seen)
 		ct := &Contact{
 			ID: yc.ID.V, Name: l.text(yc.Name, "contact "+yc.ID.V+" name", true),
@@ -375,6 +397,7 @@ func (l *loader) country(y *yCountry) {
 		l.topics = map[string]bool{}
 	}
 	for _, ys := range y.Steps {
+		l.item = ys.ID.Line
 		l.id(ys.ID, "step", seen)
 		what := "step " + ys.ID.V
 		s := &Step{
@@ -417,6 +440,7 @@ func (l *loader) country(y *yCountry) {
 	}
 	seen = map[string]int{}
 	for _, yr := range y.Routes {
+		l.item = yr.ID.Line
 		l.id(yr.ID, "route", seen)
 		what := "route " + yr.ID.V
 		r := &Route{

@@ -111,7 +111,7 @@ func TestLoadRejectsBadContent(t *testing.T) {
 		want            string // a line of the error
 	}{
 		{"a misspelled key", sharedYAML, strings.Replace(countryYAML, "    topics: [visa]", "    topis: [visa]", 1),
-			`kg.yaml:33: field topis is not a known key in Step`},
+			`kg.yaml:33: unknown key "topis" in a step (a typo?)`},
 		{"a missing translation", sharedYAML, strings.Replace(countryYAML, `body: {ja: 申請, en: Apply, ru: Подайте, ky: Тапшырыңыз}
     contacts`, `body: {ja: 申請, en: Apply, ru: Подайте}
     contacts`, 1),
