@@ -110,25 +110,9 @@ func (t *turn) choose(p string, in Input) {
 		s.Role = arg
 		t.advance()
 	case "k":
-		if !has(t.f.Countries, arg) {
-			t.stale()
-			return
-		}
-		if s.Country != arg {
-			s.Route, s.Step = "", ""
-		}
-		s.Country = arg
-		t.advance()
+		t.routeAnswer(t.f.Countries, &s.Country, arg)
 	case "w":
-		if !has(t.f.Locations, arg) {
-			t.stale()
-			return
-		}
-		if s.Location != arg {
-			s.Route, s.Step = "", ""
-		}
-		s.Location = arg
-		t.advance()
+		t.routeAnswer(t.f.Locations, &s.Location, arg)
 	case "rt":
 		r := t.f.Route(s.Country, arg)
 		if r == nil || (s.Location != "" && r.Location != s.Location) {
@@ -181,6 +165,20 @@ func (t *turn) choose(p string, in Input) {
 		t.unrec = true
 		t.stale()
 	}
+}
+
+// routeAnswer sets an answer the routes depend on (country, location):
+// changing it drops the chosen route, keeping the other answers.
+func (t *turn) routeAnswer(valid []string, field *string, arg string) {
+	if !has(valid, arg) {
+		t.stale()
+		return
+	}
+	if *field != arg {
+		t.s.Route, t.s.Step = "", ""
+	}
+	*field = arg
+	t.advance()
 }
 
 // change re-asks one question; the other answers stay.
