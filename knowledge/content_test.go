@@ -56,6 +56,9 @@ func allTexts(b *knowledge.Base) []text {
 	for _, g := range b.Glossary {
 		add("glossary "+g.ID, g.Text)
 	}
+	for _, in := range b.Intents {
+		add("intent "+in.Slot+"="+in.Value+" answer", in.Answer)
+	}
 	for _, c := range b.Countries {
 		add(c.ID+" name", c.Name)
 		add(c.ID+" source.issuer", c.Source.Issuer)

@@ -18,6 +18,7 @@ type Base struct {
 	Glossary  []Term
 	Keywords  []Keyword
 	Countries []*Country
+	Intents   []Intent // what people mean and how they type it (understanding.yaml and the country files)
 
 	ui map[string]Text
 }

@@ -84,8 +84,13 @@ func Load(fsys fs.FS) (*Base, error) {
 			if l.decode(data, &y) {
 				l.country(&y)
 			}
+		case "understanding":
+			var y yUnderstanding
+			if l.decode(data, &y) {
+				l.intents(y.Intents)
+			}
 		default:
-			l.add(l.file, 1, fmt.Sprintf("kind must be \"shared\" or \"country\", not %q", h.Kind))
+			l.add(l.file, 1, fmt.Sprintf("kind must be \"shared\", \"country\" or \"understanding\", not %q", h.Kind))
 		}
 	}
 	if len(names) > 0 && shared != 1 {
@@ -111,6 +116,8 @@ type loader struct {
 		file string
 		t    yStr
 	}
+	intentLines []intentLine
+	examples    map[string]exampleAt // slot + folded example → where it was first given
 }
 
 func (l *loader) add(file string, line int, msg string) {
@@ -145,7 +152,7 @@ var yamlTypes = strings.NewReplacer(
 	"knowledge.yTerm", "a glossary entry", "knowledge.yKeyword", "a keyword",
 	"knowledge.ySource", "the source", "knowledge.yRoute", "a route", "knowledge.yStep", "a step",
 	"knowledge.yContact", "a contact", "knowledge.yAddress", "an address", "knowledge.yEmail", "an e-mail",
-	"knowledge.yLink", "a link",
+	"knowledge.yLink", "a link", "knowledge.yIntent", "an intent", "knowledge.yUnderstanding", "an understanding file",
 )
 
 func (l *loader) yamlErr(err error) {
@@ -478,6 +485,7 @@ func (l *loader) country(y *yCountry) {
 		}
 	}
 	l.b.Countries = append(l.b.Countries, c)
+	l.intents(y.Intents)
 }
 
 // MaxButton is the longest button label, in characters: LINE's
@@ -513,8 +521,10 @@ func (l *loader) linkRefs(c *Country, refs []yStr, what string) []*Link {
 	return out
 }
 
-// crossCheck validates references between files: keyword targets.
+// crossCheck validates references between files: keyword targets and
+// intent values.
 func (l *loader) crossCheck() {
+	l.checkIntents()
 	for _, kw := range l.kwLines {
 		t := kw.t.V
 		topic, isTopic := strings.CutPrefix(t, "topic:")

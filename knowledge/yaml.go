@@ -86,6 +86,7 @@ type yCountry struct {
 	Steps    []yStep    `yaml:"steps"`
 	Contacts []yContact `yaml:"contacts"`
 	Links    []yLink    `yaml:"links"`
+	Intents  []yIntent  `yaml:"intents"`
 }
 
 type ySource struct {
@@ -147,4 +148,19 @@ type yLink struct {
 	Title  yText `yaml:"title"`
 	Note   yText `yaml:"note"`
 	Source yStr  `yaml:"source"`
+}
+
+// yIntent is one slot value and the phrasings that mean it. Examples are
+// keyed by language; "any" holds phrasings that mean the same in every
+// language (place names, codes).
+type yIntent struct {
+	Slot     yStr              `yaml:"slot"`
+	Value    yStr              `yaml:"value"`
+	Examples map[string][]yStr `yaml:"examples"`
+	Answer   yText             `yaml:"answer"`
+}
+
+type yUnderstanding struct {
+	Kind    string    `yaml:"kind"`
+	Intents []yIntent `yaml:"intents"`
 }

@@ -1,0 +1,221 @@
+package knowledge
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Slots a message can fill, in the order a reader thinks of them. An
+// intent's Value is checked against the rest of the content: a role needs
+// its role_<value> button, a location its loc_<value> button, a country,
+// route, topic or contact must exist, control words are the fixed list
+// below, and every out-of-scope topic carries its own honest answer.
+var Slots = []string{"role", "location", "country", "route", "topic", "contact", "control", "oos"}
+
+// Controls are the control words the bot acts on without moving the user
+// forward on their own (except next/back): acknowledgements, yes/no,
+// greetings, and requests for help, a person or a fresh start.
+var Controls = []string{"yes", "no", "thanks", "ok", "hello", "next", "back", "help", "staff", "restart", "contacts"}
+
+// AnyLanguage is the Examples key of phrasings that mean the same in every
+// language: place names, codes, numbers. In YAML it is written "any".
+const AnyLanguage = ""
+
+// Intent is one value of one slot and the ways people type it. Intents
+// come from every content file; the same slot and value in several files
+// (shared phrasings in understanding.yaml, a country's places in its own
+// file) are merged into one Intent.
+type Intent struct {
+	Slot, Value string
+	Examples    map[string][]string // language (or AnyLanguage) → phrasings as users type them
+	Answer      Text                // out-of-scope topics only: the honest answer
+}
+
+// Intent returns the intent for slot and value, or nil.
+func (b *Base) Intent(slot, value string) *Intent {
+	for i := range b.Intents {
+		if b.Intents[i].Slot == slot && b.Intents[i].Value == value {
+			return &b.Intents[i]
+		}
+	}
+	return nil
+}
+
+// exampleAt remembers where an example was first written, to report
+// duplicates and conflicts with both places.
+type exampleAt struct {
+	slot, value, lang, file string
+	line                    int
+}
+
+// intents validates the intents of one file and merges them into the base.
+// Values are checked later, in checkIntents, when every file is loaded.
+func (l *loader) intents(ys []yIntent) {
+	seen := map[string]int{}
+	for _, y := range ys {
+		l.item = y.Slot.Line
+		key := y.Slot.V + "=" + y.Value.V
+		what := "intent " + key
+		switch {
+		case !contains(Slots, y.Slot.V):
+			l.at(y.Slot.Line, "intent: slot %q must be one of %s", y.Slot.V, strings.Join(Slots, ", "))
+		case y.Value.V == "":
+			l.at(y.Slot.Line, "%s: missing value", what)
+		case seen[key] != 0:
+			l.at(y.Slot.Line, "%s: listed twice in this file (first at line %d)", what, seen[key])
+		default:
+			seen[key] = y.Slot.Line
+		}
+		in := l.b.Intent(y.Slot.V, y.Value.V)
+		if in == nil {
+			l.b.Intents = append(l.b.Intents, Intent{Slot: y.Slot.V, Value: y.Value.V, Examples: map[string][]string{}})
+			in = &l.b.Intents[len(l.b.Intents)-1]
+		}
+		if y.Answer.M != nil {
+			switch {
+			case y.Slot.V != "oos":
+				l.at(y.Answer.Line, "%s: only out-of-scope intents (slot oos) have an answer", what)
+			case !in.Answer.IsZero():
+				l.at(y.Answer.Line, "%s: answer given twice", what)
+			default:
+				in.Answer = l.text(y.Answer, what+" answer", true)
+			}
+		}
+		if len(y.Examples) == 0 {
+			l.at(y.Slot.Line, "%s: no examples", what)
+		}
+		langs := make([]string, 0, len(y.Examples))
+		for lang := range y.Examples {
+			langs = append(langs, lang)
+		}
+		sort.Strings(langs)
+		for _, lang := range langs {
+			key := lang
+			if lang == "any" {
+				key = AnyLanguage
+			} else if !contains(Languages, lang) {
+				l.at(y.Slot.Line, "%s: unknown language %q in examples (want %s or any)", what, lang, strings.Join(Languages, ", "))
+				continue
+			}
+			for _, ex := range y.Examples[lang] {
+				l.example(in, key, ex)
+			}
+		}
+		l.intentLines = append(l.intentLines, intentLine{l.file, y.Slot, y.Value})
+	}
+}
+
+// example adds one phrasing. The same phrasing twice for one intent is a
+// slip; for two values of one slot it is a contradiction the model could
+// only guess at. The same phrasing in two slots is fine: the question being
+// asked decides ("agency" answers the route question and, inside a walk,
+// asks about the agency step).
+func (l *loader) example(in *Intent, lang string, ex yStr) {
+	what := "intent " + in.Slot + "=" + in.Value
+	k := exampleKey(ex.V)
+	if k == "" {
+		l.at(ex.Line, "%s: empty example", what)
+		return
+	}
+	if l.examples == nil {
+		l.examples = map[string]exampleAt{}
+	}
+	// Language-specific and "any" phrasings compete in every language.
+	id := in.Slot + "\x00" + k
+	if prev, ok := l.examples[id]; ok {
+		switch {
+		case prev.value == in.Value && prev.lang != lang:
+			// One word in two languages (компания in ru and ky).
+			in.Examples[lang] = append(in.Examples[lang], ex.V)
+		case prev.value == in.Value:
+			l.at(ex.Line, "%s: example %q given twice (first at %s:%d)", what, ex.V, prev.file, prev.line)
+		default:
+			l.at(ex.Line, "%s: example %q also means %s=%s (%s:%d)", what, ex.V, prev.slot, prev.value, prev.file, prev.line)
+		}
+		return
+	}
+	l.examples[id] = exampleAt{in.Slot, in.Value, lang, l.file, ex.Line}
+	in.Examples[lang] = append(in.Examples[lang], ex.V)
+}
+
+// exampleKey is a light normal form for spotting duplicates: NFKC, lower
+// case, single spaces, no trailing punctuation. The model folds far more
+// (kana, ё, Latin-typed Cyrillic); this only catches copy-paste slips.
+func exampleKey(s string) string {
+	s = strings.ToLower(norm.NFKC.String(s))
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.TrimRight(s, ".!?。！？ ")
+}
+
+type intentLine struct {
+	file        string
+	slot, value yStr
+}
+
+// checkIntents checks every intent's value against the rest of the content
+// and that every intent can be understood in every language.
+func (l *loader) checkIntents() {
+	b := l.b
+	valid := map[string]func(string) bool{
+		"role":     func(v string) bool { _, ok := b.UI["role_"+v]; return ok },
+		"location": func(v string) bool { _, ok := b.UI["loc_"+v]; return ok && locations[v] },
+		"country":  func(v string) bool { return b.Country(v) != nil },
+		"route": func(v string) bool {
+			for _, c := range b.Countries {
+				if c.Route(v) != nil {
+					return true
+				}
+			}
+			return v == "compare"
+		},
+		"topic": func(v string) bool { return l.topics[v] },
+		"contact": func(v string) bool {
+			for _, c := range b.Countries {
+				if c.Contact(v) != nil {
+					return true
+				}
+			}
+			return false
+		},
+		"control": func(v string) bool { return contains(Controls, v) },
+		"oos":     func(v string) bool { return idPattern.MatchString(v) },
+	}
+	reported := map[string]bool{}
+	for _, il := range l.intentLines {
+		key := il.slot.V + "=" + il.value.V
+		ok, known := valid[il.slot.V]
+		if !known || reported[key] {
+			continue
+		}
+		if !ok(il.value.V) {
+			reported[key] = true
+			l.add(il.file, il.slot.Line, fmt.Sprintf("intent %s: unknown %s %q", key, il.slot.V, il.value.V))
+		}
+	}
+	first := map[string]intentLine{}
+	for _, il := range l.intentLines {
+		if _, ok := first[il.slot.V+"="+il.value.V]; !ok {
+			first[il.slot.V+"="+il.value.V] = il
+		}
+	}
+	for _, in := range b.Intents {
+		il := first[in.Slot+"="+in.Value]
+		if in.Slot == "oos" && in.Answer.IsZero() {
+			l.add(il.file, il.slot.Line, fmt.Sprintf("intent oos=%s: missing answer", in.Value))
+		}
+		// Language-neutral phrasings (places) count for every language,
+		// but a place name alone rarely covers how people say it.
+		var missing []string
+		for _, lang := range Languages {
+			if len(in.Examples[lang]) == 0 {
+				missing = append(missing, lang)
+			}
+		}
+		if len(missing) > 0 {
+			l.add(il.file, il.slot.Line, fmt.Sprintf("intent %s=%s: no examples in %s", in.Slot, in.Value, strings.Join(missing, ", ")))
+		}
+	}
+}
