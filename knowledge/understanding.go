@@ -127,6 +127,8 @@ func (l *loader) example(in *Intent, lang string, ex yStr) {
 	id := in.Slot + "\x00" + k
 	if prev, ok := l.examples[id]; ok {
 		switch {
+		case prev.value == in.Value && prev.file != l.file:
+			// A second country file may repeat the first's phrasings.
 		case prev.value == in.Value && prev.lang != lang:
 			// One word in two languages (компания in ru and ky).
 			in.Examples[lang] = append(in.Examples[lang], ex.V)
