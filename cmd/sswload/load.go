@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// config of one load run.
+type config struct {
+	Targets   []string // bot base URLs; one user's events go round-robin over them
+	Platform  string   // "line" or "telegram"
+	Users     int
+	C         int // concurrent requests (never two of one user at once)
+	Duration  time.Duration
+	Warmup    time.Duration // load before the measured window
+	Events    int           // stop after this many events (0 = by time)
+	Mode      string        // "text": every event is the text "1"; "walk": follow, then press the first button shown
+	API       string        // listen address of the fake platform APIs
+	Secret    string        // LINE channel secret (signs the webhook)
+	Token     string        // LINE channel access token the fake API accepts
+	TGToken   string        // Telegram bot token the fake API accepts
+	TGSecret  string        // Telegram webhook secret token
+	Redeliver int           // times a failed request is sent again, like the platforms' redelivery
+	Drain     time.Duration // wait for answers sent after the acknowledgement
+	PIDs      []int
+	Label     string
+	JSON      bool
+	Check     bool // exit with an error when anything was lost, doubled or wrong
+}
+
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := load(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	if cfg.JSON {
+		b, _ := json.Marshal(rep)
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		rep.print(stdout)
+	}
+	if cfg.Check {
+		if p := rep.problems(); p != "" {
+			return errors.New("check failed: " + p)
+		}
+	}
+	return nil
+}
+
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("sswload run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	targets := fs.String("target", "http://127.0.0.1:8080", "bot base URL(s), comma-separated; one user's events are spread round-robin over them")
+	fs.StringVar(&c.Platform, "platform", "line", "line or telegram")
+	fs.IntVar(&c.Users, "users", 997, "simulated users")
+	fs.IntVar(&c.C, "c", 16, "concurrent webhook requests")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "measured window")
+	fs.DurationVar(&c.Warmup, "warmup", time.Second, "load before the measured window")
+	fs.IntVar(&c.Events, "events", 0, "stop after this many events (0 = run for -warmup + -duration)")
+	fs.StringVar(&c.Mode, "mode", "text", `"text": every event is the text "1" (the echo peer can answer it); "walk": follow, then press the first button of the last answer`)
+	fs.StringVar(&c.API, "api", "127.0.0.1:18090", "listen address of the fake LINE Messaging API and Telegram Bot API")
+	fs.StringVar(&c.Secret, "secret", "testsecret", "LINE channel secret")
+	fs.StringVar(&c.Token, "token", "test-token", "LINE channel access token")
+	fs.StringVar(&c.TGToken, "tg-token", "123456:test-token", "Telegram bot token")
+	fs.StringVar(&c.TGSecret, "tg-secret", "test-secret", "Telegram webhook secret token")
+	fs.IntVar(&c.Redeliver, "redeliver", 0, "how often a failed request is sent again (LINE redelivery, Telegram retries)")
+	fs.DurationVar(&c.Drain, "drain", time.Second, "wait after the load for answers sent after the acknowledgement")
+	pids := fs.String("pids", "", "comma-separated process ids whose CPU time is reported per request")
+	fs.StringVar(&c.Label, "label", "", "name of this run in the report")
+	fs.BoolVar(&c.JSON, "json", false, "print the report as one JSON line")
+	fs.BoolVar(&c.Check, "check", false, "fail when an answer was lost, doubled, out of order, or a reply was malformed")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	c.Targets = strings.Split(*targets, ",")
+	for _, p := range strings.Split(*pids, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return c, fmt.Errorf("bad pid %q", p)
+		}
+		c.PIDs = append(c.PIDs, n)
+	}
+	switch {
+	case c.Platform != "line" && c.Platform != "telegram":
+		return c, fmt.Errorf("unknown platform %q", c.Platform)
+	case c.Mode != "text" && c.Mode != "walk":
+		return c, fmt.Errorf("unknown mode %q", c.Mode)
+	case c.Users < 1 || c.C < 1:
+		return c, errors.New("-users and -c must be at least 1")
+	}
+	c.C = min(c.C, c.Users)
+	return c, nil
+}
+
+// generator builds and posts events.
+type generator struct {
+	cfg    config
+	l      *ledger
+	nonce  uint32
+	client *http.Client
+	evSeq  atomic.Int64
+
+	measuring atomic.Bool
+	mu        sync.Mutex
+	lat       []time.Duration // of measured requests
+	ok        int64           // measured requests answered 2xx
+	failed    int64           // measured requests answered otherwise or not at all
+	redeliv   atomic.Int64    // redeliveries sent (whole run)
+	gaveUp    atomic.Int64    // events never answered 2xx (whole run)
+	acked     sync.Map        // "user/seq" → true when answered 2xx
+	sent      atomic.Int64    // events sent (whole run)
+}
+
+// load runs one measurement. ready, when not nil, is called once the fake
+// APIs listen (tests start the bot then).
+func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, error) {
+	var nb [4]byte
+	_, _ = rand.Read(nb[:])
+	g := &generator{cfg: cfg, nonce: binary.BigEndian.Uint32(nb[:])}
+	g.l = newLedger(cfg.Users, cfg.Token, cfg.TGToken, g.nonce)
+	srv, ln, err := g.l.serve(cfg.API)
+	if err != nil {
+		return nil, fmt.Errorf("fake API: %w", err)
+	}
+	defer srv.Close()
+	if ready != nil {
+		ready("http://" + ln.Addr().String())
+	}
+	// Like LINE's and Telegram's senders: connections are kept alive and
+	// reused, one pool entry per concurrent request.
+	g.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        cfg.C * 2,
+		MaxIdleConnsPerHost: cfg.C * 2,
+		IdleConnTimeout:     90 * time.Second,
+	}}
+	defer g.client.CloseIdleConnections()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := make(chan int, cfg.Users)
+	for i := range cfg.Users {
+		idle <- i
+	}
+	var wg sync.WaitGroup
+	for range cfg.C {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				var u int
+				select {
+				case <-runCtx.Done():
+					return
+				case u = <-idle:
+				}
+				if cfg.Events > 0 && g.sent.Add(1) > int64(cfg.Events) {
+					cancel()
+					return
+				} else if cfg.Events == 0 {
+					g.sent.Add(1)
+				}
+				g.event(runCtx, u)
+				idle <- u
+			}
+		}()
+	}
+	var cpu0 map[int]float64
+	var start time.Time
+	if cfg.Events == 0 {
+		if !sleep(runCtx, cfg.Warmup) {
+			return nil, ctx.Err()
+		}
+	}
+	cpu0, start = cpuMillis(cfg.PIDs), time.Now()
+	g.measuring.Store(true)
+	if cfg.Events == 0 {
+		sleep(runCtx, cfg.Duration)
+		cancel()
+	}
+	wg.Wait()
+	window := time.Since(start)
+	g.measuring.Store(false)
+	cpu1 := cpuMillis(cfg.PIDs)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	sleep(ctx, cfg.Drain)
+	return g.report(window, cpu0, cpu1), nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// event sends user u's next event, and sends it again after a failure as
+// the platform would, each time to the next target.
+func (g *generator) event(ctx context.Context, i int) {
+	u := g.l.users[i]
+	u.mu.Lock()
+	u.seq++
+	seq, next := u.seq, u.next
+	u.mu.Unlock()
+	body, token, header := g.build(i, seq, next, false)
+	if token != "" {
+		g.l.tokens.Store(token, tokenInfo{user: i, seq: seq})
+	}
+	for attempt := 0; ; attempt++ {
+		target := g.cfg.Targets[(i+seq+attempt)%len(g.cfg.Targets)]
+		t0 := time.Now()
+		status, err := g.post(target, body, header)
+		d := time.Since(t0)
+		ok := err == nil && status/100 == 2
+		if g.measuring.Load() {
+			g.mu.Lock()
+			if ok {
+				g.ok++
+				g.lat = append(g.lat, d)
+			} else {
+				g.failed++
+			}
+			g.mu.Unlock()
+		}
+		if ok {
+			g.acked.Store(ackKey(i, seq), true)
+			return
+		}
+		if attempt >= g.cfg.Redeliver || ctx.Err() != nil && attempt > 0 {
+			g.gaveUp.Add(1)
+			return
+		}
+		g.redeliv.Add(1)
+		time.Sleep(time.Duration(100*(attempt+1)) * time.Millisecond)
+		if g.cfg.Platform == "line" {
+			body, _, header = g.build(i, seq, next, true)
+		}
+	}
+}
+
+func ackKey(i, seq int) string { return strconv.Itoa(i) + "/" + strconv.Itoa(seq) }
+
+func (g *generator) post(target string, body []byte, header http.Header) (int, error) {
+	path := "/line/webhook"
+	if g.cfg.Platform == "telegram" {
+		path = "/telegram/webhook"
+	}
+	req, err := http.NewRequest(http.MethodPost, strings.TrimSuffix(target, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = header.Clone()
+	res, err := g.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func lineUserID(nonce uint32, i int) string { return fmt.Sprintf("U%08x%024x", nonce, i) }
+
+// build returns the request body for user i's event seq, its reply token,
+// and the headers. The event id stays the same for a redelivery.
+func (g *generator) build(i, seq int, next string, redelivery bool) ([]byte, string, http.Header) {
+	h := http.Header{"Content-Type": {"application/json"}}
+	kind, arg, _ := strings.Cut(next, ":")
+	if g.cfg.Mode == "text" || next == "" {
+		kind, arg = "text", "1"
+	}
+	if g.cfg.Platform == "telegram" {
+		return g.buildTelegram(i, seq, kind, arg), "", http.Header{
+			"Content-Type":                    {"application/json"},
+			"X-Telegram-Bot-Api-Secret-Token": {g.cfg.TGSecret},
+		}
+	}
+	token := fmt.Sprintf("%08x%08x%08x%08x", g.nonce, i, seq, g.nonce^uint32(seq*2654435761))
+	ev := map[string]any{
+		"replyToken":      token,
+		"mode":            "active",
+		"timestamp":       time.Now().UnixMilli(),
+		"source":          map[string]any{"type": "user", "userId": lineUserID(g.nonce, i)},
+		"webhookEventId":  fmt.Sprintf("01L%08X%07X%08X", g.nonce, i, seq),
+		"deliveryContext": map[string]any{"isRedelivery": redelivery},
+	}
+	switch {
+	case g.cfg.Mode == "walk" && seq == 1:
+		ev["type"] = "follow"
+		ev["follow"] = map[string]any{"isUnblocked": false}
+	case kind == "postback":
+		ev["type"] = "postback"
+		ev["postback"] = map[string]any{"data": arg}
+	default:
+		ev["type"] = "message"
+		ev["message"] = map[string]any{"id": strconv.Itoa(seq), "type": "text", "text": arg, "quoteToken": "q"}
+	}
+	body, _ := json.Marshal(map[string]any{"destination": "Uab012345678901234567890123456789", "events": []any{ev}})
+	mac := hmac.New(sha256.New, []byte(g.cfg.Secret))
+	mac.Write(body)
+	h.Set("X-Line-Signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	return body, token, h
+}
+
+// buildTelegram builds an update; the update id is the same for a retry
+// because the body is reused.
+func (g *generator) buildTelegram(i, seq int, kind, arg string) []byte {
+	chat := g.l.chatBase + int64(i)
+	from := map[string]any{"id": chat, "is_bot": false, "first_name": "Load", "language_code": "ru"}
+	chatObj := map[string]any{"id": chat, "first_name": "Load", "type": "private"}
+	u := map[string]any{"update_id": g.evSeq.Add(1)}
+	switch {
+	case g.cfg.Mode == "walk" && seq == 1:
+		u["message"] = map[string]any{"message_id": seq, "from": from, "chat": chatObj, "date": time.Now().Unix(), "text": "/start",
+			"entities": []any{map[string]any{"type": "bot_command", "offset": 0, "length": 6}}}
+	case kind == "callback":
+		u["callback_query"] = map[string]any{"id": fmt.Sprintf("%d%06d", chat, seq), "from": from, "chat_instance": "1", "data": arg,
+			"message": map[string]any{"message_id": 1, "chat": chatObj, "date": time.Now().Unix(), "text": "?"}}
+	default:
+		u["message"] = map[string]any{"message_id": seq, "from": from, "chat": chatObj, "date": time.Now().Unix(), "text": arg}
+	}
+	b, _ := json.Marshal(u)
+	return b
+}

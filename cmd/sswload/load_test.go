@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startEcho runs the reference peer against the fake API at api.
+func startEcho(t *testing.T, api string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	env := map[string]string{"LINE_CHANNEL_SECRET": "testsecret", "LINE_CHANNEL_ACCESS_TOKEN": "test-token", "LINE_API_BASE_URL": "http://" + api}
+	go func() {
+		defer close(done)
+		_ = runEcho(ctx, []string{"-addr", addr}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	for range 100 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("echo did not start")
+	return ""
+}
+
+func testConfig(api string, targets ...string) config {
+	return config{Targets: targets, Platform: "line", Users: 20, C: 4, Events: 200, Mode: "text", API: api,
+		Secret: "testsecret", Token: "test-token", TGToken: "1:t", TGSecret: "s", Drain: 50 * time.Millisecond, Label: "t"}
+}
+
+func TestEchoPeerAnswersEveryEventOnce(t *testing.T) {
+	api := freeAddr(t)
+	target := startEcho(t, api)
+	rep, err := load(context.Background(), testConfig(api, target), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.problems(); p != "" {
+		t.Fatalf("problems: %s", p)
+	}
+	if rep.Events != 200 || rep.APICalls != 200 || rep.Messages != 200 || rep.Requests != 200 {
+		t.Fatalf("events %d, api calls %d, messages %d, requests %d; want 200 each", rep.Events, rep.APICalls, rep.Messages, rep.Requests)
+	}
+	if rep.P99 <= 0 || rep.ReqPerS <= 0 {
+		t.Fatalf("no latency or rate: %+v", rep)
+	}
+}
+
+// misbehaving is a bot that answers some events twice and others never.
+func misbehaving(t *testing.T, api string) string {
+	t.Helper()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var cb struct {
+			Events []struct {
+				ReplyToken string `json:"replyToken"`
+				Source     struct {
+					UserID string `json:"userId"`
+				} `json:"source"`
+				Message struct {
+					ID string `json:"id"`
+				} `json:"message"`
+			} `json:"events"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&cb)
+		ev := cb.Events[0]
+		send := func(path, body string, key string) {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+api+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer test-token")
+			req.Header.Set("X-Line-Retry-Key", key)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+			}
+		}
+		switch ev.Message.ID {
+		case "1": // answered twice: a reply and a push with a fresh key
+			send("/v2/bot/message/reply", `{"replyToken":"`+ev.ReplyToken+`","messages":[{"type":"text","text":"a"}]}`, "")
+			send("/v2/bot/message/push", `{"to":"`+ev.Source.UserID+`","messages":[{"type":"text","text":"a"}]}`, ev.ReplyToken)
+		case "2": // never answered
+		case "3": // the same reply token twice, and six messages
+			send("/v2/bot/message/reply", `{"replyToken":"`+ev.ReplyToken+`","messages":[{"type":"text","text":"c"}]}`, "")
+			send("/v2/bot/message/reply", `{"replyToken":"`+ev.ReplyToken+`","messages":[{"type":"text","text":"c"}]}`, "")
+			send("/v2/bot/message/push", `{"to":"`+ev.Source.UserID+`","messages":[{"type":"text","text":"1"},{"type":"text","text":"2"},{"type":"text","text":"3"},{"type":"text","text":"4"},{"type":"text","text":"5"},{"type":"text","text":"6"}]}`, "k")
+		default:
+			send("/v2/bot/message/reply", `{"replyToken":"`+ev.ReplyToken+`","messages":[{"type":"text","text":"d"}]}`, "")
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func TestChecksCatchLostDoubledAndMalformedReplies(t *testing.T) {
+	api := freeAddr(t)
+	cfg := testConfig(api, misbehaving(t, api))
+	cfg.Users, cfg.C, cfg.Events = 2, 1, 8 // each user: events 1..4
+	rep, err := load(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{"lost": rep.Lost, "doubled": rep.Doubled, "bad tokens": rep.BadToken, "over five": rep.OverFive}
+	want := map[string]int64{"lost": 2, "doubled": 2, "bad tokens": 2, "over five": 2}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %d, want %d (report %+v)", k, got[k], w, rep)
+		}
+	}
+}
+
+func TestTableReadsAsRatiosToEcho(t *testing.T) {
+	rs := []report{
+		{Label: "echo", C: 16, ReqPerS: 1000, P99: 10, CPU: map[string]float64{"1": 0.2}},
+		{Label: "echo", C: 16, ReqPerS: 2000, P99: 12, CPU: map[string]float64{"1": 0.2}},
+		{Label: "sswbot-redis", C: 16, ReqPerS: 1500, P99: 9, CPU: map[string]float64{"2": 0.3, "3": 0.1}},
+		{Label: "sswbot-redis", C: 16, ReqPerS: 1500, P99: 9, CPU: map[string]float64{"2": 0.3, "3": 0.1}},
+	}
+	out := table(rs)
+	for _, want := range []string{"| echo | 16 | 2 | 1500 (1000–2000) | 1.00× |", "| sswbot-redis | 16 | 2 | 1500 | **1.00×** (0.75–1.50) |", "| 0.400 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
