@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The side-by-side LINE webhook benchmark of BENCHMARKS.md: sswbot (with
+# Redis, and with the in-memory store) against the reference peer (the LINE
+# SDK's plain echo handler, `sswload echo`), on one machine.
+#
+# The peer under test and its Redis run on core 0 (taskset), the load
+# generator and the fake LINE Messaging API on core 1. Each round runs every
+# peer at every concurrency for WINDOW seconds after a 1 s warm-up; the
+# table gives medians, min–max, and req/s as a ratio to echo.
+#
+#   ROUNDS=3 WINDOW=10 CONCURRENCY="16 64" bash scripts/bench.sh
+#
+# Results (one JSON line per run) go to $OUT (default bench-results.jsonl).
+# Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+WINDOW=${WINDOW:-10}
+CONCURRENCY=${CONCURRENCY:-"16 64"}
+USERS=${USERS:-997}
+PEERS=${PEERS:-"echo sswbot-redis sswbot-memory"}
+OUT=${OUT:-bench-results.jsonl}
+BOT_CORE=${BOT_CORE:-0}
+LOAD_CORE=${LOAD_CORE:-1}
+PORT=${PORT:-18080}
+API_PORT=${API_PORT:-18090}
+REDIS_PORT=${REDIS_PORT:-18379}
+
+command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)"; exit 1; }
+bin=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$bin"
+}
+trap cleanup EXIT
+
+go build -o "$bin/sswbot" ./cmd/sswbot
+go build -o "$bin/sswload" ./cmd/sswload
+: >"$OUT"
+
+export LINE_CHANNEL_SECRET=testsecret LINE_CHANNEL_ACCESS_TOKEN=test-token
+export LINE_API_BASE_URL=http://127.0.0.1:$API_PORT
+
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on $1"; exit 1
+}
+
+# start_peer NAME: starts the peer (and its Redis) pinned to BOT_CORE and
+# sets PEER_PIDS to the processes whose CPU counts.
+start_peer() {
+  PEER_PIDS=""
+  case $1 in
+    echo)
+      taskset -c "$BOT_CORE" "$bin/sswload" echo -addr 127.0.0.1:$PORT >/dev/null 2>&1 &
+      PEER_PIDS=$! ;;
+    sswbot-memory)
+      SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      PEER_PIDS=$! ;;
+    sswbot-redis)
+      taskset -c "$BOT_CORE" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
+      local rp=$!
+      pids+=("$rp")
+      wait_port $REDIS_PORT
+      REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_LOG_LEVEL=error \
+        taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      PEER_PIDS="$! $rp" ;;
+  esac
+  for p in $PEER_PIDS; do pids+=("$p"); done
+  wait_port $PORT
+}
+
+stop_peer() {
+  for p in $PEER_PIDS; do kill "$p" 2>/dev/null || true; done
+  for p in $PEER_PIDS; do wait "$p" 2>/dev/null || true; done
+}
+
+for round in $(seq "$ROUNDS"); do
+  for c in $CONCURRENCY; do
+    for peer in $PEERS; do
+      start_peer "$peer"
+      echo "== round $round, c=$c, $peer" >&2
+      taskset -c "$LOAD_CORE" "$bin/sswload" run -target http://127.0.0.1:$PORT -api 127.0.0.1:$API_PORT \
+        -users "$USERS" -c "$c" -warmup 1s -duration "${WINDOW}s" -label "$peer" \
+        -pids "$(echo $PEER_PIDS | tr ' ' ,)" -json | tee -a "$OUT"
+      stop_peer
+    done
+  done
+done
+
+echo
+"$bin/sswload" table "$OUT"
