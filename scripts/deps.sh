@@ -13,8 +13,9 @@ while read -r pkg imports; do
     case $rel in
       dialog*|knowledge*|metrics*) bad="imports nothing of ours" ;;
       bot|bot/*) case $dep in dialog|knowledge|metrics|bot/*) ;; *) bad="imports only dialog, knowledge, metrics" ;; esac ;;
-      adapters/line*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
-      adapters/telegram*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
+      adapters/internal*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
+      adapters/line*) case $dep in bot|metrics|adapters/internal/*) ;; *) bad="imports only bot, metrics and adapters/internal" ;; esac ;;
+      adapters/telegram*) case $dep in bot|metrics|adapters/internal/*) ;; *) bad="imports only bot, metrics and adapters/internal" ;; esac ;;
       store/*) case $dep in bot|store/*) ;; *) bad="imports only bot and store/*" ;; esac ;;
       console*) case $dep in bot|metrics|console/*) ;; *) bad="imports only bot" ;; esac ;;
     esac

@@ -15,6 +15,7 @@ import (
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 
+	"example.com/sswbot/adapters/internal/apiclient"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/metrics"
 )
@@ -53,10 +54,15 @@ type Config struct {
 	// APIBaseURL is the Messaging API endpoint, "https://api.line.me" by
 	// default; tests point it at a fake.
 	APIBaseURL string
-	// HTTPClient calls the Messaging API; by default one with a 10 s timeout.
+	// HTTPClient calls the Messaging API; by default one with a 10 s timeout
+	// that keeps APIConns idle connections to LINE.
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Metrics    *metrics.Set
+	// APIConns is how many keep-alive connections to the Messaging API are
+	// kept idle for reuse: at least the replies in flight at once (about
+	// the webhook concurrency); apiclient.DefaultConns when 0.
+	APIConns int
+	Logger   *slog.Logger
+	Metrics  *metrics.Set
 	// ReplyBudget is how long a webhook request may take before it is
 	// answered; 1.5 s by default (LINE waits 2 s). Handling the events must
 	// end within it, or the request is answered 503 and LINE redelivers;
@@ -93,7 +99,7 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 		return nil, fmt.Errorf("line: api base url: %w", err)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		cfg.HTTPClient = apiclient.New(cfg.APIConns, 10*time.Second)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"example.com/sswbot/adapters/internal/apiclient"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/metrics"
 )
@@ -68,8 +69,11 @@ type Config struct {
 	// HTTPClient makes the API calls. Every call gets its own deadline, so the
 	// client needs no Timeout (one shorter than PollTimeout breaks polling).
 	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Metrics    *metrics.Set
+	// APIConns is how many keep-alive connections to the Bot API the
+	// default HTTPClient keeps idle; apiclient.DefaultConns when 0.
+	APIConns int
+	Logger   *slog.Logger
+	Metrics  *metrics.Set
 	// Commands are the command menus by language ("ja", "en", "ru", "ky";
 	// "" is the default for other languages), registered by Setup.
 	Commands        map[string][]Command
@@ -146,7 +150,7 @@ func New(cfg Config, h Handler, offsets OffsetStore) (*Adapter, error) {
 		}
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
+		cfg.HTTPClient = apiclient.New(cfg.APIConns, 0)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
