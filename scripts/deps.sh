@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when a package imports what the architecture forbids: dependencies
-# point inward (cmd → adapters/store/console → bot → dialog, knowledge).
+# point inward (cmd → adapters/store/console → bot → dialog, knowledge, understand).
 set -euo pipefail
 mod=$(go list -m)
 fail=0
@@ -11,8 +11,8 @@ while read -r pkg imports; do
     dep=${imp#"$mod"/}
     bad=""
     case $rel in
-      dialog*|knowledge*|metrics*) bad="imports nothing of ours" ;;
-      bot|bot/*) case $dep in dialog|knowledge|metrics|bot/*) ;; *) bad="imports only dialog, knowledge, metrics" ;; esac ;;
+      dialog*|knowledge*|metrics*|understand*) bad="imports nothing of ours" ;;
+      bot|bot/*) case $dep in dialog|knowledge|metrics|understand|bot/*) ;; *) bad="imports only dialog, knowledge, metrics, understand" ;; esac ;;
       adapters/internal*) case $dep in bot|metrics) ;; *) bad="imports only bot and metrics" ;; esac ;;
       adapters/line*) case $dep in bot|metrics|adapters/internal/*) ;; *) bad="imports only bot, metrics and adapters/internal" ;; esac ;;
       adapters/telegram*) case $dep in bot|metrics|adapters/internal/*) ;; *) bad="imports only bot, metrics and adapters/internal" ;; esac ;;

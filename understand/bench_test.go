@@ -1,0 +1,55 @@
+package understand_test
+
+import (
+	"runtime"
+	"testing"
+
+	"example.com/sswbot/understand"
+)
+
+// BenchmarkRead reads one message of 20 words against the whole corpus.
+// Target: < 50 µs and a bounded number of allocations.
+func BenchmarkRead(b *testing.B) {
+	m := mustModel(b)
+	q := understand.Query{
+		Text:   "Hello, we are a small Japanese company in Osaka and we want to hire a worker who is still in Bishkek",
+		Lang:   "en",
+		Expect: []string{"role"},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Read(q)
+	}
+}
+
+// BenchmarkReadLatinKyrgyz reads a message that needs transliteration.
+func BenchmarkReadLatinKyrgyz(b *testing.B) {
+	m := mustModel(b)
+	q := understand.Query{Text: "salam men azyr bishkekte jashaim japoniyada ishtegim kelet agenttik arkyluu kantip baram", Lang: "ky"}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Read(q)
+	}
+}
+
+// BenchmarkNew builds the model; it reports the heap the model keeps.
+// Target: < 200 ms and < 20 MB.
+func BenchmarkNew(b *testing.B) {
+	c := mustCorpus(b)
+	b.ReportAllocs()
+	var kept uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m, err := understand.New(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		kept = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(float64(kept)/1e6, "MB-kept")
+}

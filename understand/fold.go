@@ -1,0 +1,335 @@
+package understand
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// script classes of a run of letters.
+const (
+	scriptNone byte = iota
+	scriptLatin
+	scriptCyrillic
+	scriptCJK // Han, hiragana, katakana: no spaces between words
+	scriptDigit
+)
+
+// run is one word (or, for CJK, one run of characters without spaces) of a
+// folded message. clause counts punctuation seen before it, so a negation
+// does not reach across a comma or a full stop.
+type run struct {
+	text   string
+	script byte
+	clause int
+}
+
+// Fold normalises text the way Read sees it: NFKC (full-width Latin and
+// half-width katakana become ordinary), lower case, ё→е, katakana→hiragana,
+// punctuation, symbols and emoji dropped, single spaces. For Russian and
+// Kyrgyz ("ru", "ky") Latin words are transliterated to Cyrillic, accepting
+// phone spellings (sh, ch, zh, kh, ts, ya, yu, j for ж, w for в) and the
+// official romanisations (ö, ü, ng for ө, ү, ң).
+func Fold(text, lang string) string {
+	runs := scan(text, nil)
+	var b strings.Builder
+	for i, r := range runs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if r.script == scriptLatin && (lang == "ru" || lang == "ky") {
+			b.WriteString(translit(r.text, lang == "ky", false))
+			continue
+		}
+		b.WriteString(r.text)
+	}
+	return b.String()
+}
+
+// scan splits text into folded runs, appending to dst.
+func scan(text string, dst []run) []run {
+	if !norm.NFKC.IsNormalString(text) {
+		text = norm.NFKC.String(text)
+	}
+	var b []byte
+	script, clause := scriptNone, 0
+	flush := func() {
+		if len(b) > 0 {
+			dst = append(dst, run{text: string(b), script: script, clause: clause})
+			b = b[:0]
+		}
+		script = scriptNone
+	}
+	for _, r := range text {
+		s := classify(r)
+		switch {
+		case s == scriptNone:
+			if r == '\'' || r == '’' || r == 'ʼ' || r == '`' {
+				continue // don't → dont, Latin-typed ъ/ь
+			}
+			flush()
+			if breaksClause(r) {
+				clause++
+			}
+			continue
+		case s != script && script != scriptNone:
+			flush()
+		}
+		script = s
+		b = utf8.AppendRune(b, foldRune(r))
+	}
+	flush()
+	return dst
+}
+
+func classify(r rune) byte {
+	switch {
+	case r >= '0' && r <= '9':
+		return scriptDigit
+	case r < 0x80:
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return scriptLatin
+		}
+		return scriptNone
+	case unicode.Is(unicode.Cyrillic, r):
+		return scriptCyrillic
+	case unicode.Is(unicode.Latin, r):
+		return scriptLatin
+	case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r), r == 'ー', r == '々':
+		return scriptCJK
+	case unicode.IsLetter(r):
+		return scriptLatin // other alphabets: kept as words, matched exactly
+	case unicode.IsDigit(r):
+		return scriptDigit
+	}
+	return scriptNone
+}
+
+func breaksClause(r rune) bool {
+	switch r {
+	case ',', '.', '!', '?', ';', ':', '、', '。', '！', '？', '…', '(', ')', '「', '」', '\n':
+		return true
+	}
+	return false
+}
+
+// foldRune lowers case and folds the spellings that do not change meaning.
+func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
+	switch {
+	case r == 'ё':
+		return 'е'
+	case r >= 'ァ' && r <= 'ヶ':
+		return r - 0x60 // katakana → hiragana
+	}
+	return r
+}
+
+// key is the matching form of a folded word: letters people commonly leave
+// out or type differently on a phone are folded together (ө/ү/ң/й/ь/ъ/щ/э
+// in Cyrillic, diacritics in Latin). Both the examples and the message are
+// keyed the same way.
+func key(w string, script byte) string {
+	switch script {
+	case scriptCyrillic:
+		if !strings.ContainsAny(w, "йөүңщэьъ") {
+			return w
+		}
+		var b strings.Builder
+		b.Grow(len(w))
+		for _, r := range w {
+			switch r {
+			case 'й':
+				r = 'и'
+			case 'ө':
+				r = 'о'
+			case 'ү':
+				r = 'у'
+			case 'ң':
+				r = 'н'
+			case 'щ':
+				r = 'ш'
+			case 'э':
+				r = 'е'
+			case 'ь', 'ъ':
+				continue
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	case scriptLatin:
+		ascii := true
+		for i := 0; i < len(w); i++ {
+			if w[i] >= 0x80 {
+				ascii = false
+				break
+			}
+		}
+		if ascii {
+			return w
+		}
+		var b strings.Builder
+		for _, r := range w {
+			if f, ok := latinFold[r]; ok {
+				b.WriteString(f)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	return w
+}
+
+var latinFold = map[rune]string{
+	'ö': "o", 'ü': "u", 'ı': "i", 'ş': "sh", 'ç': "ch", 'ğ': "g", 'ñ': "n", 'é': "e", 'è': "e",
+	'á': "a", 'à': "a", 'ó': "o", 'ú': "u", 'í': "i", 'â': "a", 'ê': "e", 'ô': "o", 'û': "u", 'ä': "a",
+	'ň': "n", 'ŋ': "n", 'ž': "zh", 'š': "sh", 'č': "ch",
+}
+
+// translit writes a lower-case Latin word in Cyrillic. ky adds the Kyrgyz
+// letters (ng → ң, oe/ö → ө, ue/ü → ү). iotated reads j before a vowel as
+// я/ю/е (Yaponiya typed "japoniya") instead of ж (jumush).
+func translit(w string, ky, iotated bool) string {
+	var b strings.Builder
+	b.Grow(len(w) * 2)
+	rs := []rune(w)
+	prevVowel := false
+	for i := 0; i < len(rs); {
+		rest := rs[i:]
+		out, n := "", 1
+		switch {
+		case hasPrefix(rest, "shch"):
+			out, n = "щ", 4
+		case hasPrefix(rest, "sch"):
+			out, n = "щ", 3
+		case hasPrefix(rest, "zh"):
+			out, n = "ж", 2
+		case hasPrefix(rest, "kh"):
+			out, n = "х", 2
+		case hasPrefix(rest, "ts"):
+			out, n = "ц", 2
+		case hasPrefix(rest, "ch"):
+			out, n = "ч", 2
+		case hasPrefix(rest, "sh"):
+			out, n = "ш", 2
+		case hasPrefix(rest, "yo"), hasPrefix(rest, "ye"):
+			out, n = "е", 2
+		case hasPrefix(rest, "yu"), hasPrefix(rest, "iu") && i > 0:
+			out, n = "ю", 2
+		case hasPrefix(rest, "ya"), hasPrefix(rest, "ia") && i > 0:
+			if rest[0] == 'i' {
+				out, n = "ия", 2
+			} else {
+				out, n = "я", 2
+			}
+		case iotated && hasPrefix(rest, "ja"):
+			out, n = "я", 2
+		case iotated && hasPrefix(rest, "ju"):
+			out, n = "ю", 2
+		case iotated && (hasPrefix(rest, "jo") || hasPrefix(rest, "je")):
+			out, n = "е", 2
+		case ky && hasPrefix(rest, "ng"):
+			out, n = "ң", 2
+		case ky && hasPrefix(rest, "oe"):
+			out, n = "ө", 2
+		case ky && hasPrefix(rest, "ue"):
+			out, n = "ү", 2
+		case rest[0] == 'y':
+			if prevVowel {
+				out = "й"
+			} else {
+				out = "ы"
+			}
+		default:
+			out = latinLetter(rest[0])
+		}
+		b.WriteString(out)
+		last, _ := utf8.DecodeLastRuneInString(out)
+		prevVowel = strings.ContainsRune("аеиоуыэюяөү", last)
+		i += n
+	}
+	return b.String()
+}
+
+func hasPrefix(rs []rune, p string) bool {
+	if len(rs) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if rs[i] != rune(p[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func latinLetter(r rune) string {
+	switch r {
+	case 'a':
+		return "а"
+	case 'b':
+		return "б"
+	case 'c':
+		return "ц"
+	case 'd':
+		return "д"
+	case 'e':
+		return "е"
+	case 'f':
+		return "ф"
+	case 'g':
+		return "г"
+	case 'h':
+		return "х"
+	case 'i':
+		return "и"
+	case 'j':
+		return "ж"
+	case 'k', 'q':
+		return "к"
+	case 'l':
+		return "л"
+	case 'm':
+		return "м"
+	case 'n':
+		return "н"
+	case 'o':
+		return "о"
+	case 'p':
+		return "п"
+	case 'r':
+		return "р"
+	case 's':
+		return "с"
+	case 't':
+		return "т"
+	case 'u':
+		return "у"
+	case 'v', 'w':
+		return "в"
+	case 'x':
+		return "кс"
+	case 'z':
+		return "з"
+	case 'ö':
+		return "ө"
+	case 'ü':
+		return "ү"
+	case 'ı':
+		return "ы"
+	case 'ş':
+		return "ш"
+	case 'ç':
+		return "ч"
+	case 'ğ':
+		return "г"
+	case 'ñ', 'ŋ':
+		return "ң"
+	case 'é', 'è', 'ê':
+		return "е"
+	}
+	return string(r)
+}

@@ -1,0 +1,316 @@
+package understand
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/russian"
+)
+
+// Corpus is what the model learns from: every intent with its examples.
+type Corpus struct {
+	Languages []string
+	Intents   []Intent
+}
+
+// Intent is one slot value. Slot is one of "role", "location", "country",
+// "route", "topic", "contact", "control", "oos"; Value is the content's id
+// ("employer", "kg", "agency", "visa", "thanks", "fees" …).
+type Intent struct {
+	Slot, Value string
+	// Examples maps a language to phrasings as users type them; the key ""
+	// holds phrasings of any language (place names, codes).
+	Examples map[string][]string
+}
+
+// Query is one message to read.
+type Query struct {
+	Text string
+	Lang string // the user's language; "" when unknown
+	// Expect lists the slots the current question fills (["route"] at the
+	// route question); nil inside a walk.
+	Expect []string
+}
+
+// Match is one reading of a message: a slot value and how sure it is.
+type Match struct {
+	Slot, Value string
+	Score       float64 // 0..1
+	// Negated: the message names the value to rule it out ("no agency",
+	// «без агентства», 「送出機関は使いません」); never select it.
+	Negated bool
+	// Confident: Score is above Threshold, not negated, and clearly ahead
+	// of the next value of the same slot.
+	Confident bool
+}
+
+// Reading is what a message means.
+type Reading struct {
+	// Matches holds the best value of every slot the message names, the
+	// expected slots first, then by score. One message may fill several.
+	Matches []Match
+	// Alternatives are the runner-up values of the first match's slot, for
+	// a clarifying question with two or three buttons.
+	Alternatives []Match
+	// Confident says the first match can be acted on without asking.
+	Confident bool
+}
+
+// Best returns the match for slot, if the message names one.
+func (r Reading) Best(slot string) (Match, bool) {
+	for _, m := range r.Matches {
+		if m.Slot == slot {
+			return m, true
+		}
+	}
+	return Match{}, false
+}
+
+const (
+	// Threshold is the score a reading needs to be acted on.
+	Threshold = 0.7
+	// Margin is how far the best value must lead the next one of its slot.
+	Margin = 0.15
+	// minScore is the lowest score still reported (as a match or an
+	// alternative for a clarifying question).
+	minScore = 0.35
+
+	simExact, simStem, simPrefix, simTypo = 1.0, 0.92, 0.88, 0.8
+	// simTranslit discounts a Latin word read as Cyrillic.
+	simTranslit = 0.95
+)
+
+// Model is built once from a Corpus and read by many goroutines.
+type Model struct {
+	intents []Intent // Slot and Value only
+
+	vocab  map[string]int32 // matching key → id
+	keys   []string
+	script []byte
+	weight []float32 // IDF over intents, 0..1
+	stemOf []string
+	post   [][]int32 // id → example token slots it fills
+
+	stems    map[string][]int32 // stem → ids
+	dels     map[string][]int32 // key and its one-letter deletions → ids
+	prefixes map[string][]int32 // Cyrillic prefixes (≥ prefixMin runes) → ids
+	english  map[string]bool    // keys and stems of English examples
+
+	examples []example
+	slotEx   []int32   // token slot → example
+	slotW    []float32 // token slot → weight
+	slotCue  []bool    // token slot is a negation ("without", без, なし)
+
+	pool sync.Pool
+}
+
+type example struct {
+	intent  int32
+	off, n  int32
+	total   float32
+	control bool
+}
+
+const prefixMin = 5
+
+// New builds a model. It fails when an intent has no slot, value or
+// example, or an example has no word.
+func New(c Corpus) (*Model, error) {
+	m := &Model{
+		vocab:    map[string]int32{},
+		stems:    map[string][]int32{},
+		dels:     map[string][]int32{},
+		prefixes: map[string][]int32{},
+		english:  map[string]bool{},
+	}
+	type exTok struct {
+		ids []int32
+		cue bool
+	}
+	df := map[int32]map[int32]bool{}
+	var runs []run
+	var toks []exTok
+	var slotFirst []int32
+	for ii, in := range c.Intents {
+		if in.Slot == "" || in.Value == "" {
+			return nil, fmt.Errorf("understand: intent %d has no slot or value", ii)
+		}
+		m.intents = append(m.intents, Intent{Slot: in.Slot, Value: in.Value})
+		langs := make([]string, 0, len(in.Examples))
+		for l := range in.Examples {
+			langs = append(langs, l)
+		}
+		sort.Strings(langs)
+		n := 0
+		for _, lang := range langs {
+			for _, text := range in.Examples[lang] {
+				runs = scan(text, runs[:0])
+				toks = toks[:0]
+				seen := map[int32]bool{}
+				for _, r := range runs {
+					for _, k := range tokenKeys(r) {
+						id := m.intern(k, r.script)
+						if seen[id] {
+							continue
+						}
+						seen[id] = true
+						t := exTok{ids: []int32{id}, cue: isCue(k, r.script)}
+						if r.script == scriptLatin && lang == "en" {
+							m.english[k] = true
+							m.english[m.stemOf[id]] = true
+						}
+						if r.script == scriptLatin && lang != "en" {
+							for _, tr := range translits(k) {
+								t.ids = append(t.ids, m.intern(tr, scriptCyrillic))
+							}
+						}
+						toks = append(toks, t)
+					}
+				}
+				if len(toks) == 0 {
+					return nil, fmt.Errorf("understand: %s=%s: example %q has no word", in.Slot, in.Value, text)
+				}
+				ex := example{intent: int32(ii), off: int32(len(m.slotEx)), n: int32(len(toks)), control: in.Slot == "control"}
+				for _, t := range toks {
+					slot := int32(len(m.slotEx))
+					m.slotEx = append(m.slotEx, int32(len(m.examples)))
+					m.slotW = append(m.slotW, 0)
+					m.slotCue = append(m.slotCue, t.cue)
+					slotFirst = append(slotFirst, t.ids[0])
+					for _, id := range t.ids {
+						m.post[id] = append(m.post[id], slot)
+						if df[id] == nil {
+							df[id] = map[int32]bool{}
+						}
+						df[id][int32(ii)] = true
+					}
+				}
+				m.examples = append(m.examples, ex)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("understand: %s=%s has no example", in.Slot, in.Value)
+		}
+	}
+	// IDF over intents: a word many intents share ("I", "we", «мен») tells
+	// little; a word one intent owns tells it all.
+	N := float64(len(m.intents))
+	norm := math.Log(1 + N)
+	m.weight = make([]float32, len(m.keys))
+	for id := range m.keys {
+		m.weight[id] = float32(math.Log(1+N/float64(len(df[int32(id)]))) / norm)
+	}
+	// a slot weighs as its written form (not its transliteration)
+	for s, id := range slotFirst {
+		m.slotW[s] = m.weight[id]
+	}
+	for ei := range m.examples {
+		ex := &m.examples[ei]
+		for s := ex.off; s < ex.off+ex.n; s++ {
+			ex.total += m.slotW[s]
+		}
+	}
+	m.pool.New = func() any { return newScratch(len(m.slotEx), len(m.examples), len(m.intents)) }
+	return m, nil
+}
+
+// intern returns the id of a matching key, adding it and its index entries.
+func (m *Model) intern(k string, script byte) int32 {
+	if id, ok := m.vocab[k]; ok {
+		return id
+	}
+	id := int32(len(m.keys))
+	m.vocab[k] = id
+	m.keys = append(m.keys, k)
+	m.script = append(m.script, script)
+	m.post = append(m.post, nil)
+	st := stem(k, script)
+	m.stemOf = append(m.stemOf, st)
+	if st != "" {
+		m.stems[st] = append(m.stems[st], id)
+	}
+	if script == scriptLatin || script == scriptCyrillic {
+		rs := []rune(k)
+		if len(rs) >= typoMin {
+			m.dels[k] = append(m.dels[k], id)
+			for i := range rs {
+				d := string(rs[:i]) + string(rs[i+1:])
+				m.dels[d] = appendOnce(m.dels[d], id)
+			}
+		}
+		if script == scriptCyrillic {
+			for n := prefixMin; n < len(rs); n++ {
+				if len(rs)-n > maxEnding {
+					continue
+				}
+				p := string(rs[:n])
+				m.prefixes[p] = append(m.prefixes[p], id)
+			}
+		}
+	}
+	return id
+}
+
+const (
+	typoMin   = 4 // shorter words must match exactly: "ok" is not "on"
+	maxEnding = 5 // runes an ending may add to a shared prefix
+)
+
+func appendOnce(s []int32, id int32) []int32 {
+	for _, x := range s {
+		if x == id {
+			return s
+		}
+	}
+	return append(s, id)
+}
+
+// tokenKeys splits a run into matching keys: the word, or CJK bigrams.
+func tokenKeys(r run) []string {
+	k := key(r.text, r.script)
+	if r.script != scriptCJK {
+		return []string{k}
+	}
+	rs := []rune(k)
+	if len(rs) == 1 {
+		return []string{k}
+	}
+	out := make([]string, 0, len(rs)-1)
+	for i := 0; i+1 < len(rs); i++ {
+		out = append(out, string(rs[i:i+2]))
+	}
+	return out
+}
+
+// translits are the Cyrillic readings of a Latin word (keyed).
+func translits(k string) []string {
+	a := key(translit(k, true, false), scriptCyrillic)
+	b := key(translit(k, true, true), scriptCyrillic)
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+// stem is the Snowball stem of a key (English for Latin, Russian for
+// Cyrillic; Kyrgyz endings are left to the prefix rule).
+func stem(k string, script byte) string {
+	switch script {
+	case scriptLatin:
+		if len(k) < 4 {
+			return ""
+		}
+		return english.Stem(k, false)
+	case scriptCyrillic:
+		if utf8.RuneCountInString(k) < 4 {
+			return ""
+		}
+		return russian.Stem(k, false)
+	}
+	return ""
+}

@@ -1,0 +1,475 @@
+package understand
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	// unknownWeight is how much a word no example uses counts in a
+	// message: more than a common word ("we"), less than a rare key word.
+	unknownWeight = 0.6
+	// controlCover is the share of a message a control word must make up.
+	controlCover = 0.6
+	// specific is the matched weight from which a message that is wholly
+	// one example's key words reads as that example.
+	specific = 0.5
+)
+
+// maxTokens bounds the words of one message that are read (a pasted letter
+// is read by its beginning); it keeps Read's memory fixed.
+const maxTokens = 64
+
+// qtok is one word (or CJK bigram) of the message, in up to three forms:
+// as typed, and transliterated to Cyrillic.
+type qtok struct {
+	forms   [3]string
+	fw      [3]float32
+	nf      int
+	script  byte
+	clause  int
+	weight  float32 // how much of the message this word is (for control words)
+	negPre  bool    // a negation that rules out what follows (no, без, не)
+	negPost bool    // a negation that rules out what precedes (ない, жок, эмес)
+	negSelf bool    // a Kyrgyz "-сыз" (without) on the word itself
+}
+
+// scratch is one Read's working memory, pooled so that Read allocates
+// little and never in proportion to the content.
+type scratch struct {
+	runs    []run
+	toks    []qtok
+	best    []float32 // token slot → best similarity
+	pos     []int8    // token slot → message word that matched it
+	touched []int32   // examples with a matched slot
+	mark    []bool    // example touched
+	intent  []candidate
+	seen    []int32
+	buf     []rune
+	bytes   []byte
+}
+
+type candidate struct {
+	score   float32
+	matched float32 // weight of the matched words: the more specific wins a tie
+	negated bool
+	ok      bool
+}
+
+func newScratch(slots, examples, intents int) *scratch {
+	return &scratch{
+		best:   make([]float32, slots),
+		pos:    make([]int8, slots),
+		mark:   make([]bool, examples),
+		intent: make([]candidate, intents),
+	}
+}
+
+// Read returns what a message means. It never fails: a message it cannot
+// read gives an empty, unconfident Reading.
+func (m *Model) Read(q Query) Reading {
+	sc := m.pool.Get().(*scratch)
+	defer m.pool.Put(sc)
+	m.tokenize(sc, q.Text)
+	for p := range sc.toks {
+		t := &sc.toks[p]
+		for f := 0; f < t.nf; f++ {
+			m.lookup(sc, t.forms[f], t.script, t.fw[f], int8(p))
+		}
+	}
+	var totalW float32
+	for _, t := range sc.toks {
+		totalW += t.weight
+	}
+	for _, ei := range sc.touched {
+		m.score(sc, ei, totalW)
+	}
+	r := m.reading(sc, q.Expect)
+	for _, ei := range sc.touched {
+		ex := m.examples[ei]
+		for s := ex.off; s < ex.off+ex.n; s++ {
+			sc.best[s] = 0
+		}
+		sc.mark[ei] = false
+	}
+	sc.touched = sc.touched[:0]
+	for i := range sc.intent {
+		sc.intent[i] = candidate{}
+	}
+	return r
+}
+
+// tokenize fills sc.toks from the message.
+func (m *Model) tokenize(sc *scratch, text string) {
+	sc.runs = scan(text, sc.runs[:0])
+	sc.toks = sc.toks[:0]
+	for _, r := range sc.runs {
+		if len(sc.toks) >= maxTokens {
+			break
+		}
+		k := key(r.text, r.script)
+		if r.script == scriptCJK {
+			sc.buf = append(sc.buf[:0], []rune(k)...)
+			if len(sc.buf) == 1 {
+				m.addTok(sc, k, r)
+				continue
+			}
+			for i := 0; i+1 < len(sc.buf) && len(sc.toks) < maxTokens; i++ {
+				m.addTok(sc, string(sc.buf[i:i+2]), r)
+			}
+			continue
+		}
+		m.addTok(sc, k, r)
+	}
+	m.markNegations(sc)
+}
+
+func (m *Model) addTok(sc *scratch, k string, r run) {
+	t := qtok{script: r.script, clause: r.clause, nf: 1}
+	t.forms[0], t.fw[0] = k, 1
+	if r.script == scriptLatin && !m.isEnglish(k) {
+		for _, tr := range translits(k) {
+			if t.nf < len(t.forms) {
+				t.forms[t.nf], t.fw[t.nf] = tr, simTranslit
+				t.nf++
+			}
+		}
+	}
+	t.weight = unknownWeight
+	for f := 0; f < t.nf; f++ {
+		if id, ok := m.vocab[t.forms[f]]; ok {
+			t.weight = m.weight[id]
+			break
+		}
+	}
+	sc.toks = append(sc.toks, t)
+}
+
+// isEnglish: a Latin word English examples use is read as English only
+// ("no" is not «но», "net" may be «нет»).
+func (m *Model) isEnglish(k string) bool {
+	if m.english[k] {
+		return true
+	}
+	if id, ok := m.vocab[k]; ok {
+		return m.english[m.stemOf[id]]
+	}
+	return false
+}
+
+// Negation cues, as matching keys.
+var (
+	negBefore = set("no", "not", "without", "dont", "doesnt", "didnt", "never", "none", "isnt", "arent", "wont", "nor",
+		"не", "без", "нет", "ни")
+	negAfter = set("not", "не", "нет", "жок", "емес")
+	// ja: the bigram that starts a negative ending
+	negAfterCJK = set("ない", "ませ", "なし", "無し", "不要", "せず", "さず", "なく", "いら", "以外")
+)
+
+func set(ws ...string) map[string]bool {
+	s := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		s[w] = true
+	}
+	return s
+}
+
+func (m *Model) markNegations(sc *scratch) {
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		for f := 0; f < t.nf; f++ {
+			w := t.forms[f]
+			if t.script == scriptCJK {
+				t.negPost = t.negPost || negAfterCJK[w]
+				continue
+			}
+			t.negPre = t.negPre || negBefore[w]
+			t.negPost = t.negPost || negAfter[w] || kyrgyzNegVerb(w)
+			t.negSelf = t.negSelf || kyrgyzWithout(w)
+		}
+	}
+}
+
+// kyrgyzNegVerb: a verb with the negative -ба-/-бе-/-бо-/-па- … followed by
+// -й (колдонбойбуз "we do not use"), keyed (й → и).
+func kyrgyzNegVerb(w string) bool {
+	for _, neg := range [...]string{"баи", "беи", "бои", "пои", "паи", "пеи", "баг", "бег"} {
+		if i := strings.Index(w, neg); i >= 4 {
+			return true
+		}
+	}
+	return false
+}
+
+// kyrgyzWithout: the suffix -сыз/-сиз/-суз/-сүз, "without" (агенттиксиз).
+func kyrgyzWithout(w string) bool {
+	if utf8.RuneCountInString(w) < 6 {
+		return false
+	}
+	for _, suf := range [...]string{"сыз", "сиз", "суз"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup credits every example word that form matches.
+func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8) {
+	id, known := m.vocab[form]
+	if known {
+		m.credit(sc, id, fw*simExact, p)
+	}
+	if script == scriptCJK || script == scriptDigit {
+		return
+	}
+	var st string
+	if known {
+		st = m.stemOf[id]
+	} else {
+		st = stem(form, script)
+	}
+	if st != "" {
+		for _, o := range m.stems[st] {
+			m.credit(sc, o, fw*simStem, p)
+		}
+	}
+	sc.buf = append(sc.buf[:0], []rune(form)...)
+	rs := sc.buf
+	if script == scriptCyrillic && len(rs) >= prefixMin {
+		// the message's word is an example's word plus an ending …
+		for n := prefixMin; n < len(rs); n++ {
+			if len(rs)-n > maxEnding {
+				continue
+			}
+			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
+			if o, ok := m.vocab[string(sc.bytes)]; ok {
+				m.credit(sc, o, fw*simPrefix, p)
+			}
+		}
+		// … or the example's word is the message's plus an ending
+		for _, o := range m.prefixes[form] {
+			m.credit(sc, o, fw*simPrefix, p)
+		}
+	}
+	if len(rs) >= typoMin {
+		for _, o := range m.dels[form] {
+			m.credit(sc, o, fw*simTypo, p)
+		}
+		for i := range rs {
+			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
+			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
+			for _, o := range m.dels[string(sc.bytes)] {
+				if utf8.RuneCountInString(m.keys[o]) >= typoMin {
+					m.credit(sc, o, fw*simTypo, p)
+				}
+			}
+		}
+	}
+}
+
+func appendRunes(b []byte, rs []rune) []byte {
+	for _, r := range rs {
+		b = utf8.AppendRune(b, r)
+	}
+	return b
+}
+
+func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
+	for _, s := range m.post[id] {
+		if sim <= sc.best[s] {
+			continue
+		}
+		sc.best[s] = sim
+		sc.pos[s] = p
+		if ei := m.slotEx[s]; !sc.mark[ei] {
+			sc.mark[ei] = true
+			sc.touched = append(sc.touched, ei)
+		}
+	}
+}
+
+// score rates one example against the message and keeps it if it is its
+// intent's best.
+func (m *Model) score(sc *scratch, ei int32, totalW float32) {
+	ex := m.examples[ei]
+	var got float32
+	first, last := int8(maxTokens), int8(-1)
+	var mask uint64
+	for s := ex.off; s < ex.off+ex.n; s++ {
+		b := sc.best[s]
+		if b == 0 {
+			continue
+		}
+		got += m.slotW[s] * b
+		p := sc.pos[s]
+		mask |= 1 << uint(p)
+		if p < first {
+			first = p
+		}
+		if p > last {
+			last = p
+		}
+	}
+	if ex.total == 0 || got == 0 {
+		return
+	}
+	score := got / ex.total
+	var cov float32
+	for p := range sc.toks {
+		if mask&(1<<uint(p)) != 0 {
+			cov += sc.toks[p].weight
+		}
+	}
+	if totalW > 0 {
+		cov /= totalW
+	}
+	if ex.control {
+		// a control word must be most of the message: "thanks!" is thanks,
+		// "we help our students" is not a call for help.
+		if c := cov / controlCover; c < 1 {
+			score *= c * c
+		}
+	} else if s := cov * min(1, got/specific) * min(1, 2*score); s > score && !m.cueMissed(sc, ex) {
+		// a short answer that is all of an example's key words ("agency"
+		// for "through an agency") means that example; a word that is a
+		// small part of it ("visa" in "how much is the visa") does not.
+		score = s
+	}
+	neg := m.negated(sc, first, last, mask)
+	c := &sc.intent[ex.intent]
+	if !c.ok || score > c.score || score == c.score && got > c.matched {
+		*c = candidate{score: score, matched: got, negated: neg, ok: true}
+	}
+}
+
+// cueMissed: the example says "without" or "not" and the message does not
+// ("agency" is not "without an agency").
+func (m *Model) cueMissed(sc *scratch, ex example) bool {
+	for s := ex.off; s < ex.off+ex.n; s++ {
+		if m.slotCue[s] && sc.best[s] == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// negated says whether a negation rules out the words first..last.
+func (m *Model) negated(sc *scratch, first, last int8, mask uint64) bool {
+	if last < 0 {
+		return false
+	}
+	clause := sc.toks[first].clause
+	for p := int(first) - 1; p >= 0 && p >= int(first)-3; p-- {
+		t := sc.toks[p]
+		if t.clause != clause {
+			break
+		}
+		if t.negPre {
+			return true
+		}
+	}
+	after := 2
+	if sc.toks[last].script == scriptCJK {
+		after = 6
+	}
+	for p := int(last) + 1; p < len(sc.toks) && p <= int(last)+after; p++ {
+		t := sc.toks[p]
+		if t.clause != sc.toks[last].clause {
+			break
+		}
+		if t.negPost {
+			return true
+		}
+	}
+	for p := first; p <= last; p++ {
+		if mask&(1<<uint(p)) != 0 && sc.toks[p].negSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// reading turns the intents' scores into Matches and Alternatives.
+func (m *Model) reading(sc *scratch, expect []string) Reading {
+	type cand struct {
+		Match
+		matched float32
+	}
+	var all []cand
+	for i, c := range sc.intent {
+		if !c.ok || float64(c.score) < minScore {
+			continue
+		}
+		in := m.intents[i]
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched})
+	}
+	if len(all) == 0 {
+		return Reading{}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.Negated != b.Negated {
+			return !a.Negated // a value ruled out never outranks one named
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if a.matched != b.matched {
+			return a.matched > b.matched
+		}
+		return a.Value < b.Value
+	})
+	var r Reading
+	for _, c := range all {
+		if _, ok := r.Best(c.Slot); ok {
+			continue
+		}
+		mt := c.Match
+		mt.Confident = !mt.Negated && mt.Score >= Threshold
+		if mt.Confident {
+			for _, o := range all {
+				if o.Slot != mt.Slot || o.Value == mt.Value || o.Negated || o.Score <= mt.Score-Margin {
+					continue
+				}
+				// a longer phrase explains a word away: in "a company
+				// hiring a worker", "worker" does not make a job seeker.
+				if c.matched < 2*o.matched {
+					mt.Confident = false
+				}
+			}
+		}
+		r.Matches = append(r.Matches, mt)
+	}
+	rank := func(slot string) int {
+		for i, s := range expect {
+			if s == slot {
+				return i
+			}
+		}
+		return len(expect)
+	}
+	sort.SliceStable(r.Matches, func(i, j int) bool { return rank(r.Matches[i].Slot) < rank(r.Matches[j].Slot) })
+	top := r.Matches[0]
+	r.Confident = top.Confident
+	for _, c := range all {
+		if len(r.Alternatives) == 2 {
+			break
+		}
+		if c.Slot == top.Slot && c.Value != top.Value && !c.Negated {
+			r.Alternatives = append(r.Alternatives, c.Match)
+		}
+	}
+	return r
+}
+
+func round(f float32) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// isCue says whether an example's word is a negation.
+func isCue(k string, script byte) bool {
+	if script == scriptCJK {
+		return negAfterCJK[k]
+	}
+	return negBefore[k] || negAfter[k] || kyrgyzWithout(k)
+}

@@ -1,0 +1,114 @@
+package understand_test
+
+import (
+	"strings"
+	"testing"
+
+	"example.com/sswbot/understand"
+)
+
+// want is one expected slot value; "!" before the value: named but negated;
+// "?" before the slot: must not be confident (or absent).
+func TestRead(t *testing.T) {
+	m := mustModel(t)
+	tests := []struct {
+		name, lang, expect, text string
+		want                     []string // slot=value that must be confident
+		not                      []string // slot=value that must not be confident
+	}{
+		{"several answers at once", "en", "role", "We are a Japanese company hiring a worker who is still in Bishkek, through a certified agency",
+			[]string{"role=employer", "location=kg", "route=agency"}, []string{"role=worker"}},
+		{"a job seeker in English", "en", "role", "I'm looking for a job in Japan", []string{"role=worker"}, nil},
+		{"an employer in Japanese", "ja", "role", "日本の受入機関です", []string{"role=employer"}, nil},
+		{"in Tokyo in Russian", "ru", "location", "я уже в Токио", []string{"location=jp"}, []string{"location=kg"}},
+		{"in Tokyo in Latin Russian", "ru", "location", "ya uzhe v Tokio", []string{"location=jp"}, nil},
+		{"a job seeker in Kyrgyz", "ky", "role", "мен жумуш издеп жүрөм", []string{"role=worker"}, nil},
+		{"a job seeker in Latin Kyrgyz", "ky", "role", "men japoniyada ishtegim kelet", []string{"role=worker"}, nil},
+		{"Latin Kyrgyz without the language", "", "role", "men japoniyada ishtegim kelet", []string{"role=worker"}, nil},
+		{"a typo", "en", "role", "im an emploer", []string{"role=employer"}, nil},
+		{"a Russian ending", "ru", "route", "через агентства", []string{"route=agency"}, nil},
+		{"an agency at the route question", "en", "route", "agency", []string{"route=agency"}, []string{"route=direct"}},
+		{"an agency inside a walk", "en", "", "agency", []string{"topic=agency"}, nil},
+		{"no agency", "en", "route", "no agency involved", nil, []string{"route=agency", "control=help"}},
+		{"without an agency in Russian", "ru", "route", "без агентства", nil, []string{"route=agency"}},
+		{"without an agency in Kyrgyz", "ky", "route", "агенттиксиз", nil, []string{"route=agency"}},
+		{"direct, not an agency, in Japanese", "ja", "route", "直接採用で、送出機関は使いません", []string{"route=direct"}, []string{"route=agency"}},
+		{"help inside a sentence", "en", "", "we help our students", nil, []string{"control=help"}},
+		{"thanks", "en", "", "thanks!", []string{"control=thanks"}, nil},
+		{"thanks in Russian", "ru", "", "спасибо большое", []string{"control=thanks"}, nil},
+		{"ok", "en", "role", "ok", []string{"control=ok"}, []string{"role=employer", "role=worker", "role=other"}},
+		{"gibberish", "en", "role", "asdkjhasd qwe", nil, []string{"role=employer", "role=worker", "role=other"}},
+		{"the price of a visa", "en", "", "how much is the visa?", []string{"oos=fees"}, nil},
+		{"the price of an agency in Russian", "ru", "", "сколько стоит агентство?", []string{"oos=fees"}, nil},
+		{"full-width Latin", "ja", "", "ＶＩＳＡ", []string{"topic=visa"}, nil},
+		{"half-width katakana", "ja", "", "ﾋﾞｻﾞ", []string{"topic=visa"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var expect []string
+			if tt.expect != "" {
+				expect = []string{tt.expect}
+			}
+			r := m.Read(understand.Query{Text: tt.text, Lang: tt.lang, Expect: expect})
+			sure := map[string]bool{}
+			for _, mt := range r.Matches {
+				if mt.Confident {
+					sure[mt.Slot+"="+mt.Value] = true
+				}
+			}
+			for _, w := range tt.want {
+				if !sure[w] {
+					t.Errorf("Read(%q) = %+v, want %s confident", tt.text, r.Matches, w)
+				}
+			}
+			for _, n := range tt.not {
+				if sure[n] {
+					t.Errorf("Read(%q) = %+v, want %s not confident", tt.text, r.Matches, n)
+				}
+			}
+			if len(tt.want) > 0 && tt.expect != "" && strings.HasPrefix(tt.want[0], tt.expect+"=") && !r.Confident {
+				t.Errorf("Read(%q).Confident = false, want true: %+v", tt.text, r)
+			}
+		})
+	}
+}
+
+func TestReadPutsTheExpectedSlotFirst(t *testing.T) {
+	m := mustModel(t)
+	for _, slot := range []string{"route", "topic"} {
+		r := m.Read(understand.Query{Text: "agency", Lang: "en", Expect: []string{slot}})
+		if len(r.Matches) == 0 || r.Matches[0].Slot != slot {
+			t.Errorf("Read(agency, expect %s).Matches = %+v, want %s first", slot, r.Matches, slot)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct{ text, lang, want string }{
+		{"Ёлки, ПАЛКИ!!", "ru", "елки палки"},
+		{"ya uzhe v Tokio 😀", "ru", "я уже в токио"},
+		{"men japoniyada ishtegim kelet", "ky", "мен жапонияда иштегим келет"},
+		{"shchi zhizn kharakter tsena chay", "ru", "щи жизн характер цена чай"},
+		{"jangy öz üy", "ky", "жаңы өз үй"},
+		{"ＨＥＬＬＯ　ｗｏｒｌｄ", "en", "hello world"},
+		{"ﾋﾞｻﾞ　ビザ", "ja", "びざ びざ"},
+		{"I don't know", "en", "i dont know"},
+	}
+	for _, tt := range tests {
+		if got := understand.Fold(tt.text, tt.lang); got != tt.want {
+			t.Errorf("Fold(%q, %q) = %q, want %q", tt.text, tt.lang, got, tt.want)
+		}
+	}
+}
+
+func TestNewRejectsAnIntentWithoutExamples(t *testing.T) {
+	for _, c := range []understand.Corpus{
+		{Intents: []understand.Intent{{Slot: "role", Value: "employer"}}},
+		{Intents: []understand.Intent{{Slot: "role", Examples: map[string][]string{"en": {"boss"}}}}},
+		{Intents: []understand.Intent{{Slot: "role", Value: "x", Examples: map[string][]string{"en": {"!!!"}}}}},
+	} {
+		if _, err := understand.New(c); err == nil {
+			t.Errorf("New(%+v) = nil error, want one", c)
+		}
+	}
+}
