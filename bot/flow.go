@@ -45,10 +45,10 @@ var commandWords = map[string]string{
 
 // uiKeys lists every interface text the bot renders; New checks them all.
 var uiKeys = []string{
-	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_location_worker", "ask_route", "compare_intro",
+	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_location_worker", "ask_route", "ask_route_worker", "compare_intro",
 	"step_header", "step_single", "side_japanese", "side_kyrgyz",
 	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
-	"label_address", "label_link", "source_line",
+	"label_address", "label_link", "source_line", "source_line_many", "source_document",
 	"actor_receiving_org", "actor_worker", "actor_agency", "actor_center",
 	"btn_next", "btn_finish", "btn_all_steps", "btn_contacts", "btn_change", "btn_restart",
 	"btn_back", "btn_help", "btn_language", "btn_staff", "btn_forget", "btn_continue",

@@ -36,6 +36,31 @@ func fill(s string, kv ...string) string {
 
 func (r *renderer) ui(key, lang string) string { return r.kb.UIText(key, lang) }
 
+// roleUI returns the text key written for the user's role ("ask_route_worker")
+// when the content has one, else the text for everyone.
+func (r *renderer) roleUI(key, role, lang string) string {
+	if _, ok := r.kb.UI[key+"_"+role]; ok && role != "" {
+		key += "_" + role
+	}
+	return r.ui(key, lang)
+}
+
+// paren puts s in brackets after a space: full-width （） in Japanese.
+func paren(lang, s string) string {
+	if lang == "ja" {
+		return "（" + s + "）"
+	}
+	return " (" + s + ")"
+}
+
+// colon ends a label: full-width in Japanese.
+func colon(lang string) string {
+	if lang == "ja" {
+		return "："
+	}
+	return ":"
+}
+
 // label returns the button label of payload p.
 func (r *renderer) label(p string, c *knowledge.Country, lang string) string {
 	kind, arg, _ := strings.Cut(p, ":")
@@ -160,16 +185,17 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		}
 		return strings.Join(all, "\n"), nil
 	case dialog.SayWelcome:
-		// The first message also says whose document this is, and that the
-		// translations are ours.
+		// The first message also cites the document by title and issuer,
+		// says that the translations are ours, and offers the issuer's page
+		// (which is not the document itself).
 		src := c.Source
-		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)) + "\n\n" +
-			src.Note.In(lang) + "\n" + src.Issuer.In(lang) + ": " + src.URL, nil
-	case dialog.SayAskLocation:
-		if s.Role == "worker" {
-			return ui("ask_location_worker"), nil
+		page := src.Issuer.In(lang)
+		if !src.Page.IsZero() {
+			page = src.Page.In(lang)
 		}
-		return ui("ask_location"), nil
+		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)) + "\n\n" +
+			fill(ui("source_document"), "{issuer}", src.Issuer.In(lang), "{document}", src.Title) + "\n" +
+			src.Note.In(lang) + "\n" + labeled(page+colon(lang), src.URL), nil
 	case dialog.SayExpired:
 		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
 	case dialog.SayCompare:
@@ -182,7 +208,7 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 	case dialog.SayStep, dialog.SayStepSingle:
 		return r.step(s, o)
 	case dialog.SayChecklist:
-		return r.checklist(s, false), nil
+		return r.checklist(s, true), nil
 	case dialog.SayContacts:
 		return r.contacts(c, lang)
 	case dialog.SayDone:
@@ -192,9 +218,9 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		}
 		return ui("done") + "\n\n" +
 			fill(ui("summary"), "{role}", role, "{location}", loc, "{route}", route) + "\n\n" +
-			r.checklist(s, true), nil
+			r.checklist(s, false), nil
 	}
-	return ui(string(o.Say)), nil
+	return r.roleUI(string(o.Say), s.Role, lang), nil
 }
 
 // step renders one procedure: header, side, the role's wording, who, where,
@@ -251,7 +277,7 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 		b.WriteString("\n\n" + r.link(l, lang))
 		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
 	}
-	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", c.Source.Title, "{section}", st.Source))
+	b.WriteString("\n\n" + r.sourceLine(c, []string{st.Source}, lang))
 	return b.String(), links
 }
 
@@ -278,7 +304,7 @@ func (r *renderer) contact(c *knowledge.Contact, lang string) string {
 	b.WriteString("■ " + c.Name.In(lang))
 	addr := c.Address.Original
 	if t := c.Address.Translation; !t.IsZero() && t.In(lang) != addr {
-		addr += " (" + t.In(lang) + ")"
+		addr += paren(lang, t.In(lang))
 	}
 	b.WriteString("\n" + labeled(ui("label_address"), addr))
 	for _, p := range c.Phones {
@@ -287,7 +313,7 @@ func (r *renderer) contact(c *knowledge.Contact, lang string) string {
 	for _, e := range c.Emails {
 		b.WriteString("\n" + labeled(ui("label_email"), e.Address))
 		if !e.Purpose.IsZero() {
-			b.WriteString(" (" + e.Purpose.In(lang) + ")")
+			b.WriteString(paren(lang, e.Purpose.In(lang)))
 		}
 	}
 	for _, l := range c.Links {
@@ -318,13 +344,13 @@ func (r *renderer) contacts(c *knowledge.Country, lang string) (string, []Link) 
 		b.WriteString("\n\n" + r.link(l, lang))
 		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
 	}
-	b.WriteString("\n\n" + fill(ui("source_line"), "{document}", c.Source.Title, "{section}", strings.Join(sections, ", ")))
+	b.WriteString("\n\n" + r.sourceLine(c, sections, lang))
 	return b.String(), links
 }
 
-// checklist lists the route's steps: done ones ticked, the current one
-// marked.
-func (r *renderer) checklist(s dialog.Session, all bool) string {
+// checklist lists the route's steps with their marks (stepMark); the
+// summary after finishing shows it without the legend.
+func (r *renderer) checklist(s dialog.Session, legend bool) string {
 	lang := s.Lang
 	rt := r.country(s).Route(s.Route)
 	if rt == nil {
@@ -332,19 +358,37 @@ func (r *renderer) checklist(s dialog.Session, all bool) string {
 	}
 	var b strings.Builder
 	b.WriteString(fill(r.ui("checklist_title", lang), "{route}", rt.Title.In(lang)))
-	if !all {
+	if legend {
 		b.WriteString("\n" + r.ui("checklist_legend", lang))
 	}
-	cur := indexOf(rt, s.Step)
 	for i, st := range rt.Steps {
-		mark := "⬜"
-		switch {
-		case all || i < cur:
-			mark = "✅"
-		case i == cur && s.State == dialog.StateStep:
-			mark = "▶"
-		}
-		b.WriteString("\n" + mark + " " + strconv.Itoa(i+1) + ". " + st.Title.In(lang) + " (" + st.Source + ")")
+		b.WriteString("\n" + stepMark(s, rt, i) + " " + strconv.Itoa(i+1) + ". " + st.Title.In(lang) + paren(lang, st.Source))
 	}
 	return b.String()
+}
+
+// stepMark is the one truth about a route's progress, for the summary and
+// "All steps" alike: once the route is finished (even while an aside such as
+// "change an answer" is open) every step is done; on the way, the steps
+// before the current one are done and the current one is marked.
+func stepMark(s dialog.Session, rt *knowledge.Route, i int) string {
+	if s.State == dialog.StateDone || s.Return == dialog.StateDone {
+		return "✅"
+	}
+	cur := indexOf(rt, s.Step)
+	switch {
+	case i < cur:
+		return "✅"
+	case i == cur && (s.State == dialog.StateStep || s.Return == dialog.StateStep):
+		return "▶"
+	}
+	return "⬜"
+}
+
+// sourceLine cites the country's document and one or several sections.
+func (r *renderer) sourceLine(c *knowledge.Country, sections []string, lang string) string {
+	if len(sections) > 1 {
+		return fill(r.ui("source_line_many", lang), "{document}", c.Source.Title, "{sections}", strings.Join(sections, ", "))
+	}
+	return fill(r.ui("source_line", lang), "{document}", c.Source.Title, "{section}", strings.Join(sections, ""))
 }

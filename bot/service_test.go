@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -154,6 +155,14 @@ func TestGoldenTranscripts(t *testing.T) {
 					if !strings.Contains(b.String(), "> fin:") {
 						t.Fatal("the walk never reached the last step")
 					}
+					// The summary and "All steps" right after it tell one truth.
+					summary := markedLines(out)
+					out = h.send(t, press("all"))
+					record("all", out)
+					if all := markedLines(out); strings.Join(all, "\n") != strings.Join(summary, "\n") || len(all) == 0 {
+						t.Errorf("after finishing, the summary shows\n%s\nbut All steps shows\n%s",
+							strings.Join(summary, "\n"), strings.Join(all, "\n"))
+					}
 					out = h.send(t, press(bot.PayloadContacts))
 					record(bot.PayloadContacts, out)
 					golden(t, filepath.Join("testdata", "golden", lang, role+"-"+rt.id+".txt"), b.String())
@@ -162,6 +171,21 @@ func TestGoldenTranscripts(t *testing.T) {
 		}
 	}
 }
+
+// markedLines returns the checklist lines ("✅ 1. …") of a reply.
+func markedLines(out bot.Outcome) []string {
+	var lines []string
+	for _, r := range out.Replies {
+		for _, l := range strings.Split(r.Text, "\n") {
+			if markedLine.MatchString(l) {
+				lines = append(lines, l)
+			}
+		}
+	}
+	return lines
+}
+
+var markedLine = regexp.MustCompile(`^(✅|▶|⬜) [0-9]+\. `)
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()

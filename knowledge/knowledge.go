@@ -89,8 +89,9 @@ type Country struct {
 type Source struct {
 	Title  string // in the document's language
 	Issuer Text
-	URL    string
-	Note   Text // how the source is cited, e.g. the English outline's status
+	URL    string // the issuer's web page where the document is published
+	Page   Text   // what that page is ("ISA's page on Kyrgyzstan"), not the document; may be zero
+	Note   Text   // how the source is cited, e.g. the English outline's status
 }
 
 // Route is one way to hire: an ordered list of steps.

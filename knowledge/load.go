@@ -353,6 +353,7 @@ func (l *loader) country(y *yCountry) {
 		Title:  y.Source.Title.V,
 		Issuer: l.text(y.Source.Issuer, "source.issuer", true),
 		URL:    l.url(y.Source.URL, "source.url"),
+		Page:   l.text(y.Source.Page, "source.page", false),
 		Note:   l.text(y.Source.Note, "source.note", false),
 	}
 	c.Reviewed, c.ReviewBy = l.date(y.Reviewed, "reviewed"), l.date(y.ReviewBy, "review_by")

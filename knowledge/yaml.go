@@ -93,6 +93,7 @@ type ySource struct {
 	Title  yStr  `yaml:"title"`
 	Issuer yText `yaml:"issuer"`
 	URL    yStr  `yaml:"url"`
+	Page   yText `yaml:"page"`
 	Note   yText `yaml:"note"`
 }
 

@@ -13,6 +13,14 @@ import (
 	"example.com/sswbot/store/memstore"
 )
 
+// countries says "1 country" or "2 countries".
+func countries(n int) string {
+	if n == 1 {
+		return "1 country"
+	}
+	return fmt.Sprintf("%d countries", n)
+}
+
 func check(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
 	if err := cfg.fromEnv(getenv); err != nil {
@@ -52,7 +60,7 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "warning: the content was due for review by %s (reviewed %s)\n",
 			kb.ReviewBy.Format(time.DateOnly), kb.Reviewed.Format(time.DateOnly))
 	}
-	fmt.Fprintf(stdout, "ok: content version %s, %d countr(ies), reviewed %s, review by %s\n",
-		kb.Version, len(kb.Countries), kb.Reviewed.Format(time.DateOnly), kb.ReviewBy.Format(time.DateOnly))
+	fmt.Fprintf(stdout, "ok: content version %s, %s, reviewed %s, review by %s\n",
+		kb.Version, countries(len(kb.Countries)), kb.Reviewed.Format(time.DateOnly), kb.ReviewBy.Format(time.DateOnly))
 	return nil
 }

@@ -97,7 +97,8 @@ func TestChatResumesWithRedis(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	if code, out, errOut := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: content version") {
+	if code, out, errOut := runCmd(t, nil, "", "check"); code != 0 || !strings.Contains(out, "ok: content version") ||
+		!strings.Contains(out, ", 1 country,") {
 		t.Fatalf("check on the shipped content: exit %d\n%s%s", code, out, errOut)
 	}
 	tests := []struct {
@@ -130,6 +131,24 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("output lacks a file:line message with %q:\n%s", tt.want, out)
 			}
 		})
+	}
+}
+
+func TestCheckNamesAMissingDirectory(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "nope")
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"flag", nil, []string{"check", "--knowledge", missing}},
+		{"environment", map[string]string{"SSWBOT_KNOWLEDGE": missing}, []string{"check"}},
+	} {
+		code, out, errOut := runCmd(t, tt.env, "", tt.args...)
+		if code == 0 || !strings.Contains(out+errOut, missing+" (--knowledge / SSWBOT_KNOWLEDGE): no such directory") {
+			t.Errorf("%s: exit %d, output:\n%s%s", tt.name, code, out, errOut)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -154,6 +155,15 @@ func (c *Config) validate() error {
 // loadKnowledge loads the embedded content, or the directory given.
 func (c *Config) loadKnowledge() (*knowledge.Base, error) {
 	if c.KnowledgeDir != "" {
+		// Name a wrong directory rather than report it as empty content.
+		switch fi, err := os.Stat(c.KnowledgeDir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("content directory %s (--knowledge / SSWBOT_KNOWLEDGE): no such directory", c.KnowledgeDir)
+		case err != nil:
+			return nil, fmt.Errorf("content directory: %w", err)
+		case !fi.IsDir():
+			return nil, fmt.Errorf("content directory %s (--knowledge / SSWBOT_KNOWLEDGE): not a directory", c.KnowledgeDir)
+		}
 		return knowledge.Load(os.DirFS(c.KnowledgeDir))
 	}
 	return knowledge.Default()
