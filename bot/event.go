@@ -64,6 +64,9 @@ type Event struct {
 	Lang        string // language hint from the platform ("ru", "en-US"); may be empty
 	DisplayName string
 	Time        time.Time // when the platform saw it; zero means now
+	// ReplyToken is the platform's one-time reply token the adapter means to
+	// use (LINE), "" when it will push. It is recorded with the send intent.
+	ReplyToken string
 }
 
 // Conversation returns the conversation the event belongs to.
@@ -96,9 +99,15 @@ type Outcome struct {
 	Duplicate bool
 	// Delivered is true when an earlier handling of this event already
 	// reported its replies as sent (see MarkDelivered); adapters then send
-	// nothing. A duplicate that was never delivered (a crash between commit
-	// and send) is sent again.
+	// nothing. A duplicate that was not delivered is one whose first handler
+	// stopped (crashed, or its lease ran out) between commit and the end of
+	// sending: the send is uncertain, this handler now holds the event's
+	// lease, and the adapter resolves it (LINE: retry the reply with
+	// ReplyToken, which LINE refuses when it was used).
 	Delivered bool
+	// ReplyToken is, for a duplicate, the reply token recorded with the
+	// first send intent ("" when the first handler meant to push).
+	ReplyToken string
 	// Silent is true when a staff member owns the conversation: the bot says
 	// nothing and the message waits in the console.
 	Silent bool

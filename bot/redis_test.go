@@ -60,9 +60,17 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if _, err := send("e2", "w:kg"); err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
+	// A copy while the replies are (as far as the store knows) still being
+	// sent is refused; once they are delivered it is a delivered duplicate.
+	if _, err := send("e2", "w:kg"); !errors.Is(err, bot.ErrInFlight) {
+		t.Fatalf("a second delivery of e2 while sending: err = %v, want ErrInFlight", err)
+	}
+	if err := svc.MarkDelivered(ctx, bot.ConversationOf(bot.Telegram, "7"), "e2"); err != nil {
+		t.Fatal(err)
+	}
 	out, err := send("e2", "w:kg")
-	if err != nil || !out.Duplicate {
-		t.Fatalf("a second delivery of e2: duplicate = %v, err = %v", out.Duplicate, err)
+	if err != nil || !out.Duplicate || !out.Delivered {
+		t.Fatalf("a second delivery of e2: duplicate = %v, delivered = %v, err = %v", out.Duplicate, out.Delivered, err)
 	}
 	if _, err := send("e3", "rt:direct"); err != nil {
 		t.Fatal(err)

@@ -2,11 +2,15 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -39,6 +43,10 @@ type Service struct {
 	flow  *dialog.Flow
 	r     renderer
 	opt   Options
+	// holders names this process's event leases: a random prefix (unique
+	// across processes and restarts) and a counter (unique per Handle).
+	holderPrefix string
+	holders      atomic.Uint64
 }
 
 // New builds a Service over store with the content in kb. It fails when the
@@ -65,9 +73,12 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
 		store: store, kb: kb, flow: flow, opt: opt,
-		r: renderer{kb: kb, days: int(opt.SessionTTL / (24 * time.Hour))},
+		r:            renderer{kb: kb, days: int(opt.SessionTTL / (24 * time.Hour))},
+		holderPrefix: hex.EncodeToString(b[:]) + "-",
 	}, nil
 }
 
@@ -91,12 +102,19 @@ func Lang(tag string) string {
 }
 
 // Handle processes one event exactly once (see Outcome). It returns an error
-// wrapping ErrUnavailable when the store cannot be reached; then nothing was
-// written and the platform should redeliver.
+// wrapping ErrUnavailable when the store cannot be reached, or ErrInFlight
+// when another handler holds the event (it is being handled or its replies
+// sent right now); then nothing was written, nothing must be sent, and the
+// platform should redeliver later. An event without an id is refused with
+// ErrNoEventID.
 func (s *Service) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	start := s.opt.Now()
 	if ev.Time.IsZero() {
 		ev.Time = start
+	}
+	if ev.EventID == "" && ev.Kind != KindGroup {
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "no_id")
+		return Outcome{}, fmt.Errorf("bot: %w", ErrNoEventID)
 	}
 	if ev.Kind == KindGroup {
 		// Nothing is stored for group chats: one fixed answer.
@@ -110,6 +128,8 @@ func (s *Service) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	out, outcome, err := s.handle(ctx, ev)
 	s.opt.Metrics.Handled(string(ev.Platform), s.opt.Now().Sub(start))
 	switch {
+	case errors.Is(err, ErrInFlight):
+		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "in_flight")
 	case err != nil:
 		s.opt.Metrics.Event(string(ev.Platform), string(ev.Kind), "error")
 	case out.Duplicate:
@@ -130,8 +150,12 @@ func orEn(lang string) string {
 
 func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error) {
 	id := ev.Conversation()
+	holder := s.holderPrefix + strconv.FormatUint(s.holders.Add(1), 36)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		snap, err := s.store.Load(ctx, id, ev.EventID)
+		snap, err := s.store.Claim(ctx, id, ev.EventID, holder)
+		if errors.Is(err, ErrInFlight) {
+			return Outcome{}, "", fmt.Errorf("bot: event %s: %w", ev.EventID, err)
+		}
 		if err != nil {
 			s.opt.Metrics.StoreError("load")
 			return Outcome{}, "", fmt.Errorf("bot: load conversation: %w", err)
@@ -148,11 +172,18 @@ func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error)
 					return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
 				}
 			}
-			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered}, "", nil
+			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered, ReplyToken: snap.Recorded.ReplyToken}, "", nil
 		}
 		c, out, forget, outcome := s.turn(snap, ev)
+		// The send intent goes with the turn: the reply token, or
+		// "delivered" at once when there is nothing to send.
+		c.Holder, c.ReplyToken = holder, ev.ReplyToken
+		c.Delivered = out.Silent || len(out.Replies) == 0
 		err = s.store.Commit(ctx, id, snap, c)
 		switch {
+		case errors.Is(err, ErrInFlight):
+			// Our lease ran out and another handler took the event over.
+			return Outcome{}, "", fmt.Errorf("bot: event %s: %w", ev.EventID, err)
 		case errors.Is(err, ErrConflict), errors.Is(err, ErrDuplicate):
 			continue // someone else wrote first: load again
 		case err != nil:
@@ -315,7 +346,7 @@ func (s *Service) describe(m *Meta, sess dialog.Session) {
 }
 
 // MarkDelivered records that the replies to eventID were sent, so a
-// redelivered copy is not answered twice.
+// redelivered copy is not answered twice, and ends the event's lease.
 func (s *Service) MarkDelivered(ctx context.Context, id ConversationID, eventID string) error {
 	if err := s.store.MarkDelivered(ctx, id, eventID); err != nil {
 		return fmt.Errorf("bot: mark delivered: %w", err)

@@ -211,8 +211,18 @@ func TestDuplicateEventChangesNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en", EventID: "e1"})
-	first := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"})
+	first := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2", ReplyToken: "tok2"})
+	// While the first handler may still be sending, a copy is refused.
+	_, err := h.svc.Handle(context.Background(), bot.Event{Platform: bot.Telegram, UserID: "u1", Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"})
+	if !errors.Is(err, bot.ErrInFlight) {
+		t.Fatalf("a copy while sending: err = %v, want ErrInFlight", err)
+	}
+	// The first handler died: its lease runs out and the copy takes over.
+	h.clock.Advance(time.Minute)
 	again := h.send(t, bot.Event{Kind: bot.KindChoice, Text: "r:worker", EventID: "e2"})
+	if again.ReplyToken != "tok2" {
+		t.Errorf("the redelivery got reply token %q, want the recorded tok2", again.ReplyToken)
+	}
 	if !again.Duplicate || again.Delivered {
 		t.Fatalf("duplicate = %v, delivered = %v; want true, false", again.Duplicate, again.Delivered)
 	}
@@ -518,8 +528,9 @@ func (f *failingForget) Forget(ctx context.Context, id bot.ConversationID) error
 
 func TestARedeliveryFinishesAFailedErase(t *testing.T) {
 	t.Parallel()
-	st := &failingForget{Store: memstore.New(memstore.Options{})}
-	svc, err := bot.New(st, mustKB(t), bot.Options{})
+	c := newClock()
+	st := &failingForget{Store: memstore.New(memstore.Options{Now: c.Now})}
+	svc, err := bot.New(st, mustKB(t), bot.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,6 +548,7 @@ func TestARedeliveryFinishesAFailedErase(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable so the platform redelivers", err)
 	}
 	st.fail = false
+	c.Advance(time.Minute) // the failed handler's lease runs out
 	out, err := svc.Handle(ctx, ev("3", bot.KindChoice, "fy"))
 	if err != nil || !out.Duplicate {
 		t.Fatalf("redelivery: duplicate = %v, err = %v", out.Duplicate, err)
@@ -629,5 +641,52 @@ func TestAStopKeepsAnExpiredSessionExpired(t *testing.T) {
 	out := h.send(t, bot.Event{Kind: bot.KindText, Text: "привет"})
 	if !strings.Contains(out.Replies[0].Text, h.kbText(t, "expired", "ru")) {
 		t.Fatalf("no expiry notice after a stop: %q", out.Replies[0].Text)
+	}
+}
+
+func TestOverlappingDeliveriesOfOneEventAreHandledOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en", EventID: "e1"})
+	const n = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var handled, refused int
+	for range n {
+		wg.Go(func() {
+			out, err := h.svc.Handle(context.Background(), bot.Event{Platform: bot.Telegram, UserID: "u1", EventID: "e2", Kind: bot.KindChoice, Text: "r:worker"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil && !out.Duplicate && len(out.Replies) > 0:
+				handled++
+			case errors.Is(err, bot.ErrInFlight):
+				refused++
+			default:
+				t.Errorf("out = %+v, err = %v", out, err)
+			}
+		})
+	}
+	wg.Wait()
+	if handled != 1 || refused != n-1 {
+		t.Fatalf("%d copies handled and %d refused, want 1 and %d", handled, refused, n-1)
+	}
+	m, _ := h.store.Meta(context.Background(), bot.ConversationOf(bot.Telegram, "u1"))
+	if m.Turns != 2 {
+		t.Fatalf("turns = %d, want 2", m.Turns)
+	}
+}
+
+func TestAnEventWithoutAnIDIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, p := range []bot.Platform{bot.LINE, bot.Telegram} {
+		_, err := h.svc.Handle(context.Background(), bot.Event{Platform: p, UserID: "u1", Kind: bot.KindText, Text: "hello"})
+		if !errors.Is(err, bot.ErrNoEventID) {
+			t.Errorf("%s: err = %v, want ErrNoEventID", p, err)
+		}
+		if _, err := h.store.Meta(context.Background(), bot.ConversationOf(p, "u1")); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("%s: something was stored: %v", p, err)
+		}
 	}
 }

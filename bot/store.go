@@ -21,6 +21,15 @@ var (
 	// ErrNotOwner refuses a staff action on a conversation another staff
 	// member (or nobody) owns.
 	ErrNotOwner = errors.New("conversation owned by someone else")
+	// ErrInFlight is returned by Store.Claim (and so by Handle) when another
+	// handler holds the event's lease: it is being handled or its replies
+	// are being sent right now. Adapters answer so that the platform
+	// delivers it again later (LINE: 5xx, Telegram: non-2xx) and send
+	// nothing. Nothing was written.
+	ErrInFlight = errors.New("event is being handled by someone else")
+	// ErrNoEventID refuses a platform event without its platform id: it could
+	// not be told from a redelivery, so it is not handled at all.
+	ErrNoEventID = errors.New("platform event without an id")
 )
 
 // Store persists sessions, transcripts, dedupe records and the conversation
@@ -34,12 +43,28 @@ var (
 type Store interface {
 	// Load returns the conversation's current state. When eventID is not
 	// empty and was already committed, Snapshot.Recorded holds its outcome.
+	// It takes no lease (staff actions and the console use it).
 	Load(ctx context.Context, id ConversationID, eventID string) (Snapshot, error)
+	// Claim is Load for a platform event, in the same single step (one round
+	// trip): unless the event is recorded as delivered, it also takes the
+	// event's in-flight lease for holder, for the store's lease TTL. It fails
+	// with ErrInFlight, taking nothing, when another holder's lease is live.
+	// A holder that claims again (the retry after ErrConflict) renews its own
+	// lease. The lease outlives the Commit when there is something to send
+	// and ends with MarkDelivered or its TTL, so a redelivery that arrives
+	// while the first handler is still sending is refused, and one that
+	// arrives after that handler died takes over (Recorded set, Delivered
+	// false: the send is uncertain and the adapter resolves it).
+	Claim(ctx context.Context, id ConversationID, eventID, holder string) (Snapshot, error)
 	// Commit writes one turn atomically: session (with a fresh sliding TTL),
-	// meta, transcript entries, the dedupe record and the index entry.
-	// It fails with ErrConflict or ErrDuplicate and then writes nothing.
+	// meta, transcript entries, the dedupe record (the send intent: outcome
+	// and reply token, "sending", or "delivered" when Commit.Delivered) and
+	// the index entry. It fails with ErrConflict, ErrDuplicate or — when
+	// another holder has taken the event's lease since Claim — ErrInFlight,
+	// and then writes nothing.
 	Commit(ctx context.Context, id ConversationID, base Snapshot, c Commit) error
-	// MarkDelivered notes that the replies of eventID were sent.
+	// MarkDelivered notes that the replies of eventID were sent and ends the
+	// event's lease.
 	MarkDelivered(ctx context.Context, id ConversationID, eventID string) error
 	// Forget erases the conversation's session, transcript, meta and index
 	// entry. Dedupe records may stay until they expire (they hold no text
@@ -64,10 +89,16 @@ type Snapshot struct {
 	Recorded *Recorded
 }
 
-// Recorded is the dedupe record of a committed event.
+// Recorded is the dedupe record of a committed event: the send intent.
 type Recorded struct {
-	Outcome   []byte // encoded replies, as given in Commit.Outcome
+	Outcome []byte // encoded replies, as given in Commit.Outcome
+	// Delivered is false while the replies are being sent (or the sender
+	// died before it could tell): the send is uncertain.
 	Delivered bool
+	// ReplyToken is the platform's reply token recorded with the intent
+	// (LINE), so a redelivery can retry the reply with it: a platform that
+	// refuses a used token then tells whether the first send got through.
+	ReplyToken string
 }
 
 // Commit is one turn to write.
@@ -78,6 +109,13 @@ type Commit struct {
 	Entries []Entry
 	Outcome []byte // encoded replies, kept with the dedupe record
 	Now     time.Time
+	// Holder is the lease holder given to Claim ("" for staff actions).
+	Holder string
+	// ReplyToken is kept with the send intent (see Recorded.ReplyToken).
+	ReplyToken string
+	// Delivered records the event as delivered at once (nothing to send)
+	// and ends its lease.
+	Delivered bool
 }
 
 // Meta is what the console lists and filters on. It outlives the session

@@ -16,6 +16,7 @@ type Set struct {
 	outbound   *prometheus.CounterVec
 	dedupeHits *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
+	doubles    *prometheus.CounterVec
 }
 
 // New registers the collectors on reg.
@@ -37,8 +38,12 @@ func New(reg prometheus.Registerer) *Set {
 		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sswbot_store_errors_total", Help: "Store operations that failed.",
 		}, []string{"op"}),
+		doubles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sswbot_possible_double_sends_total",
+			Help: "Replies sent again for an event whose first send is uncertain and that the platform cannot deduplicate: each may have reached the user twice.",
+		}, []string{"platform"}),
 	}
-	reg.MustRegister(s.events, s.latency, s.outbound, s.dedupeHits, s.storeErrs)
+	reg.MustRegister(s.events, s.latency, s.outbound, s.dedupeHits, s.storeErrs, s.doubles)
 	return s
 }
 
@@ -76,5 +81,14 @@ func (s *Set) DedupeHit(platform string) {
 func (s *Set) StoreError(op string) {
 	if s != nil {
 		s.storeErrs.WithLabelValues(op).Inc()
+	}
+}
+
+// PossibleDouble counts replies sent again although the first send of the
+// same event may have reached the user (at-least-once where the platform
+// offers no way to tell).
+func (s *Set) PossibleDouble(platform string) {
+	if s != nil {
+		s.doubles.WithLabelValues(platform).Inc()
 	}
 }

@@ -209,9 +209,21 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer a.wg.Done()
 		defer cancel()
-		defer close(s.done)
+		var sent []delivery
 		for d := range s.jobs {
-			a.sendOne(sendCtx, s, d)
+			if a.sendOne(sendCtx, s, d) {
+				sent = append(sent, d)
+			}
+		}
+		// The webhook may answer now: recording the deliveries is off its
+		// path. Correctness does not hang on it: until it is written the
+		// event's lease refuses copies, and after that a copy's retried
+		// reply token tells LINE's truth.
+		close(s.done)
+		for _, d := range sent {
+			if err := a.h.MarkDelivered(sendCtx, d.conv, d.eventID); err != nil {
+				a.log.Warn("line: marking delivered failed", "event", d.eventID, "err", err)
+			}
 		}
 	}()
 
@@ -254,11 +266,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// sendOne delivers d and logs what a failure means for the user.
-func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) {
+// sendOne delivers d, logs what a failure means for the user and reports
+// whether d was delivered.
+func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) bool {
 	err := a.deliver(ctx, d)
 	switch {
 	case err == nil:
+		return true
 	case !transient(err):
 		a.log.Error("line: sending failed for good", "event", d.eventID, "user", hashID(d.to), "err", err)
 	case s.fail():
@@ -267,6 +281,7 @@ func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) {
 	default:
 		a.log.Warn("line: sending failed, asking for redelivery", "event", d.eventID, "err", err)
 	}
+	return false
 }
 
 // sender is one request's queue of deliveries.
@@ -308,4 +323,10 @@ type delivery struct {
 	eventID    string
 	replyToken string // "" when the token must not be used
 	replies    []bot.Reply
+	// resolve marks a redelivery whose first send is uncertain: a refused
+	// reply token then means the first reply got through.
+	resolve bool
+	// possibleDouble marks a resolve without a usable token although the
+	// first handler had one: pushing may double the first message.
+	possibleDouble bool
 }

@@ -42,19 +42,19 @@ func TestFixtures(t *testing.T) {
 		{
 			name:      "a text message goes to the bot and is answered with the reply token",
 			fixture:   "text.json",
-			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQK", Kind: bot.KindText, Text: "Hello, world", Time: eventTime},
+			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQK", Kind: bot.KindText, Text: "Hello, world", Time: eventTime, ReplyToken: replyToken},
 			wantCalls: []string{"reply token=" + replyToken + " messages=1"},
 		},
 		{
 			name:      "a postback is a choice carrying its data",
 			fixture:   "postback.json",
-			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ2", Kind: bot.KindChoice, Text: "action=buyItem&itemId=123123&color=red", Time: eventTime},
+			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ2", Kind: bot.KindChoice, Text: "action=buyItem&itemId=123123&color=red", Time: eventTime, ReplyToken: replyToken},
 			wantCalls: []string{"reply token=" + replyToken + " messages=1"},
 		},
 		{
 			name:      "a follow starts the conversation in the profile's language",
 			fixture:   "follow.json",
-			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ3", Kind: bot.KindStart, Lang: "en", DisplayName: "Taro", Time: eventTime},
+			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ3", Kind: bot.KindStart, Lang: "en", DisplayName: "Taro", Time: eventTime, ReplyToken: replyToken},
 			wantCalls: []string{"GET /v2/bot/profile/" + userID, "reply token=" + replyToken + " messages=1"},
 		},
 		{
@@ -65,7 +65,7 @@ func TestFixtures(t *testing.T) {
 		{
 			name:      "a sticker is unsupported and answered politely",
 			fixture:   "sticker.json",
-			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ5", Kind: bot.KindUnsupported, Time: eventTime},
+			wantEvent: &bot.Event{Platform: bot.LINE, UserID: userID, EventID: "01FZ74ASS536FW97EX38NKCZQ5", Kind: bot.KindUnsupported, Time: eventTime, ReplyToken: replyToken},
 			wantCalls: []string{"reply token=" + replyToken + " messages=1"},
 		},
 		{
@@ -85,7 +85,7 @@ func TestFixtures(t *testing.T) {
 		{
 			name:      "joining a group is answered once in the group",
 			fixture:   "join.json",
-			wantEvent: &bot.Event{Platform: bot.LINE, UserID: groupID, EventID: "01FZ74ASS536FW97EX38NKCZQ7", Kind: bot.KindGroup, Time: eventTime},
+			wantEvent: &bot.Event{Platform: bot.LINE, UserID: groupID, EventID: "01FZ74ASS536FW97EX38NKCZQ7", Kind: bot.KindGroup, Time: eventTime, ReplyToken: "0f3779fba3b349968c5d07db31eabf65"},
 			wantCalls: []string{"reply token=0f3779fba3b349968c5d07db31eabf65 messages=1"},
 		},
 		{
@@ -723,4 +723,107 @@ func TestMetrics(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("metrics:\n got %v\nwant %v", got, want)
 	}
+}
+
+// A redelivered event whose first send is uncertain (committed, the first
+// handler gone before it recorded the delivery) is resolved with the reply
+// token recorded in the send intent: LINE refuses a used token, so the
+// reply is shown at most once; only an expired token forces a push, which
+// is counted as a possible double.
+func TestUncertainSendIsResolvedWithTheRecordedToken(t *testing.T) {
+	const id = "01FZ74ASS536FW97EX38NKCZQK"
+	reply := "reply token=recorded-token messages=1"
+	push := "push to=" + userID + " key=" + line.RetryKey(id, 0) + " messages=1"
+	tests := []struct {
+		name        string
+		tokenUsed   bool
+		age         time.Duration
+		wantCalls   []string
+		wantDoubles int
+	}{
+		{name: "the token was used: the first reply got through", tokenUsed: true, age: 5 * time.Second, wantCalls: []string{reply}},
+		{name: "the token is unused: the reply goes out now", age: 5 * time.Second, wantCalls: []string{reply}},
+		{name: "the token has expired: pushed once and counted", age: 2 * time.Minute, wantCalls: []string{push}, wantDoubles: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api, b := newFakeAPI(t), newFakeBot()
+			api.rejectReply = tt.tokenUsed
+			reg := prometheus.NewRegistry()
+			a := newAdapter(t, api, b, func(c *line.Config) {
+				c.Now = func() time.Time { return eventTime.Add(tt.age) }
+				c.Metrics = metrics.New(reg)
+			})
+			b.seedToken(id, false, "recorded-token")
+			if got, want := postFixture(t, a, "redelivery.json").Code, http.StatusOK; got != want {
+				t.Fatalf("status = %d, want %d", got, want)
+			}
+			shutdown(t, a)
+			if got := api.Summaries(); !reflect.DeepEqual(got, tt.wantCalls) {
+				t.Errorf("API calls = %q, want %q", got, tt.wantCalls)
+			}
+			if got, want := b.Delivered(), []string{id}; !reflect.DeepEqual(got, want) {
+				t.Errorf("delivered = %q, want %q", got, want)
+			}
+			if got := counter(t, reg, "sswbot_possible_double_sends_total"); got != tt.wantDoubles {
+				t.Errorf("possible doubles = %d, want %d", got, tt.wantDoubles)
+			}
+		})
+	}
+}
+
+// A copy of an event another handler holds gets 5xx and sends nothing.
+func TestAnEventInFlightElsewhereIsRefusedAndSendsNothing(t *testing.T) {
+	api, b := newFakeAPI(t), newFakeBot()
+	b.inFlight = true
+	a := newAdapter(t, api, b)
+	if got, want := postFixture(t, a, "text.json").Code, http.StatusServiceUnavailable; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	shutdown(t, a)
+	if got := api.Summaries(); len(got) != 0 {
+		t.Errorf("API calls = %q, want none", got)
+	}
+}
+
+// An event without webhookEventId could not be told from its redelivery:
+// it is acknowledged, counted and not handled.
+func TestAnEventWithoutAnIDIsNotHandled(t *testing.T) {
+	api, b := newFakeAPI(t), newFakeBot()
+	reg := prometheus.NewRegistry()
+	a := newAdapter(t, api, b, func(c *line.Config) { c.Metrics = metrics.New(reg) })
+	body := bytes.Replace(mustRead(t, "text.json"), []byte(`"01FZ74ASS536FW97EX38NKCZQK"`), []byte(`""`), 1)
+	for range 2 {
+		if got, want := post(a, body, sign(body)).Code, http.StatusOK; got != want {
+			t.Fatalf("status = %d, want %d", got, want)
+		}
+	}
+	shutdown(t, a)
+	if got := len(b.Events()); got != 0 {
+		t.Errorf("%d events handled, want none", got)
+	}
+	if got := api.Summaries(); len(got) != 0 {
+		t.Errorf("API calls = %q, want none", got)
+	}
+	if got := counter(t, reg, "sswbot_events_total"); got != 2 {
+		t.Errorf("events counted = %d, want 2 (no_id)", got)
+	}
+}
+
+// counter sums every series of the counter name in reg.
+func counter(t *testing.T, reg *prometheus.Registry, name string) int {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return int(n)
 }

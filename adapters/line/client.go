@@ -88,11 +88,16 @@ func errorDetail(res *http.Response) string {
 	return strings.ToLower(strings.Join(parts, " "))
 }
 
-// deliver sends one event's replies and marks them delivered. The first
-// request uses the reply token when there is one; the others, and a first
-// request whose token LINE rejects, are pushed with a retry key derived
-// from the event id, so a second attempt (even after a crash) is refused by
-// LINE with 409 instead of doubling the message.
+// deliver sends one event's replies. The first request uses the reply token
+// when there is one; the others, and a first request whose token LINE
+// rejects, are pushed with a retry key derived from the event id, so a
+// second attempt (even after a crash) is refused by LINE with 409 instead of
+// doubling the message.
+//
+// For a redelivery whose first send is uncertain (d.resolve), a rejected
+// token means the first handler's reply got through (it is young enough not
+// to have expired): only the pushed parts are sent again, which LINE
+// deduplicates by their keys.
 //
 // Any other failed reply is returned, not pushed: after a timeout or a 5xx
 // LINE may have shown the reply already, and a reply has no retry key. A
@@ -108,16 +113,21 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 			if !tokenRejected(err) {
 				return err
 			}
+			if d.resolve {
+				a.log.Info("line: the first reply got through (token used)", "event", d.eventID)
+				continue
+			}
 			a.log.Info("line: reply token rejected, pushing instead", "event", d.eventID, "err", err)
+		}
+		if i == 0 && d.possibleDouble {
+			// The first handler may have replied before it stopped, and the
+			// token that would tell has expired: at least once.
+			a.m.PossibleDouble(platform)
+			a.log.Warn("line: pushing an answer whose reply may have been shown", "event", d.eventID)
 		}
 		if err := a.push(ctx, d.to, msgs, retryKey(d.eventID, i)); err != nil {
 			return err
 		}
-	}
-	if err := a.h.MarkDelivered(ctx, d.conv, d.eventID); err != nil {
-		// The replies were sent; a redelivered copy would be pushed with the
-		// same retry key, which LINE refuses for 24 h.
-		a.log.Warn("line: marking delivered failed", "event", d.eventID, "err", err)
 	}
 	return nil
 }

@@ -72,6 +72,13 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 		return nil, nil
 	}
 
+	if m.id == "" {
+		// Without its id a redelivery cannot be told from a new event:
+		// handling it could answer twice. LINE always sends one.
+		a.m.Event(platform, "webhook", "no_id")
+		a.log.Warn("line webhook: event without webhookEventId ignored", "type", ev.GetType())
+		return nil, nil
+	}
 	if m.mode == webhook.EventMode_STANDBY {
 		// Another channel owns the chat: the bot must stay quiet.
 		a.m.Event(platform, "webhook", "standby")
@@ -127,8 +134,18 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 	if kind == bot.KindStart {
 		be.Lang, be.DisplayName = a.profile(ctx, userID)
 	}
+	// A redelivered or late event's token may be used or expired: push.
+	if !m.redelivery && !a.tokenTooOld(m.timestamp) {
+		be.ReplyToken = m.replyToken
+	}
 	out, err := a.h.Handle(ctx, be)
 	if err != nil {
+		if errors.Is(err, bot.ErrInFlight) {
+			// Another handler has this event and may be sending: LINE
+			// redelivers later, and the copy then finds it delivered.
+			a.log.Info("line webhook: event in flight elsewhere, asking for redelivery", "event", m.id)
+			return nil, err
+		}
 		if errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil {
 			a.log.Warn("line webhook: event not committed, asking for redelivery", "event", m.id, "err", err)
 			return nil, err
@@ -138,29 +155,39 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 		return nil, nil
 	}
 
+	d := &delivery{
+		conv:       be.Conversation(),
+		to:         userID,
+		eventID:    m.id,
+		replyToken: be.ReplyToken,
+		replies:    out.Replies,
+	}
 	switch {
 	case out.Duplicate:
 		if out.Delivered {
 			return nil, nil
 		}
-		a.log.Info("line webhook: resending an undelivered duplicate", "event", m.id)
-		m.replyToken = "" // possibly used by the first attempt: push with the stable key
+		// The first handler stopped between commit and the end of its
+		// sends; this one holds the event now. Its recorded reply token
+		// tells, while it is valid, whether the reply got through.
+		d.resolve, d.replyToken = true, out.ReplyToken
+		if a.tokenTooOld(m.timestamp) && d.replyToken != "" {
+			d.replyToken, d.possibleDouble = "", true
+		}
+		a.log.Info("line webhook: resolving an uncertain send", "event", m.id, "token", d.replyToken != "")
 	case out.Silent:
 		return nil, nil
 	}
 	if kind == bot.KindStop || len(out.Replies) == 0 {
 		return nil, nil // an unfollowed user cannot be messaged
 	}
-	if m.redelivery || (m.timestamp > 0 && a.cfg.Now().Sub(be.Time) > tokenMaxAge) {
-		m.replyToken = ""
-	}
-	return &delivery{
-		conv:       be.Conversation(),
-		to:         userID,
-		eventID:    m.id,
-		replyToken: m.replyToken,
-		replies:    out.Replies,
-	}, nil
+	return d, nil
+}
+
+// tokenTooOld reports whether an event's reply token is too old to trust:
+// LINE keeps one valid for a minute after the event.
+func (a *Adapter) tokenTooOld(timestamp int64) bool {
+	return timestamp > 0 && a.cfg.Now().Sub(time.UnixMilli(timestamp)) > tokenMaxAge
 }
 
 // profile returns the user's language and display name, or "" when LINE

@@ -178,13 +178,15 @@ type fakeBot struct {
 	records     map[string]*record
 	delivered   []string
 	unavailable bool
+	inFlight    bool                        // another handler holds every event
 	slow        bool                        // wait for ctx to end, like a store that hangs
 	replies     func(bot.Event) []bot.Reply // nil: echo
 }
 
 type record struct {
-	replies   []bot.Reply
-	delivered bool
+	replies    []bot.Reply
+	delivered  bool
+	replyToken string
 }
 
 func newFakeBot() *fakeBot { return &fakeBot{records: map[string]*record{}} }
@@ -202,8 +204,11 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	if b.unavailable {
 		return bot.Outcome{}, fmt.Errorf("load: %w", bot.ErrUnavailable)
 	}
+	if b.inFlight {
+		return bot.Outcome{}, fmt.Errorf("claim: %w", bot.ErrInFlight)
+	}
 	if r, ok := b.records[ev.EventID]; ok && ev.Kind != bot.KindGroup {
-		return bot.Outcome{Replies: r.replies, Duplicate: true, Delivered: r.delivered}, nil
+		return bot.Outcome{Replies: r.replies, Duplicate: true, Delivered: r.delivered, ReplyToken: r.replyToken}, nil
 	}
 	b.events = append(b.events, ev)
 	var replies []bot.Reply
@@ -233,10 +238,14 @@ func (b *fakeBot) MarkDelivered(ctx context.Context, id bot.ConversationID, even
 }
 
 // seed records eventID as committed earlier, delivered or not.
-func (b *fakeBot) seed(eventID string, delivered bool) {
+func (b *fakeBot) seed(eventID string, delivered bool) { b.seedToken(eventID, delivered, "") }
+
+// seedToken records eventID as committed earlier with the reply token its
+// send intent named.
+func (b *fakeBot) seedToken(eventID string, delivered bool, token string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.records[eventID] = &record{replies: []bot.Reply{{Text: "recorded answer"}}, delivered: delivered}
+	b.records[eventID] = &record{replies: []bot.Reply{{Text: "recorded answer"}}, delivered: delivered, replyToken: token}
 }
 
 func (b *fakeBot) Events() []bot.Event {

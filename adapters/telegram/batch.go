@@ -51,6 +51,7 @@ func (a *Adapter) handleBatch(ctx context.Context, raws []json.RawMessage, offse
 	for _, raw := range raws {
 		id, u, perr := parseUpdate(raw)
 		if id == 0 {
+			a.m.Event("telegram", "poll", "no_id")
 			a.log.Warn("getUpdates returned an entry without update_id; skipped")
 			continue
 		}
@@ -145,7 +146,7 @@ func (a *Adapter) handlePolled(ctx context.Context, p polled, stuck *attempts) b
 	if err == nil {
 		return true
 	}
-	if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || stuck.retry(p.id) {
+	if ctx.Err() != nil || errors.Is(err, bot.ErrUnavailable) || errors.Is(err, bot.ErrInFlight) || stuck.retry(p.id) {
 		return false
 	}
 	// Replies that keep failing must not hold up the chat's later updates

@@ -231,6 +231,7 @@ type fakeBot struct {
 	order       []string // committed event ids
 	delivered   []string // MarkDelivered calls
 	unavailable bool
+	inFlight    bool // another handler holds every update
 	silent      bool
 	replies     func(ev bot.Event) []bot.Reply
 	onHandle    func(ev bot.Event)
@@ -257,6 +258,9 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	}
 	if b.unavailable {
 		return bot.Outcome{}, fmt.Errorf("load session: %w", bot.ErrUnavailable)
+	}
+	if b.inFlight {
+		return bot.Outcome{}, fmt.Errorf("claim: %w", bot.ErrInFlight)
 	}
 	if r, ok := b.records[ev.EventID]; ok {
 		return bot.Outcome{Replies: r.replies, Duplicate: true, Delivered: r.delivered}, nil

@@ -40,6 +40,13 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string) e
 	if p := a.botName.Load(); p != nil {
 		name = *p
 	}
+	if u.UpdateID <= 0 {
+		// Without a real id a redelivery cannot be told from a new update:
+		// handling it could answer twice. Telegram always sends one.
+		a.m.Event("telegram", via, "no_id")
+		a.log.Warn("update without update_id ignored", "update_id", u.UpdateID)
+		return nil
+	}
 	in := convert(u, name)
 	if in.callbackID != "" {
 		a.answerCallback(ctx, in.callbackID)
@@ -56,6 +63,12 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string) e
 	kind := string(in.ev.Kind)
 	out, err := a.h.Handle(ctx, in.ev)
 	if err != nil {
+		if errors.Is(err, bot.ErrInFlight) {
+			// Another handler has this update and may be sending: it comes
+			// again later and then finds it delivered.
+			a.log.Info("update in flight elsewhere; it will come again", "update_id", u.UpdateID)
+			return fmt.Errorf("handle update %d: %w", u.UpdateID, err)
+		}
 		if errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil {
 			a.log.Warn("update not handled; it will come again", "update_id", u.UpdateID, "err", err)
 			return fmt.Errorf("handle update %d: %w", u.UpdateID, err)
@@ -65,6 +78,14 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string) e
 	}
 	if out.Duplicate && out.Delivered {
 		return nil // a redelivery: the user already has the answer
+	}
+	if out.Duplicate && len(out.Replies) > 0 {
+		// The first handler stopped between commit and recording the
+		// delivery. Telegram cannot tell whether its messages went out (no
+		// idempotency key, no way to read a chat back): send again, at
+		// least once, and count it.
+		a.m.PossibleDouble("telegram")
+		a.log.Warn("resending the answer to an update whose first send is uncertain", "update_id", u.UpdateID)
 	}
 	if out.Silent || len(out.Replies) == 0 {
 		a.retireKeyboard(ctx, in)

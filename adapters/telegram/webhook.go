@@ -52,7 +52,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var u tgbotapi.Update
-	if err := json.Unmarshal(body, &u); err != nil || u.UpdateID == 0 {
+	if err := json.Unmarshal(body, &u); err != nil {
 		a.m.Event("telegram", "webhook", "bad_body")
 		a.log.Warn("webhook body is not an update; ignored")
 		w.WriteHeader(http.StatusOK)

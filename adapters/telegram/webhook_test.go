@@ -651,3 +651,40 @@ func TestWebhookHandlesChatsConcurrently(t *testing.T) {
 		t.Errorf("sent %d replies, want %d", got, want)
 	}
 }
+
+// A copy of an update another handler (maybe another process) holds gets a
+// non-2xx answer and sends nothing: Telegram delivers it again later.
+func TestWebhookUpdateInFlightElsewhereIsRefused(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	b.inFlight = true
+	a := newAdapter(t, f, b, nil, nil)
+	if got, want := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret).Code, http.StatusServiceUnavailable; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	if got := f.callsOf("sendMessage"); len(got) != 0 {
+		t.Fatalf("sent %d messages for an update in flight elsewhere", len(got))
+	}
+}
+
+// An update without a positive update_id could not be told from its
+// redelivery: acknowledged, counted, not handled.
+func TestWebhookUpdateWithoutAnIDIsNotHandled(t *testing.T) {
+	f := newFakeTG(t)
+	b := newFakeBot()
+	a := newAdapter(t, f, b, nil, nil)
+	for _, body := range []string{
+		`{"update_id":0,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"first_name":"A"},"text":"hi"}}`,
+		`{"update_id":-3,"message":{"message_id":1,"date":1,"chat":{"id":5,"type":"private"},"from":{"id":5,"first_name":"A"},"text":"hi"}}`,
+	} {
+		if got, want := post(t, a, []byte(body), testSecret).Code, http.StatusOK; got != want {
+			t.Fatalf("status = %d, want %d", got, want)
+		}
+	}
+	if got := b.handled(); len(got) != 0 {
+		t.Errorf("handled %v, want nothing", got)
+	}
+	if got := f.callsOf("sendMessage"); len(got) != 0 {
+		t.Errorf("sent %d messages", len(got))
+	}
+}

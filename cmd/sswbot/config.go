@@ -26,6 +26,7 @@ type Config struct {
 	RedisPrefix         string
 	SessionTTL          time.Duration
 	TranscriptRetention time.Duration
+	EventLease          time.Duration // 0 = the stores' default
 	KnowledgeDir        string
 
 	LineSecret  string
@@ -65,6 +66,7 @@ Environment variables (flags override them):
   SSWBOT_REDIS_PREFIX           key prefix in Redis (default "sswbot:")
   SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)
   SSWBOT_TRANSCRIPT_RETENTION   how long transcripts are kept (default 4320h = 180 days)
+  SSWBOT_EVENT_LEASE            how long an event stays in flight without news from its handler (default 40s)
   SSWBOT_KNOWLEDGE              content directory overriding the embedded content
   SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
@@ -114,6 +116,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}
 	dur(&c.SessionTTL, "SSWBOT_SESSION_TTL")
 	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
+	dur(&c.EventLease, "SSWBOT_EVENT_LEASE")
 	boolean := func(dst *bool, key string) {
 		if v := getenv(key); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -181,11 +184,11 @@ type storage interface {
 // openStore opens Redis when configured, else the in-memory store.
 func (c *Config) openStore(ctx context.Context) (storage, error) {
 	if c.RedisURL == "" {
-		return memstore.New(memstore.Options{SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention}), nil
+		return memstore.New(memstore.Options{SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease}), nil
 	}
 	s, err := redisstore.New(ctx, redisstore.Options{
 		URL: c.RedisURL, Prefix: c.RedisPrefix,
-		SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention,
+		SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open redis: %w", err)

@@ -26,11 +26,13 @@ type Options struct {
 	// 180 days, at least SessionTTL.
 	TranscriptRetention time.Duration
 	DedupeTTL           time.Duration    // how long an event id is remembered; 48 hours
+	LeaseTTL            time.Duration    // an event's in-flight lease (see bot.Store.Claim); 40 s
 	Now                 func() time.Time // the clock of all TTLs; time.Now
 }
 
 func (o Options) withDefaults() Options {
 	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
+	retention.FillLease(&o.LeaseTTL)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -50,6 +52,7 @@ type Store struct {
 	mu        sync.Mutex
 	convs     map[bot.ConversationID]*conv
 	dedupe    map[eventKey]*record
+	leases    map[eventKey]lease
 	offsets   map[string]int64
 	nextSweep time.Time
 }
@@ -76,9 +79,16 @@ type eventKey struct {
 }
 
 type record struct {
-	outcome   []byte
-	delivered bool
-	exp       time.Time
+	outcome    []byte
+	delivered  bool
+	replyToken string
+	exp        time.Time
+}
+
+// lease is an event's in-flight mark (see bot.Store.Claim).
+type lease struct {
+	holder string
+	exp    time.Time
 }
 
 // New returns an empty Store.
@@ -88,6 +98,7 @@ func New(opt Options) *Store {
 		opt:       opt,
 		convs:     make(map[bot.ConversationID]*conv),
 		dedupe:    make(map[eventKey]*record),
+		leases:    make(map[eventKey]lease),
 		offsets:   make(map[string]int64),
 		nextSweep: opt.Now().Add(sweepEvery),
 	}
@@ -97,7 +108,27 @@ func New(opt Options) *Store {
 func (s *Store) Load(_ context.Context, id bot.ConversationID, eventID string) (bot.Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.load(id, eventID, s.opt.Now()), nil
+}
+
+// Claim implements bot.Store.
+func (s *Store) Claim(_ context.Context, id bot.ConversationID, eventID, holder string) (bot.Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.opt.Now()
+	snap := s.load(id, eventID, now)
+	if eventID == "" || snap.Recorded != nil && snap.Recorded.Delivered {
+		return snap, nil
+	}
+	k := eventKey{id, eventID}
+	if l, ok := s.leases[k]; ok && now.Before(l.exp) && l.holder != holder {
+		return bot.Snapshot{}, bot.ErrInFlight
+	}
+	s.leases[k] = lease{holder: holder, exp: now.Add(s.opt.LeaseTTL)}
+	return snap, nil
+}
+
+func (s *Store) load(id bot.ConversationID, eventID string, now time.Time) bot.Snapshot {
 	var snap bot.Snapshot
 	if c := s.conv(id, now); c != nil {
 		snap.Version = c.version
@@ -110,9 +141,9 @@ func (s *Store) Load(_ context.Context, id bot.ConversationID, eventID string) (
 		}
 	}
 	if r := s.record(id, eventID, now); r != nil {
-		snap.Recorded = &bot.Recorded{Outcome: bytes.Clone(r.outcome), Delivered: r.delivered}
+		snap.Recorded = &bot.Recorded{Outcome: bytes.Clone(r.outcome), Delivered: r.delivered, ReplyToken: r.replyToken}
 	}
-	return snap, nil
+	return snap
 }
 
 // Commit implements bot.Store.
@@ -122,6 +153,10 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 	now := s.opt.Now()
 	if s.record(id, c.EventID, now) != nil {
 		return bot.ErrDuplicate
+	}
+	k := eventKey{id, c.EventID}
+	if l, ok := s.leases[k]; c.EventID != "" && ok && now.Before(l.exp) && l.holder != c.Holder {
+		return bot.ErrInFlight
 	}
 	cv := s.conv(id, now)
 	var version int64
@@ -148,7 +183,10 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		cv.entries = append(cv.entries, e)
 	}
 	if c.EventID != "" {
-		s.dedupe[eventKey{id, c.EventID}] = &record{outcome: bytes.Clone(c.Outcome), exp: now.Add(s.opt.DedupeTTL)}
+		s.dedupe[k] = &record{outcome: bytes.Clone(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
+		if c.Delivered {
+			delete(s.leases, k)
+		}
 	}
 	if !now.Before(s.nextSweep) {
 		s.sweep(now)
@@ -164,6 +202,7 @@ func (s *Store) MarkDelivered(_ context.Context, id bot.ConversationID, eventID 
 	if r := s.record(id, eventID, s.opt.Now()); r != nil {
 		r.delivered = true
 	}
+	delete(s.leases, eventKey{id, eventID})
 	return nil
 }
 
@@ -279,6 +318,11 @@ func (s *Store) sweep(now time.Time) {
 	for k, r := range s.dedupe {
 		if !now.Before(r.exp) {
 			delete(s.dedupe, k)
+		}
+	}
+	for k, l := range s.leases {
+		if !now.Before(l.exp) {
+			delete(s.leases, k)
 		}
 	}
 	s.nextSweep = now.Add(sweepEvery)

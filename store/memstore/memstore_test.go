@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, o storetest.Options) (storetest.Store, func(time.Duration)) {
 		c := &clock{now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
 		s := memstore.New(memstore.Options{
-			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, Now: c.Now,
+			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL, Now: c.Now,
 		})
 		return s, c.Advance
 	})

@@ -14,18 +14,22 @@
 //	<prefix>{<id>}:s          session bytes; sliding SessionTTL
 //	<prefix>{<id>}:m          "<version>\n<meta JSON>"; TranscriptRetention
 //	<prefix>{<id>}:t          transcript, a list of entry JSON; TranscriptRetention
-//	<prefix>{<id>}:e:<event>  dedupe record, "<0|1 delivered><outcome>"; DedupeTTL
+//	<prefix>{<id>}:e:<event>  dedupe record = send intent, "<0 sending|1 delivered><reply token>\n<outcome>"; DedupeTTL
+//	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder; LeaseTTL
 //	<prefix>idx               index, a sorted set of ids by last commit (ms)
 //	<prefix>offset:<name>     a poller offset; no TTL
 //
 // # Atomicity
 //
-// Per-user atomicity is optimistic, by version: Load reads session, meta
-// (with the version) and the event's dedupe record in one MULTI/EXEC, and
-// Commit runs one script that writes the whole turn only if the version is
-// unchanged and the event id is new; otherwise it writes nothing and the bot
-// loads again and retries. A script instead of WATCH/MULTI keeps a turn at one
-// round trip and cannot leave a half-written turn behind; instead of a lock
-// there is nothing to release when an instance dies mid-turn. So an event
-// costs two round trips: Load, and Commit pipelined with the index update.
+// Per-user atomicity is optimistic, by version: Claim (Load for a platform
+// event) runs one script that reads session, meta (with the version) and the
+// event's dedupe record and takes the event's in-flight lease; Commit runs
+// one script that writes the whole turn only if the version is unchanged,
+// the event id is new and the lease not another's; otherwise it writes
+// nothing and the bot loads again and retries. Scripts instead of
+// WATCH/MULTI keep each step at one round trip and cannot leave a
+// half-written turn behind; the lease has a TTL, so nothing waits long when
+// an instance dies mid-turn. So an event costs two round trips: Claim, and
+// Commit pipelined with the index update; MarkDelivered is a third, which
+// the LINE adapter makes after answering the webhook.
 package redisstore

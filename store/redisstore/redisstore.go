@@ -28,6 +28,7 @@ type Options struct {
 	// 180 days, at least SessionTTL.
 	TranscriptRetention time.Duration
 	DedupeTTL           time.Duration // how long an event id is remembered; 48 hours
+	LeaseTTL            time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
 }
 
 func (o Options) withDefaults() Options {
@@ -35,6 +36,7 @@ func (o Options) withDefaults() Options {
 		o.Prefix = "sswbot:"
 	}
 	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
+	retention.FillLease(&o.LeaseTTL)
 	return o
 }
 
@@ -156,11 +158,11 @@ func unavailable(op string, err error) error {
 }
 
 // keys of one conversation.
-type keys struct{ session, meta, transcript, event string }
+type keys struct{ session, meta, transcript, event, lease string }
 
 func (s *Store) keys(id bot.ConversationID, eventID string) keys {
 	base := s.opt.Prefix + "{" + string(id) + "}:"
-	return keys{base + "s", base + "m", base + "t", base + "e:" + eventID}
+	return keys{base + "s", base + "m", base + "t", base + "e:" + eventID, base + "l:" + eventID}
 }
 
 // Load implements bot.Store in one round trip.
@@ -179,19 +181,83 @@ func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string)
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return bot.Snapshot{}, unavailable("load", err)
 	}
+	sv, hasSession := value(session)
+	mv, _ := value(meta)
+	ev, _ := value(event)
+	return snapshot(hasSession, sv, mv, ev)
+}
+
+// snapshot builds a Snapshot from the raw values of the session, meta and
+// event keys ("" = absent, except for the session, where hasSession says).
+func snapshot(hasSession bool, session, meta, event string) (bot.Snapshot, error) {
 	var snap bot.Snapshot
-	if raw, ok := value(session); ok {
-		snap.Session = []byte(raw)
+	var err error
+	if hasSession {
+		snap.Session = []byte(session)
 	}
-	if raw, ok := value(meta); ok {
-		if snap.Version, snap.Meta, err = parseMeta(raw); err != nil {
+	if meta != "" {
+		if snap.Version, snap.Meta, err = parseMeta(meta); err != nil {
 			return bot.Snapshot{}, err
 		}
 	}
-	if raw, ok := value(event); ok && raw != "" {
-		snap.Recorded = &bot.Recorded{Outcome: []byte(raw[1:]), Delivered: raw[0] == '1'}
+	if event != "" {
+		snap.Recorded = parseRecord(event)
 	}
 	return snap, nil
+}
+
+// parseRecord reads a dedupe record, "<0 sending|1 delivered><reply
+// token>\n<outcome>". A record written before reply tokens were kept has no
+// newline (an outcome is JSON, which has none): all of it is the outcome.
+func parseRecord(raw string) *bot.Recorded {
+	r := &bot.Recorded{Delivered: raw[0] == '1'}
+	if token, outcome, ok := strings.Cut(raw[1:], "\n"); ok {
+		r.ReplyToken, r.Outcome = token, []byte(outcome)
+	} else {
+		r.Outcome = []byte(raw[1:])
+	}
+	return r
+}
+
+// claimScript is Load plus the event's lease, in one step: it returns
+// session, meta and event record (false when absent) and 1 when another
+// holder's lease is live (then nothing was taken).
+//
+//	KEYS: session, meta, event, lease
+//	ARGV: holder, lease TTL ms
+var claimScript = redis.NewScript(`
+local rec = redis.call('GET', KEYS[3])
+if not rec or string.sub(rec, 1, 1) ~= '1' then
+  local l = redis.call('GET', KEYS[4])
+  if l and l ~= ARGV[1] then return {false, false, false, 1} end
+  redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+end
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), rec, 0}
+`)
+
+// Claim implements bot.Store in one round trip.
+func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holder string) (bot.Snapshot, error) {
+	if eventID == "" {
+		return s.Load(ctx, id, "")
+	}
+	k := s.keys(id, eventID)
+	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, ms(s.opt.LeaseTTL)}, nil)
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
+		return bot.Snapshot{}, unavailable("claim", err)
+	}
+	vals, ok := res.Val().([]any)
+	if !ok || len(vals) != 4 {
+		return bot.Snapshot{}, fmt.Errorf("redisstore: claim: unexpected reply %T", res.Val())
+	}
+	if busy, _ := vals[3].(int64); busy == 1 {
+		return bot.Snapshot{}, bot.ErrInFlight
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+	_, hasSession := vals[0].(string)
+	return snapshot(hasSession, str(vals[0]), str(vals[1]), str(vals[2]))
 }
 
 // value returns the string a GET found, if any. In an executed transaction
@@ -221,15 +287,23 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 	return version, &m, nil
 }
 
-// commitScript writes one turn if the event is new and the version unchanged.
-// It returns the new version, -1 on a version conflict, -2 for a duplicate.
+// commitScript writes one turn if the event is new, its lease not taken by
+// another holder and the version unchanged. It returns the new version, -1
+// on a version conflict, -2 for a duplicate, -3 when the lease is another's.
+// The dedupe record is the send intent: "0" (sending) or "1" (delivered,
+// nothing to send: the lease ends), the reply token, a newline, the outcome.
 //
-//	KEYS: session, meta, transcript, event
+//	KEYS: session, meta, transcript, event, lease
 //	ARGV: base version, session ("" = leave it), meta JSON, session TTL ms, retention ms,
-//	      dedupe TTL ms ("" = no event id), outcome, entry JSON...
+//	      dedupe TTL ms ("" = no event id), outcome, holder, "0"|"1", reply token,
+//	      entry JSON...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
-if dedupe and redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
+if dedupe then
+  if redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
+  local l = redis.call('GET', KEYS[5])
+  if l and l ~= ARGV[8] then return -3 end
+end
 local v = 0
 local m = redis.call('GET', KEYS[2])
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
@@ -237,9 +311,12 @@ if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], v .. '\n' .. ARGV[3], 'PX', ARGV[5])
-if #ARGV > 7 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 8)) end
+if #ARGV > 10 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 11)) end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
-if dedupe then redis.call('SET', KEYS[4], '0' .. ARGV[7], 'PX', ARGV[6]) end
+if dedupe then
+  redis.call('SET', KEYS[4], ARGV[9] .. ARGV[10] .. '\n' .. ARGV[7], 'PX', ARGV[6])
+  if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
+end
 return v
 `)
 
@@ -256,7 +333,15 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if c.EventID != "" {
 		dedupeTTL = ms(s.opt.DedupeTTL)
 	}
-	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome}
+	status := "0"
+	if c.Delivered {
+		status = "1"
+	}
+	if strings.Contains(c.ReplyToken, "\n") {
+		return errors.New("redisstore: a reply token with a newline")
+	}
+	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome,
+		c.Holder, status, c.ReplyToken}
 	for _, e := range c.Entries {
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -266,7 +351,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	}
 	k := s.keys(id, c.EventID)
 	now := time.Now()
-	res, indexErr := s.script(ctx, commitScript, []string{k.session, k.meta, k.transcript, k.event}, args, func(p redis.Pipeliner) {
+	res, indexErr := s.script(ctx, commitScript, []string{k.session, k.meta, k.transcript, k.event, k.lease}, args, func(p redis.Pipeliner) {
 		// GT: a commit that lost its race must not move the entry back.
 		// The index is derived: stale members are filtered on List and
 		// pruned here once their meta has surely expired.
@@ -281,6 +366,8 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		return bot.ErrConflict
 	case v == -2:
 		return bot.ErrDuplicate
+	case v == -3:
+		return bot.ErrInFlight
 	}
 	// The turn is committed. A failed index update (its node down, in a
 	// Cluster) must not report an outage that did not happen to the turn;
@@ -297,7 +384,9 @@ func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, arg
 	var res *redis.Cmd
 	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		res = sc.EvalSha(ctx, p, keys, args...)
-		also(p)
+		if also != nil {
+			also(p)
+		}
 		return nil
 	})
 	if err := res.Err(); errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
@@ -313,10 +402,11 @@ func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, arg
 
 func ms(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
 
-// markScript sets the delivered flag of an existing dedupe record; SETRANGE
-// keeps its TTL.
+// markScript sets the delivered flag of an existing dedupe record (SETRANGE
+// keeps its TTL) and ends the event's lease.
 var markScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SETRANGE', KEYS[1], 0, '1') end
+redis.call('DEL', KEYS[2])
 return 0
 `)
 
@@ -326,7 +416,8 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	if eventID == "" {
 		return nil
 	}
-	if err := markScript.Run(ctx, s.rdb, []string{s.keys(id, eventID).event}).Err(); err != nil {
+	k := s.keys(id, eventID)
+	if err := markScript.Run(ctx, s.rdb, []string{k.event, k.lease}).Err(); err != nil {
 		return unavailable("mark delivered", err)
 	}
 	return nil

@@ -48,7 +48,7 @@ func TestConformance(t *testing.T) {
 		// One server; a prefix per store keeps the tests apart.
 		s := mustNew(t, redisstore.Options{
 			URL: srv.URL(), Prefix: fmt.Sprintf("t%d:", n.Add(1)),
-			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL,
+			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL,
 		})
 		return s, time.Sleep
 	})
@@ -244,13 +244,16 @@ func TestKeysShareTheConversationsSlot(t *testing.T) {
 	if err := s.SaveOffset(ctx, "telegram", 7); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.MarkDelivered(ctx, id, "ev1"); err != nil { // ends ev1's lease
+		t.Fatal(err)
+	}
 	got, err := s.Client().Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(got)
 	want := []string{"sswbot:idx", "sswbot:offset:telegram", "sswbot:{line:U1}:e:ev1", "sswbot:{line:U1}:e:ev2",
-		"sswbot:{line:U1}:m", "sswbot:{line:U1}:s", "sswbot:{line:U1}:t"}
+		"sswbot:{line:U1}:l:ev2", "sswbot:{line:U1}:m", "sswbot:{line:U1}:s", "sswbot:{line:U1}:t"}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys = %q, want %q", got, want)
 	}

@@ -32,6 +32,7 @@ type Options struct {
 	SessionTTL          time.Duration
 	TranscriptRetention time.Duration
 	DedupeTTL           time.Duration
+	LeaseTTL            time.Duration
 }
 
 // Factory returns a new, empty store configured with o, and advance, which
@@ -64,6 +65,13 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("the index lists filters searches and pages", func(t *testing.T) { testList(t, fresh(t)) })
 	t.Run("offsets are saved and loaded", func(t *testing.T) { testOffsets(t, fresh(t)) })
 	t.Run("200 concurrent events for one user lose nothing", func(t *testing.T) { testConcurrent(t, fresh(t)) })
+	t.Run("a claimed event is refused to other holders until delivered", func(t *testing.T) { testLease(t, fresh(t)) })
+	t.Run("a commit with nothing to send ends the lease", func(t *testing.T) { testLeaseDeliveredCommit(t, fresh(t)) })
+	t.Run("of 20 concurrent claims of one event one wins", func(t *testing.T) { testLeaseRace(t, fresh(t)) })
+	t.Run("a lease whose holder died expires", func(t *testing.T) {
+		s, advance := newStore(t, Options{LeaseTTL: 500 * time.Millisecond})
+		testLeaseExpiry(t, s, advance)
+	})
 	t.Run("sessions slide and expire before meta transcript and dedupe records", func(t *testing.T) {
 		s, advance := newStore(t, short)
 		testExpiry(t, s, advance)
@@ -460,13 +468,14 @@ func testConcurrent(t *testing.T, s Store) {
 	}
 }
 
-// Handle processes one event against s as the bot does: the session is a
-// counter; each event adds one and appends an entry with the new count. A
-// conflict retries; a duplicate is done. Tests of a store under stress (a
-// Redis restart, benchmarks) use it as a stand-in for the bot.
+// Handle processes one event against s as the bot does: it claims the
+// event (the holder is the event id), the session is a counter; each event
+// adds one and appends an entry with the new count. A conflict retries; a
+// duplicate is done. Tests of a store under stress (a Redis restart,
+// benchmarks) use it as a stand-in for the bot.
 func Handle(ctx context.Context, s bot.Store, id bot.ConversationID, eventID string) error {
 	for {
-		snap, err := s.Load(ctx, id, eventID)
+		snap, err := s.Claim(ctx, id, eventID, eventID)
 		if err != nil {
 			return err
 		}
@@ -477,6 +486,7 @@ func Handle(ctx context.Context, s bot.Store, id bot.ConversationID, eventID str
 		count++
 		c := turn(id, eventID, strconv.Itoa(count), entry(strconv.Itoa(count), eventID))
 		c.Meta.Turns = count
+		c.Holder = eventID
 		switch err := s.Commit(ctx, id, snap, c); {
 		case err == nil, errors.Is(err, bot.ErrDuplicate):
 			return nil
@@ -536,4 +546,126 @@ func testExpiry(t *testing.T, s Store, advance func(time.Duration)) {
 	if ms, n, err := s.List(t.Context(), bot.Filter{}); err != nil || n != 0 || len(ms) != 0 {
 		t.Errorf("List after retention = %v, %d, %v; want nothing", ms, n, err)
 	}
+}
+
+func mustClaim(tb testing.TB, s Store, id bot.ConversationID, eventID, holder string) bot.Snapshot {
+	tb.Helper()
+	snap, err := s.Claim(tb.Context(), id, eventID, holder)
+	if err != nil {
+		tb.Fatalf("Claim %s by %s: %v", eventID, holder, err)
+	}
+	return snap
+}
+
+func wantInFlight(tb testing.TB, err error, what string) {
+	tb.Helper()
+	if !errors.Is(err, bot.ErrInFlight) {
+		tb.Errorf("%s: %v, want ErrInFlight", what, err)
+	}
+}
+
+func testLease(t *testing.T, s Store) {
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Ulease")
+	base := mustClaim(t, s, id, "ev1", "A")
+	_, err := s.Claim(ctx, id, "ev1", "B")
+	wantInFlight(t, err, "Claim by B while A holds the lease")
+	base = mustClaim(t, s, id, "ev1", "A") // A's retry after a conflict renews its own lease
+	mustClaim(t, s, id, "ev2", "B")        // leases are per event
+
+	stolen := turn(id, "ev1", "by B", entry("B", "ev1"))
+	stolen.Holder = "B"
+	wantInFlight(t, s.Commit(ctx, id, base, stolen), "Commit by B while A holds the lease")
+
+	c := turn(id, "ev1", "by A", entry("A", "ev1"))
+	c.Holder, c.ReplyToken = "A", "tok-ev1"
+	if err := s.Commit(ctx, id, base, c); err != nil {
+		t.Fatalf("Commit by the holder: %v", err)
+	}
+	if es := mustTranscript(t, s, id); len(es) != 1 || es[0].Text != "A" {
+		t.Errorf("transcript = %+v, want only A's entry", es)
+	}
+	// The replies are being sent: the lease outlives the commit.
+	_, err = s.Claim(ctx, id, "ev1", "B")
+	wantInFlight(t, err, "Claim by B while A sends")
+	if got := mustLoad(t, s, id, "ev1").Recorded; got == nil || got.Delivered || got.ReplyToken != "tok-ev1" || !bytes.Equal(got.Outcome, c.Outcome) {
+		t.Errorf("Recorded = %+v, want the send intent: sending, token tok-ev1, the outcome", got)
+	}
+	if err := s.MarkDelivered(ctx, id, "ev1"); err != nil {
+		t.Fatalf("MarkDelivered: %v", err)
+	}
+	snap := mustClaim(t, s, id, "ev1", "B")
+	if got := snap.Recorded; got == nil || !got.Delivered || got.ReplyToken != "tok-ev1" {
+		t.Errorf("Recorded after delivery = %+v, want delivered with the token", got)
+	}
+	// A delivered event takes no lease: anyone may look again.
+	mustClaim(t, s, id, "ev1", "C")
+}
+
+func testLeaseDeliveredCommit(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.Telegram, "42")
+	base := mustClaim(t, s, id, "ev1", "A")
+	c := turn(id, "ev1", "one", entry("1", "ev1"))
+	c.Holder, c.Delivered = "A", true
+	if err := s.Commit(t.Context(), id, base, c); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if got := mustClaim(t, s, id, "ev1", "B").Recorded; got == nil || !got.Delivered || got.ReplyToken != "" {
+		t.Errorf("Recorded = %+v, want delivered", got)
+	}
+}
+
+func testLeaseRace(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.LINE, "Urace")
+	const n = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won, lost := 0, 0
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.Claim(t.Context(), id, "ev1", "h"+strconv.Itoa(i))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, bot.ErrInFlight):
+				lost++
+			default:
+				t.Errorf("Claim: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 || lost != n-1 {
+		t.Errorf("%d claims won and %d refused, want 1 and %d", won, lost, n-1)
+	}
+}
+
+func testLeaseExpiry(t *testing.T, s Store, advance func(time.Duration)) {
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Udied")
+	base := mustClaim(t, s, id, "ev1", "A")
+	advance(800 * time.Millisecond) // A died before committing
+	mustClaim(t, s, id, "ev1", "B")
+	wantInFlight(t, s.Commit(ctx, id, base, func() bot.Commit {
+		c := turn(id, "ev1", "late A", entry("late A", "ev1"))
+		c.Holder = "A"
+		return c
+	}()), "Commit by A after B took the lease over")
+
+	// B commits, then dies while sending.
+	base = mustClaim(t, s, id, "ev1", "B")
+	c := turn(id, "ev1", "B", entry("B", "ev1"))
+	c.Holder, c.ReplyToken = "B", "tok"
+	if err := s.Commit(ctx, id, base, c); err != nil {
+		t.Fatalf("Commit by B: %v", err)
+	}
+	advance(800 * time.Millisecond)
+	got := mustClaim(t, s, id, "ev1", "C").Recorded
+	if got == nil || got.Delivered || got.ReplyToken != "tok" {
+		t.Fatalf("C took over %+v, want the undelivered intent with its token", got)
+	}
+	_, err := s.Claim(ctx, id, "ev1", "D")
+	wantInFlight(t, err, "Claim by D while C resolves the send")
 }
