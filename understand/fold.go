@@ -209,8 +209,8 @@ func translit(w string, ky, iotated bool) string {
 			out, n = "ж", 2
 		case hasPrefix(rest, "kh"):
 			out, n = "х", 2
-		case hasPrefix(rest, "ts"):
-			out, n = "ц", 2
+		case hasPrefix(rest, "ts") && (len(rest) == 2 || strings.ContainsRune("aeiouy", rest[2])):
+			out, n = "ц", 2 // tsena, kuritsa; but agentstvo, sovetskiy
 		case hasPrefix(rest, "ch"):
 			out, n = "ч", 2
 		case hasPrefix(rest, "sh"):

@@ -204,6 +204,9 @@ func New(c Corpus) (*Model, error) {
 	m.weight = make([]float32, len(m.keys))
 	for id := range m.keys {
 		m.weight[id] = float32(math.Log(1+N/float64(len(df[int32(id)]))) / norm)
+		if stopWords[m.keys[id]] {
+			m.weight[id] *= stopFactor
+		}
 	}
 	// a slot weighs as its written form (not its transliteration)
 	for s, id := range slotFirst {

@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -11,10 +12,15 @@ const (
 	// message: more than a common word ("we"), less than a rare key word.
 	unknownWeight = 0.6
 	// controlCover is the share of a message a control word must make up.
-	controlCover = 0.6
+	controlCover     = 0.6
+	controlCoverEdge = 0.4
 	// specific is the matched weight from which a message that is wholly
 	// one example's key words reads as that example.
 	specific = 0.5
+	// content is the weight from which a word carries meaning.
+	content = 0.5
+	// pooled discounts a reading pieced together from several examples.
+	poolFactor = 0.95
 )
 
 // maxTokens bounds the words of one message that are read (a pasted letter
@@ -45,12 +51,17 @@ type scratch struct {
 	touched []int32   // examples with a matched slot
 	mark    []bool    // example touched
 	intent  []candidate
-	seen    []int32
-	buf     []rune
-	bytes   []byte
+	// intentMask: message words that some example of the intent names
+	// with a content word (not a function word).
+	intentMask []uint64
+	seen       []int32
+	buf        []rune
+	bytes      []byte
 }
 
 type candidate struct {
+	mask    uint64  // message words the best example matched
+	cov     float32 // the share of the message they are
 	score   float32
 	matched float32 // weight of the matched words: the more specific wins a tie
 	negated bool
@@ -59,10 +70,11 @@ type candidate struct {
 
 func newScratch(slots, examples, intents int) *scratch {
 	return &scratch{
-		best:   make([]float32, slots),
-		pos:    make([]int8, slots),
-		mark:   make([]bool, examples),
-		intent: make([]candidate, intents),
+		best:       make([]float32, slots),
+		pos:        make([]int8, slots),
+		mark:       make([]bool, examples),
+		intent:     make([]candidate, intents),
+		intentMask: make([]uint64, intents),
 	}
 }
 
@@ -71,7 +83,7 @@ func newScratch(slots, examples, intents int) *scratch {
 func (m *Model) Read(q Query) Reading {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
-	m.tokenize(sc, q.Text)
+	m.tokenize(sc, q.Text, q.Lang)
 	for p := range sc.toks {
 		t := &sc.toks[p]
 		for f := 0; f < t.nf; f++ {
@@ -85,6 +97,7 @@ func (m *Model) Read(q Query) Reading {
 	for _, ei := range sc.touched {
 		m.score(sc, ei, totalW)
 	}
+	m.pooled(sc, totalW)
 	r := m.reading(sc, q.Expect)
 	for _, ei := range sc.touched {
 		ex := m.examples[ei]
@@ -96,12 +109,13 @@ func (m *Model) Read(q Query) Reading {
 	sc.touched = sc.touched[:0]
 	for i := range sc.intent {
 		sc.intent[i] = candidate{}
+		sc.intentMask[i] = 0
 	}
 	return r
 }
 
 // tokenize fills sc.toks from the message.
-func (m *Model) tokenize(sc *scratch, text string) {
+func (m *Model) tokenize(sc *scratch, text, lang string) {
 	sc.runs = scan(text, sc.runs[:0])
 	sc.toks = sc.toks[:0]
 	for _, r := range sc.runs {
@@ -109,26 +123,40 @@ func (m *Model) tokenize(sc *scratch, text string) {
 			break
 		}
 		k := key(r.text, r.script)
-		if r.script == scriptCJK {
-			sc.buf = append(sc.buf[:0], []rune(k)...)
-			if len(sc.buf) == 1 {
-				m.addTok(sc, k, r)
-				continue
-			}
-			for i := 0; i+1 < len(sc.buf) && len(sc.toks) < maxTokens; i++ {
-				m.addTok(sc, string(sc.buf[i:i+2]), r)
-			}
+		if r.script != scriptCJK {
+			m.addTok(sc, k, r, lang, 1)
 			continue
 		}
-		m.addTok(sc, k, r)
+		sc.buf = append(sc.buf[:0], []rune(k)...)
+		rs := sc.buf
+		if len(rs) == 1 {
+			m.addTok(sc, k, r, lang, 1)
+			continue
+		}
+		for i := 0; i+1 < len(rs) && len(sc.toks) < maxTokens; i++ {
+			m.addTok(sc, string(rs[i:i+2]), r, lang, 1)
+			// 送り出し機関 is 送出機関: kanji around one or two kana of
+			// inflection also make a bigram.
+			if !isKanji(rs[i]) {
+				continue
+			}
+			for j := i + 1; j < len(rs) && j <= i+3 && okurigana(rs[j]); j++ {
+				if j+1 < len(rs) && isKanji(rs[j+1]) && len(sc.toks) < maxTokens {
+					m.addTok(sc, string([]rune{rs[i], rs[j+1]}), r, lang, simStem)
+					break
+				}
+			}
+		}
 	}
 	m.markNegations(sc)
 }
 
-func (m *Model) addTok(sc *scratch, k string, r run) {
+func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
 	t := qtok{script: r.script, clause: r.clause, nf: 1}
-	t.forms[0], t.fw[0] = k, 1
-	if r.script == scriptLatin && !m.isEnglish(k) {
+	t.forms[0], t.fw[0] = k, sim
+	// English and Japanese users type English in Latin letters; anyone else
+	// may be typing Russian or Kyrgyz.
+	if r.script == scriptLatin && lang != "en" && lang != "ja" && !m.isEnglish(k) {
 		for _, tr := range translits(k) {
 			if t.nf < len(t.forms) {
 				t.forms[t.nf], t.fw[t.nf] = tr, simTranslit
@@ -294,7 +322,7 @@ func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
 // intent's best.
 func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	ex := m.examples[ei]
-	var got float32
+	var got, top float32
 	first, last := int8(maxTokens), int8(-1)
 	var mask uint64
 	for s := ex.off; s < ex.off+ex.n; s++ {
@@ -303,8 +331,12 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 			continue
 		}
 		got += m.slotW[s] * b
+		top = max(top, m.slotW[s]*b)
 		p := sc.pos[s]
 		mask |= 1 << uint(p)
+		if m.slotW[s] >= content {
+			sc.intentMask[ex.intent] |= 1 << uint(p)
+		}
 		if p < first {
 			first = p
 		}
@@ -326,12 +358,17 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		cov /= totalW
 	}
 	if ex.control {
-		// a control word must be most of the message: "thanks!" is thanks,
-		// "we help our students" is not a call for help.
-		if c := cov / controlCover; c < 1 {
+		// a control word must be most of the message, or begin or end it:
+		// "thanks!" and "thank you so much" are thanks, "we help our
+		// students" is not a call for help.
+		need := float32(controlCover)
+		if first == 0 || int(last) == len(sc.toks)-1 {
+			need = controlCoverEdge
+		}
+		if c := cov / need; c < 1 {
 			score *= c * c
 		}
-	} else if s := cov * min(1, got/specific) * min(1, 2*score); s > score && !m.cueMissed(sc, ex) {
+	} else if s := cov * min(1, got/specific) * min(1, 2*score); s > score && top >= content && !m.cueMissed(sc, ex) {
 		// a short answer that is all of an example's key words ("agency"
 		// for "through an agency") means that example; a word that is a
 		// small part of it ("visa" in "how much is the visa") does not.
@@ -340,7 +377,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	neg := m.negated(sc, first, last, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
-		*c = candidate{score: score, matched: got, negated: neg, ok: true}
+		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov}
 	}
 }
 
@@ -396,6 +433,9 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 	type cand struct {
 		Match
 		matched float32
+		mask    uint64
+		words   int // content words the intent's examples name in the message
+		cov     float32
 	}
 	var all []cand
 	for i, c := range sc.intent {
@@ -403,7 +443,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			continue
 		}
 		in := m.intents[i]
-		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched})
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: bits.OnesCount64(sc.intentMask[i]), cov: c.cov})
 	}
 	if len(all) == 0 {
 		return Reading{}
@@ -440,6 +480,22 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				}
 			}
 		}
+		if mt.Confident && !expected(expect, mt.Slot) {
+			// a slot nobody asked about is not read from words another
+			// reading explains better: "I want to work in Japan" is a job
+			// seeker, not someone already in Japan.
+			for _, o := range all {
+				if o.Slot != mt.Slot && !o.Negated && c.mask&^o.mask == 0 && o.matched > c.matched {
+					mt.Confident = false
+				}
+			}
+			// nor from one word in passing: "a Japanese company" says
+			// where the employer is, not the worker; "still in Bishkek" or
+			// a message that is just "Bishkek" does.
+			if answers[mt.Slot] && c.words < 2 && c.cov < 0.8 {
+				mt.Confident = false
+			}
+		}
 		r.Matches = append(r.Matches, mt)
 	}
 	rank := func(slot string) int {
@@ -473,3 +529,43 @@ func isCue(k string, script byte) bool {
 	}
 	return negBefore[k] || negAfter[k] || kyrgyzWithout(k)
 }
+
+// pooled lets an intent read a message its examples name only together:
+// «канча акча керек?» has «канча» from one fees example and «акча» from
+// another. Two content words at least, so one shared word never does.
+func (m *Model) pooled(sc *scratch, totalW float32) {
+	if totalW == 0 {
+		return
+	}
+	for i := range sc.intent {
+		mask := sc.intentMask[i]
+		c := &sc.intent[i]
+		if mask == 0 || !c.ok || m.intents[i].Slot == "control" || c.negated {
+			continue
+		}
+		var cov float32
+		n := 0
+		for p := range sc.toks {
+			if mask&(1<<uint(p)) != 0 {
+				cov += sc.toks[p].weight
+				n++
+			}
+		}
+		if s := poolFactor * cov / totalW; n >= 2 && s > c.score {
+			c.score = s
+		}
+	}
+}
+
+func expected(expect []string, slot string) bool {
+	for _, e := range expect {
+		if e == slot {
+			return true
+		}
+	}
+	return false
+}
+
+// answers are the slots a question fills (as opposed to what a message asks
+// or says: topic, contact, control, oos).
+var answers = set("role", "location", "country", "route")

@@ -88,7 +88,7 @@ func TestFold(t *testing.T) {
 		{"Ёлки, ПАЛКИ!!", "ru", "елки палки"},
 		{"ya uzhe v Tokio 😀", "ru", "я уже в токио"},
 		{"men japoniyada ishtegim kelet", "ky", "мен жапонияда иштегим келет"},
-		{"shchi zhizn kharakter tsena chay", "ru", "щи жизн характер цена чай"},
+		{"shchi zhizn kharakter tsena chay agentstvo", "ru", "щи жизн характер цена чай агентство"},
 		{"jangy öz üy", "ky", "жаңы өз үй"},
 		{"ＨＥＬＬＯ　ｗｏｒｌｄ", "en", "hello world"},
 		{"ﾋﾞｻﾞ　ビザ", "ja", "びざ びざ"},
