@@ -104,6 +104,7 @@ type Model struct {
 	slotEx   []int32   // token slot → example
 	slotW    []float32 // token slot → weight
 	slotCue  []bool    // token slot is a negation ("without", без, なし)
+	negative []bool    // example says what is not (has a negation)
 
 	pool sync.Pool
 }
@@ -115,7 +116,7 @@ type example struct {
 	control bool
 }
 
-const prefixMin = 5
+const prefixMin = 4
 
 // New builds a model. It fails when an intent has no slot, value or
 // example, or an example has no word.
@@ -190,6 +191,11 @@ func New(c Corpus) (*Model, error) {
 					}
 				}
 				m.examples = append(m.examples, ex)
+				neg := false
+				for _, t := range toks {
+					neg = neg || t.cue
+				}
+				m.negative = append(m.negative, neg)
 				n++
 			}
 		}
@@ -248,7 +254,7 @@ func (m *Model) intern(k string, script byte) int32 {
 		}
 		if script == scriptCyrillic {
 			for n := prefixMin; n < len(rs); n++ {
-				if len(rs)-n > maxEnding {
+				if !ending(n, len(rs)) {
 					continue
 				}
 				p := string(rs[:n])
@@ -261,7 +267,7 @@ func (m *Model) intern(k string, script byte) int32 {
 
 const (
 	typoMin   = 4 // shorter words must match exactly: "ok" is not "on"
-	maxEnding = 5 // runes an ending may add to a shared prefix
+	maxEnding = 6 // runes an ending may add to a shared prefix
 )
 
 func appendOnce(s []int32, id int32) []int32 {
@@ -316,4 +322,11 @@ func stem(k string, script byte) string {
 		return russian.Stem(k, false)
 	}
 	return ""
+}
+
+// ending says whether a word of n runes can be a stem of one of total
+// runes: the rest is short and most of the word is shared (японияда is
+// япония + да; работадатель is not работа + датель).
+func ending(n, total int) bool {
+	return total-n <= maxEnding && float64(n) >= 0.55*float64(total)
 }

@@ -21,6 +21,8 @@ const (
 	content = 0.5
 	// pooled discounts a reading pieced together from several examples.
 	poolFactor = 0.95
+	// passing is the score an answer nobody asked for needs.
+	passing = 0.9
 )
 
 // maxTokens bounds the words of one message that are read (a pasted letter
@@ -135,17 +137,7 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 		}
 		for i := 0; i+1 < len(rs) && len(sc.toks) < maxTokens; i++ {
 			m.addTok(sc, string(rs[i:i+2]), r, lang, 1)
-			// 送り出し機関 is 送出機関: kanji around one or two kana of
-			// inflection also make a bigram.
-			if !isKanji(rs[i]) {
-				continue
-			}
-			for j := i + 1; j < len(rs) && j <= i+3 && okurigana(rs[j]); j++ {
-				if j+1 < len(rs) && isKanji(rs[j+1]) && len(sc.toks) < maxTokens {
-					m.addTok(sc, string([]rune{rs[i], rs[j+1]}), r, lang, simStem)
-					break
-				}
-			}
+			m.cjkForms(&sc.toks[len(sc.toks)-1], rs, i)
 		}
 	}
 	m.markNegations(sc)
@@ -192,7 +184,10 @@ var (
 		"не", "без", "нет", "ни")
 	negAfter = set("not", "не", "нет", "жок", "емес")
 	// ja: the bigram that starts a negative ending
-	negAfterCJK = set("ない", "ませ", "なし", "無し", "不要", "せず", "さず", "なく", "いら", "以外")
+	negAfterCJK = set("なし", "無し", "不要", "せず", "さず", "使わ", "通さ", "頼ま", "以外", "わず")
+	// ない and ません deny the verb before them: only "use", "go through",
+	// "ask" deny the thing named («送出機関は使いません»), not わかりません.
+	weakNegCJK = set("ない", "ませ", "なく")
 )
 
 func set(ws ...string) map[string]bool {
@@ -209,7 +204,7 @@ func (m *Model) markNegations(sc *scratch) {
 		for f := 0; f < t.nf; f++ {
 			w := t.forms[f]
 			if t.script == scriptCJK {
-				t.negPost = t.negPost || negAfterCJK[w]
+				t.negPost = t.negPost || negAfterCJK[w] || weakNegCJK[w] && usedBefore(sc, i)
 				continue
 			}
 			t.negPre = t.negPre || negBefore[w]
@@ -268,7 +263,7 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 	if script == scriptCyrillic && len(rs) >= prefixMin {
 		// the message's word is an example's word plus an ending …
 		for n := prefixMin; n < len(rs); n++ {
-			if len(rs)-n > maxEnding {
+			if !ending(n, len(rs)) {
 				continue
 			}
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
@@ -368,24 +363,25 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		if c := cov / need; c < 1 {
 			score *= c * c
 		}
-	} else if s := cov * min(1, got/specific) * min(1, 2*score); s > score && top >= content && !m.cueMissed(sc, ex) {
+	} else if s := cov * min(1, got/specific); s > score && top >= content && !m.missed(sc, ex) {
 		// a short answer that is all of an example's key words ("agency"
 		// for "through an agency") means that example; a word that is a
 		// small part of it ("visa" in "how much is the visa") does not.
 		score = s
 	}
-	neg := m.negated(sc, first, last, mask)
+	neg := !m.negative[ei] && m.negated(sc, first, last, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
 		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov}
 	}
 }
 
-// cueMissed: the example says "without" or "not" and the message does not
-// ("agency" is not "without an agency").
-func (m *Model) cueMissed(sc *scratch, ex example) bool {
+// missed: the example has a word the message lacks that matters: a content
+// word ("how much is the visa" is not "how do I get the visa") or a
+// negation ("agency" is not "without an agency").
+func (m *Model) missed(sc *scratch, ex example) bool {
 	for s := ex.off; s < ex.off+ex.n; s++ {
-		if m.slotCue[s] && sc.best[s] == 0 {
+		if sc.best[s] == 0 && (m.slotCue[s] || m.slotW[s] >= content) {
 			return true
 		}
 	}
@@ -443,7 +439,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			continue
 		}
 		in := m.intents[i]
-		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: bits.OnesCount64(sc.intentMask[i]), cov: c.cov})
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), cov: c.cov})
 	}
 	if len(all) == 0 {
 		return Reading{}
@@ -461,6 +457,19 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 		return a.Value < b.Value
 	})
+	// the words the expected answer is read from are not read again as
+	// another answer: in «ищу работу в Японии», работу is the job seeker's.
+	var expMask uint64
+	seen := map[string]bool{}
+	for _, c := range all {
+		if expected(expect, c.Slot) && !seen[c.Slot] && !c.Negated {
+			seen[c.Slot] = true
+			expMask |= c.mask
+		}
+	}
+	for i := range all {
+		all[i].words = bits.OnesCount64(sc.intentMask[all[i].words] &^ expMask)
+	}
 	var r Reading
 	for _, c := range all {
 		if _, ok := r.Best(c.Slot); ok {
@@ -480,10 +489,18 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				}
 			}
 		}
-		if mt.Confident && !expected(expect, mt.Slot) {
+		if mt.Confident && expect == nil && answers[mt.Slot] {
+			// inside a walk nobody is asked for an answer: "do workers pay
+			// taxes in Japan" asks about taxes, it does not move the user.
+			mt.Confident = false
+		}
+		if mt.Confident && !expected(expect, mt.Slot) && answers[mt.Slot] {
 			// a slot nobody asked about is not read from words another
 			// reading explains better: "I want to work in Japan" is a job
 			// seeker, not someone already in Japan.
+			if mt.Score < passing {
+				mt.Confident = false
+			}
 			for _, o := range all {
 				if o.Slot != mt.Slot && !o.Negated && c.mask&^o.mask == 0 && o.matched > c.matched {
 					mt.Confident = false
@@ -492,7 +509,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			// nor from one word in passing: "a Japanese company" says
 			// where the employer is, not the worker; "still in Bishkek" or
 			// a message that is just "Bishkek" does.
-			if answers[mt.Slot] && c.words < 2 && c.cov < 0.8 {
+			if c.words < 2 && c.cov < 0.8 {
 				mt.Confident = false
 			}
 		}
@@ -506,7 +523,25 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 		return len(expect)
 	}
-	sort.SliceStable(r.Matches, func(i, j int) bool { return rank(r.Matches[i].Slot) < rank(r.Matches[j].Slot) })
+	// expected slots first; then what a message asks before how it is
+	// said: an out-of-scope question before the step topic it names
+	// ("how much is the agency fee"), anything before a control word
+	// ("COE... what should I do").
+	order := func(m Match) int {
+		r := rank(m.Slot) * 10
+		switch {
+		case !m.Confident:
+			r += 5
+		case m.Slot == "oos":
+			r += 1
+		case m.Slot == "control":
+			r += 4
+		default:
+			r += 2
+		}
+		return r
+	}
+	sort.SliceStable(r.Matches, func(i, j int) bool { return order(r.Matches[i]) < order(r.Matches[j]) })
 	top := r.Matches[0]
 	r.Confident = top.Confident
 	for _, c := range all {
@@ -569,3 +604,37 @@ func expected(expect []string, slot string) bool {
 // answers are the slots a question fills (as opposed to what a message asks
 // or says: topic, contact, control, oos).
 var answers = set("role", "location", "country", "route")
+
+// usedBefore: one of the few bigrams before toks[i] holds a verb of using.
+func usedBefore(sc *scratch, i int) bool {
+	for p := i - 1; p >= 0 && p >= i-3; p-- {
+		if t := sc.toks[p]; t.script == scriptCJK && strings.ContainsAny(t.forms[0], "使通利頼依") {
+			return true
+		}
+	}
+	return false
+}
+
+// cjkForms adds to the bigram at rs[i] the readings that do not fit a
+// bigram: a one-kanji word of the examples (次, 寮) and 送り出し read as 送出
+// (kanji around one to three kana of inflection).
+func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
+	add := func(k string, sim float32) {
+		if _, ok := m.vocab[k]; ok && t.nf < len(t.forms) {
+			t.forms[t.nf], t.fw[t.nf] = k, sim
+			t.nf++
+		}
+	}
+	if isKanji(rs[i]) {
+		add(string(rs[i]), 1)
+		for j := i + 1; j < len(rs) && j <= i+3 && okurigana(rs[j]); j++ {
+			if j+1 < len(rs) && isKanji(rs[j+1]) {
+				add(string([]rune{rs[i], rs[j+1]}), simStem)
+				break
+			}
+		}
+	}
+	if i+2 == len(rs) && isKanji(rs[i+1]) {
+		add(string(rs[i+1]), 1)
+	}
+}
