@@ -15,6 +15,7 @@ Usage:
   sswbot serve [flags]                              run the LINE/Telegram webhooks and the staff console
   sswbot check [--knowledge DIR]                    validate the content
   sswbot graph                                      print the dialog as a Mermaid flowchart
+  sswbot eval  [--lang L] [--cases FILE]            measure how well the bot understands typed messages
   sswbot hash-password                              read a password on stdin, print its bcrypt hash
 
 Run "sswbot <command> --help" for the flags and environment variables of each.
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = serve(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		err = check(args[1:], getenv, stdout, stderr)
+	case "eval":
+		err = evalCmd(args[1:], getenv, stdout, stderr)
 	case "graph":
 		err = graph(args[1:], getenv, stdout, stderr)
 	case "hash-password":

@@ -1,0 +1,66 @@
+package bot
+
+import (
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/understand"
+)
+
+// Corpus turns the content's intents into what the understanding model
+// learns from, like buildFlow turns it into the dialog's structure. Besides
+// the written examples, every button label the content gives for a slot
+// value (role, location, country, route, compare) is an example in its
+// language: people type the labels they see, with typos the model forgives.
+func Corpus(kb *knowledge.Base) understand.Corpus {
+	c := understand.Corpus{Languages: knowledge.Languages}
+	index := map[string]int{}
+	add := func(slot, value, lang, text string) {
+		k := slot + "=" + value
+		i, ok := index[k]
+		if !ok {
+			i = len(c.Intents)
+			index[k] = i
+			c.Intents = append(c.Intents, understand.Intent{Slot: slot, Value: value, Examples: map[string][]string{}})
+		}
+		for _, s := range c.Intents[i].Examples[lang] {
+			if s == text {
+				return
+			}
+		}
+		c.Intents[i].Examples[lang] = append(c.Intents[i].Examples[lang], text)
+	}
+	for _, in := range kb.Intents {
+		for lang, exs := range in.Examples {
+			for _, ex := range exs {
+				add(in.Slot, in.Value, lang, ex)
+			}
+		}
+	}
+	labels := func(slot, value string, t knowledge.Text) {
+		if t.IsZero() {
+			return
+		}
+		for _, lang := range knowledge.Languages {
+			add(slot, value, lang, t.In(lang))
+		}
+	}
+	for _, in := range kb.Intents {
+		switch in.Slot {
+		case "role":
+			labels("role", in.Value, kb.UI["role_"+in.Value])
+		case "location":
+			labels("location", in.Value, kb.UI["loc_"+in.Value])
+		}
+	}
+	labels("route", "compare", kb.UI["btn_compare"])
+	for _, co := range kb.Countries {
+		if kb.Intent("country", co.ID) != nil {
+			labels("country", co.ID, co.Name)
+		}
+		for _, r := range co.Routes {
+			if kb.Intent("route", r.ID) != nil {
+				labels("route", r.ID, r.Button)
+			}
+		}
+	}
+	return c
+}
