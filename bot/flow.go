@@ -8,45 +8,17 @@ import (
 	"example.com/sswbot/knowledge"
 )
 
-// Roles and locations the dialog asks about, in button order.
-var (
-	roles     = []string{"employer", "worker", "other"}
-	locations = []string{"kg", "jp"}
-)
-
-// staticLabels maps fixed payloads to their ui text key.
-var staticLabels = map[string]string{
-	"rt:compare":           "btn_compare",
-	"all":                  "btn_all_steps",
-	"chg":                  "btn_change",
-	"c":                    "btn_continue",
-	"fy":                   "btn_yes",
-	"fn":                   "btn_no",
-	"chg:lang":             "chg_language",
-	"chg:role":             "chg_role",
-	"chg:loc":              "chg_location",
-	"chg:route":            "chg_route",
-	"chg:country":          "chg_country",
-	dialog.PayloadHelp:     "btn_help",
-	dialog.PayloadLang:     "btn_language",
-	dialog.PayloadRestart:  "btn_restart",
-	dialog.PayloadContacts: "btn_contacts",
-	dialog.PayloadStaff:    "btn_staff",
-	dialog.PayloadForget:   "btn_forget",
-	dialog.PayloadBack:     "btn_back",
-}
-
 // commandWords are the slash commands without their slash.
-var commandWords = map[string]string{
-	"start": dialog.PayloadRestart, "restart": dialog.PayloadRestart, "help": dialog.PayloadHelp,
-	"lang": dialog.PayloadLang, "contacts": dialog.PayloadContacts, "staff": dialog.PayloadStaff,
-	"forget": dialog.PayloadForget, "back": dialog.PayloadBack,
+var commandWords = map[string]dialog.Payload{
+	"start": {Kind: dialog.KindRestart}, "restart": {Kind: dialog.KindRestart}, "help": {Kind: dialog.KindHelp},
+	"lang": {Kind: dialog.KindLang}, "contacts": {Kind: dialog.KindContacts}, "staff": {Kind: dialog.KindStaff},
+	"forget": {Kind: dialog.KindForget}, "back": {Kind: dialog.KindBack},
 }
 
 // uiKeys lists every interface text the bot renders; New checks them all.
 var uiKeys = []string{
-	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_location_worker", "ask_route", "ask_route_worker", "compare_intro",
-	"step_header", "step_single", "side_japanese", "side_kyrgyz",
+	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_route", "compare_intro",
+	"step_header", "step_single",
 	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
 	"label_address", "label_link", "source_line", "source_line_many", "source_document",
 	"actor_receiving_org", "actor_worker", "actor_agency", "actor_center",
@@ -58,23 +30,23 @@ var uiKeys = []string{
 	"help", "not_understood", "offer_staff", "staff_requested", "staff_joined", "staff_left",
 	"forget_confirm", "forgotten", "expired", "unsupported", "group_only", "stale_button",
 	"keyword_no_route", "restarted",
-	"role_employer", "role_worker", "role_other", "loc_kg", "loc_jp",
 	"lang_ja", "lang_en", "lang_ru", "lang_ky",
 	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
 }
 
 // buildFlow turns the knowledge base into the dialog's structure: every
 // sending country's routes (the dialog asks for the country only when the
-// content has several).
+// content has several), the roles and locations, and every button label
+// as typed text.
 func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 	if err := kb.HasUI(uiKeys...); err != nil {
 		return nil, err
 	}
 	f := &dialog.Flow{
 		Languages: knowledge.Languages,
-		Roles:     roles,
-		Locations: locations,
-		Aliases:   map[string]string{},
+		Roles:     kb.Roles,
+		Locations: kb.Locations,
+		Aliases:   map[string]dialog.Payload{},
 	}
 	for _, c := range kb.Countries {
 		f.Countries = append(f.Countries, c.ID)
@@ -85,7 +57,7 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 			}
 			f.Routes = append(f.Routes, dr)
 		}
-		for _, l := range locations {
+		for _, l := range f.Locations {
 			if len(f.RoutesAt(c.ID, l)) == 0 {
 				return nil, fmt.Errorf("bot: country %s has no route for location %q", c.ID, l)
 			}
@@ -93,32 +65,8 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 	}
 	// Aliases: every button label in every language. Sorted payloads keep
 	// the result deterministic when two buttons share a label.
-	type label struct {
-		payload string
-		text    knowledge.Text
-	}
-	var labels []label
-	for p, key := range staticLabels {
-		labels = append(labels, label{p, kb.UI[key]})
-	}
-	for _, l := range knowledge.Languages {
-		labels = append(labels, label{"l:" + l, kb.UI["lang_"+l]})
-	}
-	for _, r := range roles {
-		labels = append(labels, label{"r:" + r, kb.UI["role_"+r]})
-	}
-	for _, l := range locations {
-		labels = append(labels, label{"w:" + l, kb.UI["loc_"+l]})
-	}
-	for _, c := range kb.Countries {
-		labels = append(labels, label{"k:" + c.ID, c.Name})
-		for _, r := range c.Routes {
-			labels = append(labels, label{"rt:" + r.ID, r.Button})
-		}
-	}
-	// Typed "next step" or "finish" means the current step's button.
-	labels = append(labels, label{"next", kb.UI["btn_next"]}, label{"next", kb.UI["btn_finish"]})
-	sort.SliceStable(labels, func(i, j int) bool { return labels[i].payload < labels[j].payload })
+	labels := allLabels(kb)
+	sort.SliceStable(labels, func(i, j int) bool { return labels[i].payload.String() < labels[j].payload.String() })
 	// The help text's commands work typed on every platform ("/lang" folds
 	// to "lang"); Telegram's adapter maps its own commands before.
 	for word, p := range commandWords {

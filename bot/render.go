@@ -61,33 +61,13 @@ func colon(lang string) string {
 	return ":"
 }
 
-// label returns the button label of payload p.
-func (r *renderer) label(p string, c *knowledge.Country, lang string) string {
-	kind, arg, _ := strings.Cut(p, ":")
-	switch kind {
-	case "l":
-		return r.ui("lang_"+arg, lang)
-	case "r":
-		return r.ui("role_"+arg, lang)
-	case "w":
-		return r.ui("loc_"+arg, lang)
-	case "rt":
-		if rt := c.Route(arg); rt != nil {
-			return rt.Button.In(lang)
-		}
-	case "k":
-		if k := r.kb.Country(arg); k != nil {
-			return k.Name.In(lang)
-		}
-	case "n":
-		return r.ui("btn_next", lang)
-	case "fin":
-		return r.ui("btn_finish", lang)
+// label returns the button label of payload p (its wire form when the
+// content has none, which only a forged payload can reach).
+func (r *renderer) label(p dialog.Payload, c *knowledge.Country, lang string) string {
+	if t, ok := labelText(r.kb, c, p); ok {
+		return t.In(lang)
 	}
-	if key, ok := staticLabels[p]; ok {
-		return r.ui(key, lang)
-	}
-	return p
+	return p.String()
 }
 
 // render turns one dialog turn into platform-neutral messages: the parts
@@ -105,7 +85,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	var choices []Choice
 	if n := len(out); n > 0 {
 		for _, p := range out[n-1].Choices {
-			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p})
+			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
 		}
 	}
 	msgs := pack(parts)
@@ -201,7 +181,7 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 	case dialog.SayCompare:
 		var b strings.Builder
 		b.WriteString(ui("compare_intro") + "\n\n" + c.Compare.In(lang))
-		for _, rt := range c.RoutesAt("kg") {
+		for _, rt := range compared(c, r.kb.Locations) {
 			b.WriteString("\n\n■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang))
 		}
 		return b.String(), nil
@@ -212,7 +192,9 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 	case dialog.SayContacts:
 		return r.contacts(c, lang)
 	case dialog.SayDone:
-		role, loc, route := r.label("r:"+s.Role, c, lang), r.label("w:"+s.Location, c, lang), r.label("rt:"+s.Route, c, lang)
+		role := r.label(dialog.Payload{Kind: dialog.KindSetRole, Arg: s.Role}, c, lang)
+		loc := r.label(dialog.Payload{Kind: dialog.KindSetLocation, Arg: s.Location}, c, lang)
+		route := r.label(dialog.Payload{Kind: dialog.KindSetRoute, Arg: s.Route}, c, lang)
 		if rt := c.Route(s.Route); rt != nil {
 			route = rt.Title.In(lang)
 		}
@@ -240,20 +222,10 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 	} else {
 		b.WriteString(fill(ui("step_single"), "{title}", title))
 	}
-	switch st.Side {
-	case "japanese":
-		b.WriteString("\n【" + ui("side_japanese") + "】")
-	case "kyrgyz":
-		b.WriteString("\n【" + ui("side_kyrgyz") + "】")
+	if st.Side != "" {
+		b.WriteString("\n【" + ui("side_"+st.Side) + "】")
 	}
-	body := st.Body
-	switch {
-	case s.Role == "employer" && !st.Employer.IsZero():
-		body = st.Employer
-	case s.Role == "worker" && !st.Worker.IsZero():
-		body = st.Worker
-	}
-	b.WriteString("\n\n" + body.In(lang))
+	b.WriteString("\n\n" + st.BodyFor(s.Role).In(lang))
 	var who []string
 	for _, a := range st.Actors {
 		who = append(who, ui("actor_"+a))
@@ -279,6 +251,18 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 	}
 	b.WriteString("\n\n" + r.sourceLine(c, []string{st.Source}, lang))
 	return b.String(), links
+}
+
+// compared returns the routes the comparison explains: those of every
+// location where the user has a choice of route, in content order.
+func compared(c *knowledge.Country, locations []string) []*knowledge.Route {
+	var rs []*knowledge.Route
+	for _, l := range locations {
+		if at := c.RoutesAt(l); len(at) > 1 {
+			rs = append(rs, at...)
+		}
+	}
+	return rs
 }
 
 // labeled writes "Label: value", without a space after a full-width colon.

@@ -313,7 +313,11 @@ type recorded struct {
 // passesHandoff lets privacy requests through while a person owns the
 // conversation: forgetting one's data works in every state.
 func (s *Service) passesHandoff(ev Event) bool {
-	return ev.Kind == KindChoice && (ev.Text == PayloadForget || ev.Text == "fy" || ev.Text == "fn")
+	if ev.Kind != KindChoice {
+		return false
+	}
+	p, _ := dialog.Parse(ev.Text)
+	return p.Kind == dialog.KindForget || p.Kind == dialog.KindYes || p.Kind == dialog.KindNo
 }
 
 // inText is what the transcript shows for an incoming event: typed text as
@@ -321,7 +325,11 @@ func (s *Service) passesHandoff(ev Event) bool {
 func (s *Service) inText(ev Event, sess dialog.Session) string {
 	switch ev.Kind {
 	case KindChoice:
-		return "[" + s.r.label(ev.Text, s.r.country(sess), orEn(sess.Lang)) + "]"
+		p, ok := dialog.Parse(ev.Text)
+		if !ok {
+			return "[" + ev.Text + "]"
+		}
+		return "[" + s.r.label(p, s.r.country(sess), orEn(sess.Lang)) + "]"
 	case KindStart:
 		return strings.TrimSpace("[start] " + ev.Text)
 	case KindUnsupported:

@@ -46,7 +46,7 @@ func TestWalkEveryState(t *testing.T) {
 					t.Fatalf("dead end in %+v after %v", s, last.Say)
 				}
 				for _, p := range last.Choices {
-					queue = append(queue, dialog.Step(f, s, dialog.Input{Kind: dialog.Choice, Text: p}))
+					queue = append(queue, dialog.Step(f, s, dialog.Input{Kind: dialog.Choice, Text: p.String()}))
 				}
 			}
 			want := []string{"lang", "role", "location", "route", "change", "forget"}

@@ -1,12 +1,10 @@
 package dialog
 
-import "strings"
-
 // choose acts on a payload, from a button or a typed label or number.
 // Payloads from earlier messages are handled gracefully: answers are
 // accepted wherever the user is, step buttons that no longer match the
 // current step say so and show where the user is now.
-func (t *turn) choose(p string, in Input) {
+func (t *turn) choose(p Payload) {
 	s := &t.s
 	if s.State == "" {
 		*s = fresh(s.Lang)
@@ -16,169 +14,188 @@ func (t *turn) choose(p string, in Input) {
 		}
 	}
 	s.Misses = 0
-	kind, arg, _ := strings.Cut(p, ":")
-	switch p {
-	case PayloadHelp:
-		t.say(SayHelp)
-		t.current()
-		return
-	case PayloadLang:
-		t.change(StateLang)
-		return
-	case PayloadRestart:
-		*s = fresh(s.Lang)
-		t.say(SayRestarted)
-		t.advance()
-		return
-	case PayloadContacts:
-		t.replies = append(t.replies, Reply{Say: SayContacts, Choices: t.choices()})
-		return
-	case PayloadStaff:
-		if s.State == StateOffer {
-			s.State, s.Return = s.Return, ""
-		}
-		s.Handoff = true
-		t.replies = append(t.replies, Reply{Say: SayStaffRequested, Choices: t.choices()})
-		return
-	case PayloadForget:
-		t.aside(StateForget)
-		return
-	case PayloadBack:
-		t.back()
-		return
-	case payloadAll:
-		if s.Route == "" {
-			t.current()
-			return
-		}
-		t.replies = append(t.replies, Reply{Say: SayChecklist, Choices: t.choices()})
-		return
-	case payloadChange:
-		t.aside(StateChange)
-		return
-	case payloadContinue:
-		t.resume()
-		return
-	case payloadNext:
-		// A typed "next step": it means the current step, whichever it is.
-		if s.State != StateStep {
-			t.current()
-			return
-		}
-		p, kind, arg = "n:"+s.Step, "n", s.Step
-	case payloadCompare:
-		t.say(SayCompare)
-		if s.Location == "kg" || s.State == StateRoute {
-			s.State = StateRoute
-		}
-		t.current()
-		return
-	case payloadYes:
-		if s.State != StateForget {
-			t.stale()
-			return
-		}
-		t.forget = true
-		*s = fresh(s.Lang)
-		t.say(SayForgotten)
-		return
-	case payloadNo:
-		if s.State != StateForget {
-			t.stale()
-			return
-		}
-		t.resume()
-		return
-	}
-	switch kind {
-	case "l":
-		if !has(t.f.Languages, arg) {
-			t.stale()
-			return
-		}
-		first := s.Lang == "" && s.Role == ""
-		s.Lang = arg
-		if first {
-			t.say(SayWelcome)
-		}
-		t.advance()
-	case "r":
-		if !has(t.f.Roles, arg) {
-			t.stale()
-			return
-		}
-		s.Role = arg
-		t.advance()
-	case "k":
-		t.routeAnswer(t.f.Countries, &s.Country, arg)
-	case "w":
-		t.routeAnswer(t.f.Locations, &s.Location, arg)
-	case "rt":
-		r := t.f.Route(s.Country, arg)
-		if r == nil || (s.Location != "" && r.Location != s.Location) {
-			t.stale()
-			return
-		}
-		if s.Route != arg {
-			s.Step = ""
-		}
-		s.Location, s.Route = r.Location, arg
-		t.advance()
-	case "n", "fin":
-		r := t.f.Route(s.Country, s.Route)
-		if s.State != StateStep || s.Step != arg || r == nil {
-			t.stale()
-			return
-		}
-		i := r.Index(arg)
-		if kind == "fin" || i == len(r.Steps)-1 {
-			s.State = StateDone
-			t.current()
-			return
-		}
-		s.Step = r.Steps[i+1].ID
-		t.current()
-	case "chg":
-		switch arg {
-		case "lang":
-			t.change(StateLang)
-		case "role":
-			t.change(StateRole)
-		case "country":
-			if len(t.f.Countries) > 1 {
-				t.change(StateCountry)
-				return
-			}
-			t.stale()
-		case "loc":
-			t.change(StateLocation)
-		case "route":
-			if len(t.f.RoutesAt(s.Country, s.Location)) > 1 {
-				t.change(StateRoute)
-				return
-			}
-			t.stale()
-		default:
-			t.stale()
-		}
-	default:
+	h, ok := handlers[p.Kind]
+	if !ok {
 		t.unrec = true
 		t.stale()
+		return
+	}
+	h(t, p)
+}
+
+// handlers maps each payload kind to what it does. It is filled in init
+// because some handlers choose again (a typed "next" becomes the step's
+// button), which a package-level initializer cannot refer to.
+var handlers map[Kind]func(*turn, Payload)
+
+func init() {
+	handlers = map[Kind]func(*turn, Payload){
+		KindHelp:     func(t *turn, _ Payload) { t.say(SayHelp); t.current() },
+		KindLang:     func(t *turn, _ Payload) { t.change(StateLang) },
+		KindRestart:  (*turn).restart,
+		KindContacts: func(t *turn, _ Payload) { t.withChoices(SayContacts) },
+		KindStaff:    (*turn).staff,
+		KindForget:   func(t *turn, _ Payload) { t.aside(StateForget) },
+		KindBack:     func(t *turn, _ Payload) { t.back() },
+		KindAll:      (*turn).checklist,
+		KindChange:   (*turn).changeAnswer,
+		KindContinue: func(t *turn, _ Payload) { t.resume() },
+		KindCompare:  (*turn).compare,
+		KindYes:      (*turn).forgetYes,
+		KindNo:       (*turn).forgetNo,
+
+		KindSetLang:     (*turn).setLang,
+		KindSetRole:     (*turn).answer,
+		KindSetCountry:  (*turn).answer,
+		KindSetLocation: (*turn).answer,
+		KindSetRoute:    (*turn).setRoute,
+
+		KindNext:      (*turn).next,
+		KindFinish:    (*turn).next,
+		KindTypedNext: (*turn).typedNext,
 	}
 }
 
-// routeAnswer sets an answer the routes depend on (country, location):
-// changing it drops the chosen route, keeping the other answers.
-func (t *turn) routeAnswer(valid []string, field *string, arg string) {
-	if !has(valid, arg) {
+// withChoices says what with the current state's buttons, staying put.
+func (t *turn) withChoices(what Say) {
+	t.replies = append(t.replies, Reply{Say: what, Choices: t.choices()})
+}
+
+func (t *turn) restart(Payload) {
+	t.s = fresh(t.s.Lang)
+	t.say(SayRestarted)
+	t.advance()
+}
+
+func (t *turn) staff(Payload) {
+	s := &t.s
+	if s.State == StateOffer {
+		s.State, s.Return = s.Return, ""
+	}
+	s.Handoff = true
+	t.withChoices(SayStaffRequested)
+}
+
+func (t *turn) checklist(Payload) {
+	if t.s.Route == "" {
+		t.current()
+		return
+	}
+	t.withChoices(SayChecklist)
+}
+
+// compare explains the routes; where the route question is asked (or was
+// being asked), the user lands on it.
+func (t *turn) compare(Payload) {
+	s := &t.s
+	t.say(SayCompare)
+	if QuestionAt(StateRoute).Asked(t.f, *s) || s.State == StateRoute {
+		s.State = StateRoute
+	}
+	t.current()
+}
+
+func (t *turn) forgetYes(Payload) {
+	if t.s.State != StateForget {
 		t.stale()
 		return
 	}
-	if *field != arg {
-		t.s.Route, t.s.Step = "", ""
+	t.forget = true
+	t.s = fresh(t.s.Lang)
+	t.say(SayForgotten)
+}
+
+func (t *turn) forgetNo(Payload) {
+	if t.s.State != StateForget {
+		t.stale()
+		return
 	}
-	*field = arg
+	t.resume()
+}
+
+// typedNext is a typed "next step": it means the current step, whichever it
+// is.
+func (t *turn) typedNext(Payload) {
+	if t.s.State != StateStep {
+		t.current()
+		return
+	}
+	t.next(Payload{Kind: KindNext, Arg: t.s.Step})
+}
+
+// next leaves the step p.Arg for the following one, or finishes the route.
+func (t *turn) next(p Payload) {
+	s := &t.s
+	r := t.f.Route(s.Country, s.Route)
+	if s.State != StateStep || s.Step != p.Arg || r == nil {
+		t.stale()
+		return
+	}
+	i := r.Index(p.Arg)
+	if p.Kind == KindFinish || i == len(r.Steps)-1 {
+		s.State = StateDone
+		t.current()
+		return
+	}
+	s.Step = r.Steps[i+1].ID
+	t.current()
+}
+
+// setLang answers the language question; the first answer is welcomed.
+func (t *turn) setLang(p Payload) {
+	s := &t.s
+	if !has(t.f.Languages, p.Arg) {
+		t.stale()
+		return
+	}
+	first := s.Lang == "" && s.Role == ""
+	s.Lang = p.Arg
+	if first {
+		t.say(SayWelcome)
+	}
 	t.advance()
+}
+
+// answer fills the slot of the question p answers; a changed answer drops
+// the answers that depend on it, keeping the others.
+func (t *turn) answer(p Payload) {
+	q := questionOf(p.Kind)
+	if !q.Valid(t.f, t.s, p.Arg) {
+		t.stale()
+		return
+	}
+	set(&t.s, q, p.Arg)
+	t.advance()
+}
+
+// setRoute picks a route. A route button is accepted wherever the user is
+// (it fixes the location too) unless it contradicts the location given.
+func (t *turn) setRoute(p Payload) {
+	s := &t.s
+	r := t.f.Route(s.Country, p.Arg)
+	if r == nil || (s.Location != "" && r.Location != s.Location) {
+		t.stale()
+		return
+	}
+	if s.Route != p.Arg {
+		s.Step = ""
+	}
+	s.Location, s.Route = r.Location, p.Arg
+	t.advance()
+}
+
+// changeAnswer opens the change menu, or re-asks the question p.Arg names
+// when it is asked at all.
+func (t *turn) changeAnswer(p Payload) {
+	if p.Arg == "" {
+		t.aside(StateChange)
+		return
+	}
+	if q := questionChanging(p.Arg); q != nil && q.Asked(t.f, t.s) {
+		t.change(q.State)
+		return
+	}
+	t.stale()
 }
 
 // change re-asks one question; the other answers stay.
@@ -227,30 +244,16 @@ func (t *turn) stale() {
 }
 
 // back changes the previous answer, keeping the rest; in the walk it goes
-// to the previous step.
+// to the previous step, and from the first step to the last question asked.
 func (t *turn) back() {
 	s := &t.s
 	switch s.State {
-	case StateRole:
-		s.State = StateLang
-	case StateCountry:
-		s.State = StateRole
-	case StateLocation:
-		s.State = StateRole
-		if len(t.f.Countries) > 1 {
-			s.State = StateCountry
-		}
-	case StateRoute:
-		s.State = StateLocation
 	case StateStep:
 		r := t.f.Route(s.Country, s.Route)
-		switch i := r.Index(s.Step); {
-		case i > 0:
+		if i := r.Index(s.Step); i > 0 {
 			s.Step = r.Steps[i-1].ID
-		case len(t.f.RoutesAt(s.Country, s.Location)) > 1:
-			s.State = StateRoute
-		default:
-			s.State = StateLocation
+		} else if st := askedBefore(t.f, *s, len(questions)); st != "" {
+			s.State = st
 		}
 	case StateDone:
 		r := t.f.Route(s.Country, s.Route)
@@ -258,6 +261,25 @@ func (t *turn) back() {
 	case StateChange, StateForget, StateOffer:
 		t.resume()
 		return
+	default:
+		for i := range questions {
+			if questions[i].State == s.State {
+				if st := askedBefore(t.f, *s, i); st != "" {
+					s.State = st
+				}
+			}
+		}
 	}
 	t.current()
+}
+
+// askedBefore returns the last question before row i of the table that is
+// asked, or "" when there is none.
+func askedBefore(f *Flow, s Session, i int) State {
+	for j := i - 1; j >= 0; j-- {
+		if questions[j].Asked(f, s) {
+			return questions[j].State
+		}
+	}
+	return ""
 }

@@ -63,7 +63,7 @@ const (
 type Reply struct {
 	Say     Say
 	Step    string
-	Choices []string // payloads
+	Choices []Payload
 }
 
 // Result is the outcome of one Step.
@@ -75,25 +75,6 @@ type Result struct {
 	// Unrecognized marks typed text the dialog could not match.
 	Unrecognized bool
 }
-
-// Payloads. All are short ASCII (Telegram allows 64 bytes of callback data).
-const (
-	PayloadHelp     = "g:help"
-	PayloadLang     = "g:lang"
-	PayloadRestart  = "g:restart"
-	PayloadContacts = "g:contacts"
-	PayloadStaff    = "g:staff"
-	PayloadForget   = "g:forget"
-	PayloadBack     = "g:back"
-
-	payloadAll      = "all"
-	payloadChange   = "chg"
-	payloadContinue = "c"
-	payloadNext     = "next" // only from typed text: the current step's "next"
-	payloadCompare  = "rt:compare"
-	payloadYes      = "fy"
-	payloadNo       = "fn"
-)
 
 // MissesBeforeStaff is how many misunderstandings in a row lead to the
 // offer of a person.
@@ -118,7 +99,10 @@ func Step(f *Flow, s Session, in Input) Result {
 		t.say(SayUnsupported)
 		t.current()
 	case Choice:
-		t.choose(in.Text, in)
+		// An unknown payload parses to the zero Payload, which choose
+		// answers as a stale button.
+		p, _ := Parse(in.Text)
+		t.choose(p)
 	default:
 		t.text(in)
 	}
@@ -140,7 +124,7 @@ func (t *turn) result() Result {
 	return Result{Session: t.s, Replies: t.replies, Forget: t.forget, Unrecognized: t.unrec}
 }
 
-func (t *turn) say(what Say, choices ...string) {
+func (t *turn) say(what Say, choices ...Payload) {
 	t.replies = append(t.replies, Reply{Say: what, Choices: choices})
 }
 
@@ -161,35 +145,28 @@ func (t *turn) start(in Input, role string) {
 	t.advance()
 }
 
-// advance moves to the first unanswered question, or into the walk.
+// advance moves to the first unanswered question, or into the walk. A
+// question with a single possible answer is answered silently.
 func (t *turn) advance() {
 	s := &t.s
-	switch {
-	case s.Lang == "":
-		s.State = StateLang
-	case s.Role == "":
-		s.State = StateRole
-	case s.Country == "" && len(t.f.Countries) == 1:
-		s.Country = t.f.Countries[0]
-		t.advance()
+	for i := range questions {
+		q := &questions[i]
+		if *q.Slot(s) != "" {
+			continue
+		}
+		if vs := q.Values(t.f, *s); len(vs) == 1 {
+			*q.Slot(s) = vs[0]
+			continue
+		}
+		s.State = q.State
+		t.current()
 		return
-	case s.Country == "":
-		s.State = StateCountry
-	case s.Location == "":
-		s.State = StateLocation
-	case s.Route == "":
-		if rs := t.f.RoutesAt(s.Country, s.Location); len(rs) == 1 {
-			s.Route, s.Step, s.State = rs[0].ID, rs[0].Steps[0].ID, StateStep
-		} else {
-			s.State = StateRoute
-		}
-	default:
-		r := t.f.Route(s.Country, s.Route)
-		if s.Step == "" || r.Index(s.Step) < 0 {
-			s.Step = r.Steps[0].ID
-		}
-		s.State = StateStep
 	}
+	r := t.f.Route(s.Country, s.Route)
+	if s.Step == "" || r.Index(s.Step) < 0 {
+		s.Step = r.Steps[0].ID
+	}
+	s.State = StateStep
 	t.current()
 }
 
@@ -197,17 +174,11 @@ func (t *turn) advance() {
 func (t *turn) current() {
 	s := t.s
 	ch := t.choices()
+	if q := QuestionAt(s.State); q != nil {
+		t.say(q.Say, ch...)
+		return
+	}
 	switch s.State {
-	case StateLang:
-		t.say(SayAskLanguage, ch...)
-	case StateRole:
-		t.say(SayAskRole, ch...)
-	case StateCountry:
-		t.say(SayAskCountry, ch...)
-	case StateLocation:
-		t.say(SayAskLocation, ch...)
-	case StateRoute:
-		t.say(SayAskRoute, ch...)
 	case StateStep:
 		t.replies = append(t.replies, Reply{Say: SayStep, Step: s.Step, Choices: ch})
 	case StateDone:
@@ -223,59 +194,37 @@ func (t *turn) current() {
 
 // choices lists the payloads offered in the current state, in order; typing
 // a number picks from this list.
-func (t *turn) choices() []string {
+func (t *turn) choices() []Payload {
 	s, f := t.s, t.f
-	var ch []string
+	if q := QuestionAt(s.State); q != nil {
+		return q.Choices(f, s)
+	}
 	switch s.State {
-	case StateLang:
-		for _, l := range f.Languages {
-			ch = append(ch, "l:"+l)
-		}
-	case StateRole:
-		for _, r := range f.Roles {
-			ch = append(ch, "r:"+r)
-		}
-	case StateCountry:
-		for _, c := range f.Countries {
-			ch = append(ch, "k:"+c)
-		}
-		ch = append(ch, PayloadBack)
-	case StateLocation:
-		for _, l := range f.Locations {
-			ch = append(ch, "w:"+l)
-		}
-		ch = append(ch, PayloadBack)
-	case StateRoute:
-		for _, r := range f.RoutesAt(s.Country, s.Location) {
-			ch = append(ch, "rt:"+r.ID)
-		}
-		ch = append(ch, payloadCompare, PayloadBack)
 	case StateStep:
 		r := f.Route(s.Country, s.Route)
+		next := Payload{Kind: KindNext, Arg: s.Step}
 		if r.Index(s.Step) == len(r.Steps)-1 {
-			ch = append(ch, "fin:"+s.Step)
-		} else {
-			ch = append(ch, "n:"+s.Step)
+			next.Kind = KindFinish
 		}
-		ch = append(ch, payloadAll, PayloadContacts, PayloadBack, payloadChange, PayloadStaff, PayloadRestart)
+		return []Payload{next, {Kind: KindAll}, {Kind: KindContacts}, {Kind: KindBack}, {Kind: KindChange},
+			{Kind: KindStaff}, {Kind: KindRestart}}
 	case StateDone:
-		ch = []string{payloadAll, PayloadContacts, payloadChange, PayloadRestart}
+		return []Payload{{Kind: KindAll}, {Kind: KindContacts}, {Kind: KindChange}, {Kind: KindRestart}}
 	case StateChange:
-		ch = []string{"chg:lang", "chg:role"}
-		if len(f.Countries) > 1 {
-			ch = append(ch, "chg:country")
+		// Every question the user was (or would be) asked can be changed.
+		var ch []Payload
+		for i := range questions {
+			if q := &questions[i]; q.Asked(f, s) {
+				ch = append(ch, Payload{Kind: KindChange, Arg: q.Change})
+			}
 		}
-		ch = append(ch, "chg:loc")
-		if len(f.RoutesAt(s.Country, s.Location)) > 1 {
-			ch = append(ch, "chg:route")
-		}
-		ch = append(ch, PayloadForget, payloadContinue)
+		return append(ch, Payload{Kind: KindForget}, Payload{Kind: KindContinue})
 	case StateForget:
-		ch = []string{payloadYes, payloadNo}
+		return []Payload{{Kind: KindYes}, {Kind: KindNo}}
 	case StateOffer:
-		ch = []string{PayloadStaff, payloadContinue}
+		return []Payload{{Kind: KindStaff}, {Kind: KindContinue}}
 	}
-	return ch
+	return nil
 }
 
 // text interprets typed text: a number, a button label, a keyword.
@@ -289,16 +238,16 @@ func (t *turn) text(in Input) {
 	norm := NormalizeText(in.Text)
 	if n, err := strconv.Atoi(norm); err == nil {
 		if ch := t.choices(); n >= 1 && n <= len(ch) {
-			t.choose(ch[n-1], in)
+			t.choose(ch[n-1])
 			return
 		}
 	}
 	if p, ok := t.f.Aliases[norm]; ok {
-		t.choose(p, in)
+		t.choose(p)
 		return
 	}
-	if p := t.partOfChoice(norm); p != "" {
-		t.choose(p, in)
+	if p, ok := t.partOfChoice(norm); ok {
+		t.choose(p)
 		return
 	}
 	if norm != "" {
@@ -325,30 +274,31 @@ func (t *turn) text(in Input) {
 
 // partOfChoice returns the one current choice whose label (in any
 // language) contains the typed text, so "agency" picks "Certified agency"
-// at the route question before keywords are tried; "" when none or several.
-func (t *turn) partOfChoice(norm string) string {
+// at the route question before keywords are tried; false when none or
+// several.
+func (t *turn) partOfChoice(norm string) (Payload, bool) {
 	if len([]rune(norm)) < 3 {
-		return ""
+		return Payload{}, false
 	}
-	current := map[string]string{} // alias payload → choice payload
+	current := map[Payload]Payload{} // alias payload → choice payload
 	for _, p := range t.choices() {
 		current[p] = p
-		if strings.HasPrefix(p, "n:") || strings.HasPrefix(p, "fin:") {
-			current[payloadNext] = p
+		if p.Kind == KindNext || p.Kind == KindFinish {
+			current[Payload{Kind: KindTypedNext}] = p
 		}
 	}
-	found := ""
+	var found Payload
 	for label, p := range t.f.Aliases {
 		c, ok := current[p]
 		if !ok || !strings.Contains(label, norm) {
 			continue
 		}
-		if found != "" && found != c {
-			return ""
+		if found.Kind != "" && found != c {
+			return Payload{}, false
 		}
 		found = c
 	}
-	return found
+	return found, found.Kind != ""
 }
 
 // applies reports whether a keyword target fits the user: a topic must be
@@ -368,11 +318,11 @@ func (t *turn) applies(target string) bool {
 func (t *turn) target(target string) {
 	switch target {
 	case "contacts":
-		t.choose(PayloadContacts, Input{})
+		t.choose(Payload{Kind: KindContacts})
 	case "help":
-		t.choose(PayloadHelp, Input{})
+		t.choose(Payload{Kind: KindHelp})
 	case "staff":
-		t.choose(PayloadStaff, Input{})
+		t.choose(Payload{Kind: KindStaff})
 	case "compare":
 		t.say(SayCompare)
 		t.current()

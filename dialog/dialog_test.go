@@ -24,8 +24,10 @@ func testFlow() *dialog.Flow {
 			{Country: "kg", ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
 			{Country: "kg", ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
 		},
-		Aliases: map[string]string{"english": "l:en", "next step": "next", "employer": "r:employer", "в кыргызстане": "w:kg",
-			"in kyrgyzstan": "w:kg", "certified agency": "rt:agency", "direct hiring": "rt:direct"},
+		Aliases: map[string]dialog.Payload{"english": {Kind: dialog.KindSetLang, Arg: "en"}, "next step": {Kind: dialog.KindTypedNext},
+			"employer": {Kind: dialog.KindSetRole, Arg: "employer"}, "в кыргызстане": {Kind: dialog.KindSetLocation, Arg: "kg"},
+			"in kyrgyzstan": {Kind: dialog.KindSetLocation, Arg: "kg"}, "certified agency": {Kind: dialog.KindSetRoute, Arg: "agency"},
+			"direct hiring": {Kind: dialog.KindSetRoute, Arg: "direct"}},
 		Keywords: []dialog.Keyword{{Words: []string{"visa", "виз"}, Target: "topic:visa"}, {Words: []string{"contact"}, Target: "contacts"}},
 	}
 }
@@ -335,8 +337,11 @@ func FuzzStep(f *testing.F) {
 		valid(t, flow, res.Session)
 		for _, r := range res.Replies {
 			for _, p := range r.Choices {
-				if len(p) > 64 || strings.ContainsFunc(p, func(r rune) bool { return r > 127 }) {
-					t.Fatalf("payload %q is not short ASCII", p)
+				if w := p.String(); len(w) > 64 || strings.ContainsFunc(w, func(r rune) bool { return r > 127 }) {
+					t.Fatalf("payload %q is not short ASCII", w)
+				}
+				if back, ok := dialog.Parse(p.String()); !ok || back != p {
+					t.Fatalf("payload %q does not parse back (%+v)", p, back)
 				}
 			}
 		}

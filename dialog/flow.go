@@ -6,12 +6,12 @@ package dialog
 type Flow struct {
 	Languages []string
 	Countries []string // sending countries; asked only when there are several
-	Roles     []string // employer, worker, other
-	Locations []string // kg, jp
+	Roles     []string // from the content, in button order
+	Locations []string // where the worker may be now, from the content
 	Routes    []Route
 	// Aliases maps a normalised button label (in any language) to its
 	// payload, so typing a label counts as pressing the button.
-	Aliases map[string]string
+	Aliases map[string]Payload
 	// Keywords map normalised words to targets: "topic:<name>", "contacts",
 	// "compare", "help" or "staff".
 	Keywords []Keyword

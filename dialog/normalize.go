@@ -13,62 +13,48 @@ func Normalize(f *Flow, s Session) Session {
 		return fresh(s.Lang)
 	}
 	s.V = SessionVersion
-	if !has(f.Languages, s.Lang) {
-		s.Lang = ""
-	}
-	if !has(f.Roles, s.Role) {
-		s.Role = ""
-	}
-	switch {
-	case has(f.Countries, s.Country):
-	case len(f.Countries) == 1 && (s.Country == "" || f.Route(f.Countries[0], s.Route) != nil):
-		// One country: sessions from before countries existed belong to it.
-		s.Country = f.Countries[0]
-	default:
-		s.Country, s.Route, s.Step = "", "", ""
-		if len(f.Countries) == 1 {
-			s.Country = f.Countries[0]
+	// Answers are checked in the order of asking, so an answer is judged
+	// by the (repaired) answers before it: a route of another location
+	// goes. A question with a single answer is answered (sessions from
+	// before a second country existed belong to the one there is); one
+	// whose values depend on earlier answers only in the walk, which needs
+	// it.
+	walk := s.State == StateStep || s.State == StateDone
+	for i := range questions {
+		q := &questions[i]
+		v, vs := q.Slot(&s), q.Values(f, s)
+		if *v != "" && !has(vs, *v) {
+			*v = ""
+		}
+		if *v == "" && len(vs) == 1 && (len(q.DependsOn) == 0 || walk) {
+			*v = vs[0]
 		}
 	}
-	if !has(f.Locations, s.Location) {
-		s.Location, s.Route, s.Step = "", "", ""
-	}
 	r := f.Route(s.Country, s.Route)
-	if r == nil || r.Location != s.Location {
-		s.Route, s.Step, r = "", "", nil
-	}
-	if rs := f.RoutesAt(s.Country, s.Location); r == nil && len(rs) == 1 && (s.State == StateStep || s.State == StateDone) {
-		// The only route for the location needs no question.
-		s.Route, s.Step, r = rs[0].ID, "", rs[0]
-	}
-	if r != nil && s.Step != "" && r.Index(s.Step) < 0 {
+	switch {
+	case r == nil:
+		s.Step = ""
+	case r.Index(s.Step) < 0:
 		s.Step = r.Steps[0].ID
 	}
 	if s.Misses < 0 || s.Misses >= MissesBeforeStaff {
 		s.Misses = 0
 	}
-	if r != nil && s.Step == "" {
-		s.Step = r.Steps[0].ID
-	}
 	// A state must agree with the answers (the walk needs a route, a
-	// question its predecessors); otherwise the first open question is
-	// asked. An aside (change, forget, offer) returns to a valid state too.
+	// question its predecessors and a choice); otherwise the first open
+	// question is asked. An aside (change, forget, offer) returns to a
+	// valid state too.
 	answered := func(st State) bool {
-		switch st {
-		case StateLang:
-			return true
-		case StateRole:
-			return s.Lang != ""
-		case StateCountry:
-			return s.Lang != "" && s.Role != "" && len(f.Countries) > 1
-		case StateLocation:
-			return s.Lang != "" && s.Role != "" && s.Country != ""
-		case StateRoute:
-			return s.Lang != "" && s.Role != "" && s.Location != "" && len(f.RoutesAt(s.Country, s.Location)) > 1
-		case StateStep, StateDone:
-			return s.Lang != "" && s.Role != "" && r != nil
+		for i := range questions {
+			q := &questions[i]
+			if q.State == st {
+				return q.Asked(f, s)
+			}
+			if *q.Slot(&s) == "" {
+				return false
+			}
 		}
-		return false
+		return (st == StateStep || st == StateDone) && r != nil
 	}
 	switch s.State {
 	case StateChange, StateForget, StateOffer:
@@ -89,21 +75,18 @@ func Normalize(f *Flow, s Session) Session {
 	return s
 }
 
+// firstOpen returns the first question without a valid answer (or, when
+// that one is answered silently, the last one asked before it), or the walk.
 func firstOpen(f *Flow, s Session) State {
-	switch {
-	case s.Lang == "":
-		return StateLang
-	case s.Role == "":
-		return StateRole
-	case s.Country == "":
-		return StateCountry
-	case s.Location == "":
-		return StateLocation
-	case f.Route(s.Country, s.Route) == nil:
-		if len(f.RoutesAt(s.Country, s.Location)) > 1 {
-			return StateRoute
+	for i := range questions {
+		q := &questions[i]
+		if v := *q.Slot(&s); v != "" && q.Valid(f, s, v) {
+			continue
 		}
-		return StateLocation
+		if st := askedBefore(f, s, i); !q.Asked(f, s) && st != "" {
+			return st
+		}
+		return q.State
 	}
 	return StateStep
 }

@@ -15,6 +15,8 @@ type Base struct {
 	Reviewed  time.Time // the oldest reviewed date among the files
 	ReviewBy  time.Time // the earliest review_by date among the files
 	UI        map[string]Text
+	Roles     []string // who the bot asks about, in button order (ui role_<id>)
+	Locations []string // where the worker may be now, in button order (ui loc_<id>)
 	Glossary  []Term
 	Keywords  []Keyword
 	Countries []*Country
@@ -97,7 +99,7 @@ type Source struct {
 // Route is one way to hire: an ordered list of steps.
 type Route struct {
 	ID       string // "direct", "center", "agency", "japan"
-	Location string // "kg" or "jp": where the worker is now
+	Location string // one of Base.Locations: where the worker is now
 	Title    Text
 	Button   Text // short label for a button (at most 20 characters)
 	Summary  Text
@@ -114,12 +116,24 @@ type Step struct {
 	Body     Text // neutral wording (supporters, family)
 	Employer Text // wording for the receiving organization; may be zero
 	Worker   Text // wording for the job seeker; may be zero
+	// Wording holds the role-specific bodies by role id (Employer and
+	// Worker under their role's id); see BodyFor.
+	Wording  map[string]Text
 	Where    Text // may be zero
 	Notes    []Text
 	Contacts []*Contact
 	Links    []*Link
 	Topics   []string
 	Source   string
+}
+
+// BodyFor returns the step's wording for a role: its own when the content
+// has one, the neutral body otherwise.
+func (s *Step) BodyFor(role string) Text {
+	if t, ok := s.Wording[role]; ok {
+		return t
+	}
+	return s.Body
 }
 
 // Contact is an organization to call, write to or visit.

@@ -43,10 +43,13 @@ var (
 )
 
 var (
-	sides     = map[string]bool{"": true, "japanese": true, "kyrgyz": true}
-	actors    = map[string]bool{"receiving_org": true, "worker": true, "agency": true, "center": true}
-	locations = map[string]bool{"kg": true, "jp": true}
+	sides  = map[string]bool{"": true, "japanese": true, "kyrgyz": true}
+	actors = map[string]bool{"receiving_org": true, "worker": true, "agency": true, "center": true}
 )
+
+// roleWordings names the step keys that hold a role's own wording: the
+// YAML key is the role id, which the shared file's roles must declare.
+var roleWordings = []string{"employer", "worker"}
 
 // Load reads every *.yaml file at the root of fsys and validates it. On
 // problems it returns an *Error listing all of them.
@@ -112,12 +115,25 @@ type loader struct {
 	item     int // line of the item being validated, for what has no line of its own
 	problems []Problem
 	topics   map[string]bool
-	kwLines  []struct {
+	// Checked once every file is read (the shared file sorts after the
+	// country files): route locations and role wordings.
+	routeLocs []placed
+	countries []placed
+	wordings  []placed
+	sides     []placed
+	kwLines   []struct {
 		file string
 		t    yStr
 	}
 	intentLines []intentLine
 	examples    map[string]exampleAt // slot + folded example → where it was first given
+}
+
+// placed is a value to check later, with where it was written.
+type placed struct {
+	file, what, v string
+	line          int
+	country       *Country
 }
 
 func (l *loader) add(file string, line int, msg string) {
@@ -254,6 +270,18 @@ func (l *loader) shared(y *yShared) {
 	if strings.Join(y.Languages, ",") != strings.Join(Languages, ",") {
 		l.at(1, "languages: want [%s]", strings.Join(Languages, ", "))
 	}
+	b.Roles = l.list(y.Roles, "roles", "role_")
+	b.Locations = l.list(y.Locations, "locations", "loc_")
+	for _, id := range b.Roles {
+		if _, ok := y.UI["role_"+id]; !ok {
+			l.at(1, "roles: %s has no button text (ui role_%s)", id, id)
+		}
+	}
+	for _, id := range b.Locations {
+		if _, ok := y.UI["loc_"+id]; !ok {
+			l.at(1, "locations: %s has no button text (ui loc_%s)", id, id)
+		}
+	}
 	seen := map[string]int{}
 	for _, t := range y.Glossary {
 		l.id(t.ID, "glossary", seen)
@@ -290,6 +318,24 @@ func (l *loader) shared(y *yShared) {
 		}{l.file, kw.Target})
 		b.Keywords = append(b.Keywords, Keyword{Target: kw.Target.V, Words: kw.Words})
 	}
+}
+
+// list reads a list of ids (roles, locations): at least one, each an id,
+// none twice.
+func (l *loader) list(ys []yStr, what, prefix string) []string {
+	if len(ys) == 0 {
+		l.at(1, "%s: missing (a list of ids; %s<id> is each one's button)", what, prefix)
+	}
+	seen := map[string]int{}
+	var out []string
+	for _, y := range ys {
+		l.id(y, what, seen)
+		if y.V != "" && !idPattern.MatchString(y.V) {
+			l.at(y.Line, "%s: %q is not an id (lowercase letters)", what, y.V)
+		}
+		out = append(out, y.V)
+	}
+	return out
 }
 
 func (l *loader) review(reviewed, by time.Time, line int) {
@@ -418,8 +464,24 @@ func (l *loader) country(y *yCountry) {
 			Links:    l.linkRefs(c, ys.Links, what),
 			Source:   l.source(ys.Source, what),
 		}
+		for _, w := range []struct {
+			role string
+			t    Text
+			y    yText
+		}{{roleWordings[0], s.Employer, ys.Employer}, {roleWordings[1], s.Worker, ys.Worker}} {
+			if w.t.IsZero() {
+				continue
+			}
+			if s.Wording == nil {
+				s.Wording = map[string]Text{}
+			}
+			s.Wording[w.role] = w.t
+			l.wordings = append(l.wordings, placed{file: l.file, what: what, v: w.role, line: w.y.Line})
+		}
 		if !sides[s.Side] {
 			l.at(ys.Side.Line, "%s: side %q must be japanese, kyrgyz or empty", what, s.Side)
+		} else if s.Side != "" {
+			l.sides = append(l.sides, placed{file: l.file, what: what, v: s.Side, line: ys.Side.Line})
 		}
 		if len(ys.Actors) == 0 {
 			l.at(ys.ID.Line, "%s: no actors (who does it)", what)
@@ -459,9 +521,14 @@ func (l *loader) country(y *yCountry) {
 			Source:  l.source(yr.Source, what),
 		}
 		l.short(yr.Button, what+" button")
-		if !locations[r.Location] {
-			l.at(yr.Location.Line, "%s: location %q must be kg or jp", what, r.Location)
+		if r.ID == "compare" {
+			l.at(yr.ID.Line, "%s: \"compare\" is the compare button's name; choose another id", what)
 		}
+		line := yr.Location.Line
+		if line == 0 {
+			line = yr.ID.Line
+		}
+		l.routeLocs = append(l.routeLocs, placed{file: l.file, what: what, v: r.Location, line: line})
 		if len(yr.Steps) == 0 {
 			l.at(yr.ID.Line, "%s: no steps", what)
 		}
@@ -480,10 +547,8 @@ func (l *loader) country(y *yCountry) {
 		}
 		c.Routes = append(c.Routes, r)
 	}
-	for loc := range locations {
-		if len(c.RoutesAt(loc)) == 0 && len(y.Routes) > 0 {
-			l.at(y.Country.Line, "country %s: no route for location %s", c.ID, loc)
-		}
+	if len(y.Routes) > 0 {
+		l.countries = append(l.countries, placed{file: l.file, line: y.Country.Line, country: c})
 	}
 	l.b.Countries = append(l.b.Countries, c)
 	l.intents(y.Intents)
@@ -522,10 +587,36 @@ func (l *loader) linkRefs(c *Country, refs []yStr, what string) []*Link {
 	return out
 }
 
-// crossCheck validates references between files: keyword targets and
-// intent values.
+// crossCheck validates references between files: keyword targets, intent
+// values, route locations, sides and role wordings against the shared lists.
 func (l *loader) crossCheck() {
 	l.checkIntents()
+	if len(l.b.Locations) > 0 {
+		for _, p := range l.routeLocs {
+			if !contains(l.b.Locations, p.v) {
+				l.add(p.file, p.line, fmt.Sprintf("%s: location %q must be one of the shared locations (%s)", p.what, p.v, strings.Join(l.b.Locations, ", ")))
+			}
+		}
+		for _, p := range l.countries {
+			for _, loc := range l.b.Locations {
+				if len(p.country.RoutesAt(loc)) == 0 {
+					l.add(p.file, p.line, fmt.Sprintf("country %s: no route for location %s", p.country.ID, loc))
+				}
+			}
+		}
+	}
+	for _, p := range l.sides {
+		if _, ok := l.b.UI["side_"+p.v]; !ok && len(l.b.UI) > 0 {
+			l.add(p.file, p.line, fmt.Sprintf("%s: side %s has no ui text side_%s", p.what, p.v, p.v))
+		}
+	}
+	if len(l.b.Roles) > 0 {
+		for _, p := range l.wordings {
+			if !contains(l.b.Roles, p.v) {
+				l.add(p.file, p.line, fmt.Sprintf("%s: %s wording for a role the shared roles do not list", p.what, p.v))
+			}
+		}
+	}
 	for _, kw := range l.kwLines {
 		t := kw.t.V
 		topic, isTopic := strings.CutPrefix(t, "topic:")

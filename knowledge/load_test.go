@@ -23,6 +23,13 @@ keywords:
 ui:
   step_header: {ja: "手続 {n}/{total}", en: "Step {n} of {total}", ru: "Шаг {n} из {total}", ky: "{n}/{total}-кадам"}
   btn_next: {ja: 次へ, en: Next step, ru: Далее, ky: Кийинки}
+  role_employer: {ja: 受入機関, en: Employer, ru: Работодатель, ky: Иш берүүчү}
+  role_worker: {ja: 求職者, en: Job seeker, ru: Соискатель, ky: Жумуш издөөчү}
+  loc_kg: {ja: キルギス, en: Kyrgyzstan, ru: Кыргызстан, ky: Кыргызстан}
+  loc_jp: {ja: 日本, en: Japan, ru: Япония, ky: Япония}
+  side_japanese: {ja: 日本側の手続, en: Japanese side, ru: Японская сторона, ky: Япон тарап}
+roles: [employer, worker]
+locations: [kg, jp]
 `
 
 const countryYAML = `kind: country
@@ -134,6 +141,17 @@ func TestLoadRejectsBadContent(t *testing.T) {
 			`ssw.yaml:14: ui btn_next: en label is 29 characters, at most 20 fit on a button`},
 		{"a keyword pointing nowhere", strings.Replace(sharedYAML, "topic:visa", "topic:vias", 1), countryYAML,
 			`ssw.yaml:10: keyword target "topic:vias": no step has topic "vias"`},
+		{"a route at an undeclared location", sharedYAML, strings.Replace(countryYAML, "location: jp", "location: japan", 1),
+			`kg.yaml:49: route japan: location "japan" must be one of the shared locations (kg, jp)`},
+		{"a location without a route", strings.Replace(sharedYAML, "locations: [kg, jp]", "locations: [kg, jp, kz]", 1), countryYAML,
+			`country kg: no route for location kz`},
+		{"a role without a button", strings.Replace(sharedYAML, "roles: [employer, worker]", "roles: [employer, worker, other]", 1), countryYAML,
+			`roles: other has no button text (ui role_other)`},
+		{"a wording for an undeclared role", strings.Replace(sharedYAML, "roles: [employer, worker]", "roles: [employer]", 1),
+			strings.Replace(countryYAML, "    source: B.2\n", "    worker: {ja: 申請, en: Apply, ru: Подайте, ky: Тапшырыңыз}\n    source: B.2\n", 1),
+			`step B.2: worker wording for a role the shared roles do not list`},
+		{"a route called compare", sharedYAML, strings.Replace(countryYAML, "  - id: direct", "  - id: compare", 1),
+			`route compare: "compare" is the compare button's name`},
 		{"an unknown language", strings.Replace(sharedYAML, "en: Next step,", "en: Next step, de: Weiter,", 1), countryYAML,
 			`ssw.yaml:14: ui btn_next: unknown language "de"`},
 	}

@@ -162,8 +162,8 @@ type intentLine struct {
 func (l *loader) checkIntents() {
 	b := l.b
 	valid := map[string]func(string) bool{
-		"role":     func(v string) bool { _, ok := b.UI["role_"+v]; return ok },
-		"location": func(v string) bool { _, ok := b.UI["loc_"+v]; return ok && locations[v] },
+		"role":     func(v string) bool { return contains(b.Roles, v) },
+		"location": func(v string) bool { return contains(b.Locations, v) },
 		"country":  func(v string) bool { return b.Country(v) != nil },
 		"route": func(v string) bool {
 			for _, c := range b.Countries {

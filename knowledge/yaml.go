@@ -59,6 +59,8 @@ type yShared struct {
 	Reviewed  yStr             `yaml:"reviewed"`
 	ReviewBy  yStr             `yaml:"review_by"`
 	Languages []string         `yaml:"languages"`
+	Roles     []yStr           `yaml:"roles"`
+	Locations []yStr           `yaml:"locations"`
 	Glossary  []yTerm          `yaml:"glossary"`
 	Keywords  []yKeyword       `yaml:"keywords"`
 	UI        map[string]yText `yaml:"ui"`
