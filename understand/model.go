@@ -266,7 +266,7 @@ func (m *Model) intern(k string, script byte) int32 {
 }
 
 const (
-	typoMin   = 4 // shorter words must match exactly: "ok" is not "on"
+	typoMin   = 5 // shorter words must match exactly: "alam" is not «салам»
 	maxEnding = 6 // runes an ending may add to a shared prefix
 )
 

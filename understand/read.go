@@ -21,6 +21,9 @@ const (
 	content = 0.5
 	// pooled discounts a reading pieced together from several examples.
 	poolFactor = 0.95
+	// explains is how much more of a message a reading must name to
+	// explain away another value of its slot.
+	explains = 1.5
 	// passing is the score an answer nobody asked for needs.
 	passing = 0.9
 )
@@ -32,8 +35,9 @@ const maxTokens = 64
 // qtok is one word (or CJK bigram) of the message, in up to three forms:
 // as typed, and transliterated to Cyrillic.
 type qtok struct {
-	forms   [3]string
-	fw      [3]float32
+	forms   [4]string
+	fs      [4]byte // each form's script
+	fw      [4]float32
 	nf      int
 	script  byte
 	clause  int
@@ -89,7 +93,7 @@ func (m *Model) Read(q Query) Reading {
 	for p := range sc.toks {
 		t := &sc.toks[p]
 		for f := 0; f < t.nf; f++ {
-			m.lookup(sc, t.forms[f], t.script, t.fw[f], int8(p))
+			m.lookup(sc, t.forms[f], t.fs[f], t.fw[f], int8(p))
 		}
 	}
 	var totalW float32
@@ -145,13 +149,13 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 
 func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
 	t := qtok{script: r.script, clause: r.clause, nf: 1}
-	t.forms[0], t.fw[0] = k, sim
+	t.forms[0], t.fw[0], t.fs[0] = k, sim, r.script
 	// English and Japanese users type English in Latin letters; anyone else
 	// may be typing Russian or Kyrgyz.
 	if r.script == scriptLatin && lang != "en" && lang != "ja" && !m.isEnglish(k) {
 		for _, tr := range translits(k) {
 			if t.nf < len(t.forms) {
-				t.forms[t.nf], t.fw[t.nf] = tr, simTranslit
+				t.forms[t.nf], t.fw[t.nf], t.fs[t.nf] = tr, simTranslit, scriptCyrillic
 				t.nf++
 			}
 		}
@@ -484,7 +488,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				}
 				// a longer phrase explains a word away: in "a company
 				// hiring a worker", "worker" does not make a job seeker.
-				if c.matched < 2*o.matched {
+				if c.matched < explains*o.matched {
 					mt.Confident = false
 				}
 			}
@@ -523,25 +527,52 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 		return len(expect)
 	}
-	// expected slots first; then what a message asks before how it is
-	// said: an out-of-scope question before the step topic it names
-	// ("how much is the agency fee"), anything before a control word
-	// ("COE... what should I do").
-	order := func(m Match) int {
-		r := rank(m.Slot) * 10
-		switch {
-		case !m.Confident:
-			r += 5
-		case m.Slot == "oos":
-			r += 1
-		case m.Slot == "control":
-			r += 4
-		default:
-			r += 2
+	// expected slots first, then confident readings by score; on a tie
+	// what a message asks before how it is said (an out-of-scope question,
+	// then a topic, then a control word: "COE… what should I do"). A
+	// reading whose words another names with more goes after it: "how
+	// much is the agency fee" asks about fees, not the agency step.
+	masks := map[string]cand{}
+	for _, c := range all {
+		if _, ok := masks[c.Slot]; !ok {
+			masks[c.Slot] = c
 		}
-		return r
 	}
-	sort.SliceStable(r.Matches, func(i, j int) bool { return order(r.Matches[i]) < order(r.Matches[j]) })
+	inside := func(a Match) bool {
+		ca := masks[a.Slot]
+		for _, b := range r.Matches {
+			cb := masks[b.Slot]
+			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^cb.mask == 0 && cb.matched > ca.matched {
+				return true
+			}
+		}
+		return false
+	}
+	kind := func(m Match) int {
+		switch m.Slot {
+		case "oos":
+			return 0
+		case "control":
+			return 2
+		}
+		return 1
+	}
+	sort.SliceStable(r.Matches, func(i, j int) bool {
+		a, b := r.Matches[i], r.Matches[j]
+		if ra, rb := rank(a.Slot), rank(b.Slot); ra != rb {
+			return ra < rb
+		}
+		if a.Confident != b.Confident {
+			return a.Confident
+		}
+		if ia, ib := inside(a), inside(b); ia != ib {
+			return ib
+		}
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return kind(a) < kind(b)
+	})
 	top := r.Matches[0]
 	r.Confident = top.Confident
 	for _, c := range all {
@@ -621,7 +652,7 @@ func usedBefore(sc *scratch, i int) bool {
 func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 	add := func(k string, sim float32) {
 		if _, ok := m.vocab[k]; ok && t.nf < len(t.forms) {
-			t.forms[t.nf], t.fw[t.nf] = k, sim
+			t.forms[t.nf], t.fw[t.nf], t.fs[t.nf] = k, sim, scriptCJK
 			t.nf++
 		}
 	}
