@@ -118,6 +118,9 @@ type example struct {
 
 const prefixMin = 4
 
+// stemMin is the shortest stem two different endings may share.
+const stemMin = 6
+
 // New builds a model. It fails when an intent has no slot, value or
 // example, or an example has no word.
 func New(c Corpus) (*Model, error) {
@@ -245,7 +248,7 @@ func (m *Model) intern(k string, script byte) int32 {
 	}
 	if script == scriptLatin || script == scriptCyrillic {
 		rs := []rune(k)
-		if len(rs) >= typoMin {
+		if len(rs) >= typoLen(script) {
 			m.dels[k] = append(m.dels[k], id)
 			for i := range rs {
 				d := string(rs[:i]) + string(rs[i+1:])
@@ -254,7 +257,7 @@ func (m *Model) intern(k string, script byte) int32 {
 		}
 		if script == scriptCyrillic {
 			for n := prefixMin; n < len(rs); n++ {
-				if !ending(n, len(rs)) {
+				if !ending(n, len(rs)) || rs[n] == 'ч' {
 					continue
 				}
 				p := string(rs[:n])
@@ -266,7 +269,7 @@ func (m *Model) intern(k string, script byte) int32 {
 }
 
 const (
-	typoMin   = 5 // shorter words must match exactly: "alam" is not «салам»
+	typoMin   = 4 // shorter words must match exactly: "ok" is not "on"
 	maxEnding = 6 // runes an ending may add to a shared prefix
 )
 
@@ -330,3 +333,16 @@ func stem(k string, script byte) string {
 func ending(n, total int) bool {
 	return total-n <= maxEnding && float64(n) >= 0.55*float64(total)
 }
+
+// typoLen is the shortest word a typo is forgiven in: Cyrillic words are
+// often read from Latin letters already, so one more change is allowed
+// only in longer ones ("alam" is not «салам»).
+func typoLen(script byte) int {
+	if script == scriptCyrillic {
+		return typoMin + 1
+	}
+	return typoMin
+}
+
+// (a rest starting with ч is the Kyrgyz agent suffix, not an ending:
+// жумушчу, a worker, is not жумуш, a job)

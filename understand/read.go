@@ -267,12 +267,19 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 	if script == scriptCyrillic && len(rs) >= prefixMin {
 		// the message's word is an example's word plus an ending …
 		for n := prefixMin; n < len(rs); n++ {
-			if !ending(n, len(rs)) {
+			if !ending(n, len(rs)) || rs[n] == 'ч' {
 				continue
 			}
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
 			if o, ok := m.vocab[string(sc.bytes)]; ok {
 				m.credit(sc, o, fw*simPrefix, p)
+			}
+			// … or both are one stem with different endings
+			// (салыштырып, салыштыруу)
+			if n >= stemMin {
+				for _, o := range m.prefixes[string(sc.bytes)] {
+					m.credit(sc, o, fw*simStem*simPrefix, p)
+				}
 			}
 		}
 		// … or the example's word is the message's plus an ending
@@ -280,7 +287,7 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 			m.credit(sc, o, fw*simPrefix, p)
 		}
 	}
-	if len(rs) >= typoMin {
+	if tmin := typoLen(script); len(rs) >= tmin {
 		for _, o := range m.dels[form] {
 			m.credit(sc, o, fw*simTypo, p)
 		}
@@ -288,7 +295,7 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
 			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
 			for _, o := range m.dels[string(sc.bytes)] {
-				if utf8.RuneCountInString(m.keys[o]) >= typoMin {
+				if utf8.RuneCountInString(m.keys[o]) >= tmin {
 					m.credit(sc, o, fw*simTypo, p)
 				}
 			}
@@ -373,7 +380,9 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		// small part of it ("visa" in "how much is the visa") does not.
 		score = s
 	}
-	neg := !m.negative[ei] && m.negated(sc, first, last, mask)
+	// a control word is not ruled out: "I don't understand how to use
+	// this" asks for help.
+	neg := !ex.control && !m.negative[ei] && m.negated(sc, first, last, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
 		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov}
@@ -435,6 +444,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		matched float32
 		mask    uint64
 		words   int // content words the intent's examples name in the message
+		idx     int
 		cov     float32
 	}
 	var all []cand
@@ -443,7 +453,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			continue
 		}
 		in := m.intents[i]
-		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), cov: c.cov})
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), idx: i, cov: c.cov})
 	}
 	if len(all) == 0 {
 		return Reading{}
@@ -513,7 +523,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			// nor from one word in passing: "a Japanese company" says
 			// where the employer is, not the worker; "still in Bishkek" or
 			// a message that is just "Bishkek" does.
-			if c.words < 2 && c.cov < 0.8 {
+			if c.words < 2 && m.share(sc, c.mask&^expMask) < 0.8 {
 				mt.Confident = false
 			}
 		}
@@ -542,7 +552,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		ca := masks[a.Slot]
 		for _, b := range r.Matches {
 			cb := masks[b.Slot]
-			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^cb.mask == 0 && cb.matched > ca.matched {
+			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^(cb.mask|sc.intentMask[cb.idx]) == 0 && cb.matched > ca.matched {
 				return true
 			}
 		}
@@ -668,4 +678,19 @@ func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 	if i+2 == len(rs) && isKanji(rs[i+1]) {
 		add(string(rs[i+1]), 1)
 	}
+}
+
+// share is the part of the message the words in mask are.
+func (m *Model) share(sc *scratch, mask uint64) float32 {
+	var in, all float32
+	for p, t := range sc.toks {
+		all += t.weight
+		if mask&(1<<uint(p)) != 0 {
+			in += t.weight
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return in / all
 }
