@@ -185,7 +185,7 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 				} else if cfg.Events == 0 {
 					g.sent.Add(1)
 				}
-				g.event(runCtx, u)
+				g.event(u)
 				idle <- u
 			}
 		}()
@@ -227,7 +227,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // event sends user u's next event, and sends it again after a failure as
 // the platform would, each time to the next target.
-func (g *generator) event(ctx context.Context, i int) {
+func (g *generator) event(i int) {
 	u := g.l.users[i]
 	u.mu.Lock()
 	u.seq++
@@ -257,12 +257,14 @@ func (g *generator) event(ctx context.Context, i int) {
 			g.acked.Store(ackKey(i, seq), true)
 			return
 		}
-		if attempt >= g.cfg.Redeliver || ctx.Err() != nil && attempt > 0 {
+		// Like the platform, keep redelivering a failed event after the
+		// window has ended, up to the limit.
+		if attempt >= g.cfg.Redeliver {
 			g.gaveUp.Add(1)
 			return
 		}
 		g.redeliv.Add(1)
-		time.Sleep(time.Duration(100*(attempt+1)) * time.Millisecond)
+		time.Sleep(min(100*time.Millisecond<<min(attempt, 4), time.Second))
 		if g.cfg.Platform == "line" {
 			body, _, header = g.build(i, seq, next, true)
 		}

@@ -157,6 +157,17 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", op, bot.ErrUnavailable, err)
 }
 
+// reload makes a Cluster client read the slot map again after a failed
+// call, in the background. When a master dies, its replica is promoted
+// within the cluster's node timeout; without this, go-redis would keep
+// dialling the dead master until its periodic refresh (10 s), and every
+// user on those slots would wait that long for an answer.
+func (s *Store) reload() {
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		cc.ReloadState(context.Background())
+	}
+}
+
 // keys of one conversation.
 type keys struct{ session, meta, transcript, event, lease string }
 
@@ -179,6 +190,7 @@ func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
+		s.reload()
 		return bot.Snapshot{}, unavailable("load", err)
 	}
 	sv, hasSession := value(session)
@@ -359,6 +371,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		p.ZRemRangeByScore(ctx, s.index, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
 	})
 	if err := res.Err(); err != nil {
+		s.reload()
 		return unavailable("commit", err)
 	}
 	switch v, _ := res.Int64(); {

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/sswbot/store/redisstore/redistest"
+)
+
+// buildSSWBot builds the real binary, so the test runs `sswbot serve`
+// processes exactly as deployed.
+func buildSSWBot(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "sswbot")
+	cmd := exec.Command(gobin, "build", "-o", bin, "example.com/sswbot/cmd/sswbot")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe runs `sswbot serve` with LINE pointed at the fake API and
+// the store at redisURL, and waits until it is ready.
+func startServe(t *testing.T, bin, redisURL, api string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "serve")
+	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "SSWBOT_ADDR="+addr, "REDIS_URL="+redisURL, "SSWBOT_LOG_LEVEL=warn",
+		"LINE_CHANNEL_SECRET=testsecret", "LINE_CHANNEL_ACCESS_TOKEN=test-token", "LINE_API_BASE_URL=http://"+api,
+		"TELEGRAM_BOT_TOKEN=", "SSWBOT_CONSOLE_USERS=", "SSWBOT_CONSOLE_USERS_FILE=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		t0 := time.Now()
+		defer func() { t.Logf("serve %s stopped in %v", addr, time.Since(t0)) }()
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(40 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("serve %s log:\n%s", addr, b)
+		}
+	})
+	for range 200 {
+		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return "http://" + addr
+			}
+		}
+		select {
+		case <-done:
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("serve exited:\n%s", b)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("serve did not become ready")
+	return ""
+}
+
+func reportString(r *report) string {
+	var b strings.Builder
+	r.print(&b)
+	return b.String()
+}
+
+// Two sswbot processes share a real 3-master + 3-replica Redis Cluster;
+// every user's events alternate between them. All users walk the same
+// conversation (follow, then the first button of each answer), so with
+// per-user order kept every user reads the same answers turn by turn.
+// Then a master is killed in the middle of the load: the requests that
+// hit its slots fail with 503 until its replica is promoted, the load
+// tool redelivers them as LINE does, and nothing is lost or doubled.
+func TestTwoServersOnRedisClusterWithFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster and two servers")
+	}
+	cl := redistest.StartCluster(t, 3, 1)
+	bin := buildSSWBot(t)
+	api := freeAddr(t)
+	a, b := startServe(t, bin, cl.URL(), api), startServe(t, bin, cl.URL(), api)
+
+	cfg := testConfig(api, a, b)
+	cfg.Users, cfg.C, cfg.Events, cfg.Mode = 40, 8, 600, "walk"
+	cfg.Redeliver, cfg.Drain = 40, 300*time.Millisecond
+	rep, err := load(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("steady:\n%s", reportString(rep))
+	if p := rep.problems(); p != "" || rep.Events != 600 || rep.Errors != 0 || rep.Redelivered != 0 {
+		t.Fatalf("steady load: problems %q, %d events, %d errors, %d redelivered", p, rep.Events, rep.Errors, rep.Redelivered)
+	}
+
+	cfg.Events, cfg.Warmup, cfg.Duration = 0, 0, 8*time.Second
+	killed := make(chan int, 1)
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		killed <- cl.KillMaster()
+	}()
+	rep, err = load(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := <-killed
+	t.Logf("master on port %d killed 1.5 s into the load:\n%s", port, reportString(rep))
+	if p := rep.problems(); p != "" {
+		t.Fatalf("after the failover: %s", p)
+	}
+	if rep.Redelivered == 0 {
+		t.Fatal("no request failed while the master was down: the failover was not exercised")
+	}
+	t0 := time.Now()
+	cl.WaitHealthy(20 * time.Second)
+	t.Logf("healthy after %v", time.Since(t0))
+}
