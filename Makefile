@@ -1,4 +1,4 @@
-.PHONY: test run bench
+.PHONY: test run bench bench-line
 
 # Starts the bot in the terminal on the embedded default (no Redis, no tokens).
 run:
@@ -11,3 +11,8 @@ test:
 # Prints the benchmark numbers quoted in BENCHMARKS.md.
 bench:
 	go test -run '^$$' -bench . -benchmem ./dialog ./bot ./store/...
+
+# The side-by-side webhook benchmark of BENCHMARKS.md (pinned cores, rounds, medians,
+# ratios to the LINE SDK echo handler): ROUNDS=3 WINDOW=10 CONCURRENCY="16 64".
+bench-line:
+	bash scripts/bench.sh
