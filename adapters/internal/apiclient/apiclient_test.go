@@ -12,9 +12,9 @@ import (
 	"example.com/sswbot/adapters/internal/apiclient"
 )
 
-// Concurrent callers reuse connections: after a first wave of n parallel
-// calls has opened n connections, later waves open none (Go's default
-// transport keeps only 2 per host and would open n-2 more per wave).
+// Concurrent callers reuse connections: six waves of n parallel calls
+// never open more than n connections in all (Go's default transport keeps
+// only 2 idle per host and opens about n-2 more every wave).
 func TestConnectionsAreReusedUnderConcurrency(t *testing.T) {
 	var conns atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "{}") }))
@@ -47,12 +47,10 @@ func TestConnectionsAreReusedUnderConcurrency(t *testing.T) {
 		close(start)
 		wg.Wait()
 	}
-	wave()
-	first := conns.Load()
-	for range 5 {
+	for range 6 {
 		wave()
 	}
-	if got := conns.Load(); got != first || first > n {
-		t.Fatalf("connections: %d after the first wave, %d after six; want no new ones", first, got)
+	if got := conns.Load(); got > n {
+		t.Fatalf("%d connections for six waves of %d calls; want at most %d", got, n, n)
 	}
 }
