@@ -24,13 +24,13 @@ func (s *Store) List(ctx context.Context, f bot.Filter) ([]bot.Meta, int, error)
 	cutoff := time.Now().Add(-s.opt.TranscriptRetention).UnixMilli()
 	ids, err := s.rdb.ZRangeByScore(ctx, s.index, &redis.ZRangeBy{Min: "(" + strconv.FormatInt(cutoff, 10), Max: "+inf"}).Result()
 	if err != nil {
-		return nil, 0, unavailable("list", err)
+		return nil, 0, s.unavailable("list", err)
 	}
 	raws, err := s.each(ctx, len(ids), func(p redis.Pipeliner, i int) redis.Cmder {
 		return p.Get(ctx, s.keys(bot.ConversationID(ids[i]), "").meta)
 	})
 	if err != nil {
-		return nil, 0, unavailable("list", err)
+		return nil, 0, s.unavailable("list", err)
 	}
 	var ms []bot.Meta
 	for _, c := range raws {
@@ -52,7 +52,7 @@ func (s *Store) List(ctx context.Context, f bot.Filter) ([]bot.Meta, int, error)
 			return p.LRange(ctx, s.keys(ms[i].ID, "").transcript, 0, -1)
 		})
 		if err != nil {
-			return nil, 0, unavailable("list", err)
+			return nil, 0, s.unavailable("list", err)
 		}
 		found := ms[:0]
 		for i, c := range lists {
@@ -96,7 +96,7 @@ func (s *Store) Transcript(ctx context.Context, id bot.ConversationID) ([]bot.En
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, unavailable("transcript", err)
+		return nil, s.unavailable("transcript", err)
 	}
 	if len(list.Val()) == 0 {
 		raw, ok := value(meta)
@@ -124,7 +124,7 @@ func (s *Store) Meta(ctx context.Context, id bot.ConversationID) (bot.Meta, erro
 	case errors.Is(err, redis.Nil):
 		return bot.Meta{}, bot.ErrNotFound
 	case err != nil:
-		return bot.Meta{}, unavailable("meta", err)
+		return bot.Meta{}, s.unavailable("meta", err)
 	}
 	_, m, err := parseMeta(raw)
 	switch {

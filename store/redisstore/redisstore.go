@@ -157,15 +157,17 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", op, bot.ErrUnavailable, err)
 }
 
-// reload makes a Cluster client read the slot map again after a failed
-// call, in the background. When a master dies, its replica is promoted
-// within the cluster's node timeout; without this, go-redis would keep
-// dialling the dead master until its periodic refresh (10 s), and every
-// user on those slots would wait that long for an answer.
-func (s *Store) reload() {
+// unavailable is the package's unavailable for a call that failed: with a
+// Cluster client it also has the slot map read again, in the background.
+// When a master dies its replica is promoted within the cluster's node
+// timeout; without this, go-redis would keep dialling the dead master
+// until its periodic refresh (10 s), and every user on those slots would
+// wait that long for an answer.
+func (s *Store) unavailable(op string, err error) error {
 	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
 		cc.ReloadState(context.Background())
 	}
+	return unavailable(op, err)
 }
 
 // keys of one conversation.
@@ -190,8 +192,7 @@ func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		s.reload()
-		return bot.Snapshot{}, unavailable("load", err)
+		return bot.Snapshot{}, s.unavailable("load", err)
 	}
 	sv, hasSession := value(session)
 	mv, _ := value(meta)
@@ -258,7 +259,7 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		err = res.Err()
 	}
 	if err != nil {
-		return bot.Snapshot{}, unavailable("claim", err)
+		return bot.Snapshot{}, s.unavailable("claim", err)
 	}
 	vals, ok := res.Val().([]any)
 	if !ok || len(vals) != 4 {
@@ -371,8 +372,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		p.ZRemRangeByScore(ctx, s.index, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
 	})
 	if err := res.Err(); err != nil {
-		s.reload()
-		return unavailable("commit", err)
+		return s.unavailable("commit", err)
 	}
 	switch v, _ := res.Int64(); {
 	case v == -1:
@@ -431,7 +431,7 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	}
 	k := s.keys(id, eventID)
 	if err := markScript.Run(ctx, s.rdb, []string{k.event, k.lease}).Err(); err != nil {
-		return unavailable("mark delivered", err)
+		return s.unavailable("mark delivered", err)
 	}
 	return nil
 }
@@ -460,7 +460,7 @@ func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 		err = res.Err()
 	}
 	if err != nil {
-		return unavailable("forget", err)
+		return s.unavailable("forget", err)
 	}
 	return nil
 }
@@ -468,7 +468,7 @@ func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 // Ping implements bot.Store.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return unavailable("ping", err)
+		return s.unavailable("ping", err)
 	}
 	return nil
 }
@@ -484,7 +484,7 @@ func (s *Store) LoadOffset(ctx context.Context, name string) (int64, error) {
 	case errors.Is(err, redis.Nil):
 		return 0, nil
 	case err != nil:
-		return 0, unavailable("load offset", err)
+		return 0, s.unavailable("load offset", err)
 	}
 	return n, nil
 }
@@ -492,7 +492,7 @@ func (s *Store) LoadOffset(ctx context.Context, name string) (int64, error) {
 // SaveOffset saves offset under name, without expiry.
 func (s *Store) SaveOffset(ctx context.Context, name string, offset int64) error {
 	if err := s.rdb.Set(ctx, s.opt.Prefix+"offset:"+name, offset, 0).Err(); err != nil {
-		return unavailable("save offset", err)
+		return s.unavailable("save offset", err)
 	}
 	return nil
 }
