@@ -17,6 +17,7 @@ Usage:
   sswbot graph                                      print the dialog as a Mermaid flowchart
   sswbot eval  [--lang L] [--cases FILE]            measure how well the bot understands typed messages
   sswbot hash-password                              read a password on stdin, print its bcrypt hash
+  sswbot healthcheck [--ready]                      exit 0 when the local serve answers /healthz (/readyz)
 
 Run "sswbot <command> --help" for the flags and environment variables of each.
 `
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = graph(args[1:], getenv, stdout, stderr)
 	case "hash-password":
 		err = hashPassword(args[1:], stdin, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -24,6 +24,7 @@ import (
 	"example.com/sswbot/console"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/metrics"
+	"example.com/sswbot/store/redisstore"
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -51,6 +52,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	redisstore.LogTo(log)
 	kb, err := cfg.loadKnowledge()
 	if err != nil {
 		return fmt.Errorf("load content:\n%w", err)

@@ -1,6 +1,9 @@
 package redisstore
 
 import (
+	"context"
+	"log/slog"
+
 	"github.com/redis/go-redis/v9"
 
 	"example.com/sswbot/bot"
@@ -13,4 +16,11 @@ func (s *Store) Client() redis.UniversalClient { return s.rdb }
 func (s *Store) Keys(id bot.ConversationID, eventID string) (session, meta, transcript, event string) {
 	k := s.keys(id, eventID)
 	return k.session, k.meta, k.transcript, k.event
+}
+
+// GoRedisLogger returns what LogTo installs, for a test that writes through it.
+func GoRedisLogger(l *slog.Logger) interface {
+	Printf(ctx context.Context, format string, v ...any)
+} {
+	return slogLogger{l}
 }
