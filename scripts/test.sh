@@ -31,3 +31,19 @@ go run ./cmd/sswbot check
 
 echo "== go test -race"
 go test -race -count=1 -timeout 10m ./...
+
+# Each fuzz target explores for a bounded time (FUZZTIME, default 8s). A
+# failing input is saved under the package's testdata/fuzz/<target>/ and
+# from then on runs with every `go test` as a regular test case: commit it
+# with the fix.
+echo "== fuzz (${FUZZTIME:-8s} per target)"
+fuzz() {
+  local out
+  if ! out=$(go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-8s}" -fuzzminimizetime 1s "$2" 2>&1); then
+    echo "$out"; exit 1
+  fi
+  echo "$1 $2: $(echo "$out" | grep -o 'execs: [0-9]*' | tail -1)"
+}
+fuzz FuzzWebhook ./adapters/line
+fuzz FuzzWebhook ./adapters/telegram
+fuzz FuzzLoad ./knowledge
