@@ -55,6 +55,8 @@ type Store struct {
 	leases    map[eventKey]lease
 	offsets   map[string]int64
 	nextSweep time.Time
+
+	feed feed // the change feed (events.go)
 }
 
 var (
@@ -71,6 +73,7 @@ type conv struct {
 	meta    *bot.Meta // nil after Forget
 	entries []bot.Entry
 	exp     time.Time // of meta, version and transcript
+	notes   []byte    // the console's annotations (annotations.go)
 }
 
 type eventKey struct {
@@ -211,7 +214,7 @@ func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.conv(id, s.opt.Now()); c != nil {
-		c.session, c.meta, c.entries = nil, nil, nil
+		c.session, c.meta, c.entries, c.notes = nil, nil, nil, nil
 		c.version++
 		c.exp = s.opt.Now().Add(s.opt.DedupeTTL) // the version outlives the data only briefly
 	}

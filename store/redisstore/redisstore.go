@@ -455,6 +455,7 @@ func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 	k := s.keys(id, "")
 	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, []any{ms(s.opt.DedupeTTL)}, func(p redis.Pipeliner) {
 		p.ZRem(ctx, s.index, string(id))
+		p.Del(ctx, s.annotationsKey(id))
 	})
 	if err == nil {
 		err = res.Err()
