@@ -60,7 +60,7 @@ func (a *auditLog) recent() []auditLine {
 }
 
 type auditView struct {
-	Time   string
+	Time   when
 	Staff  string
 	Action string
 	Conv   convRef
@@ -72,7 +72,7 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) 
 	var rows []auditView
 	for _, l := range c.audit.recent() {
 		rows = append(rows, auditView{
-			Time: fmtTime(l.Time), Staff: l.Staff, Action: l.Action,
+			Time: c.when(s, l.Time), Staff: l.Staff, Action: l.Action,
 			Conv: ref(l.Conversation, "", show), Detail: l.Detail,
 		})
 	}

@@ -135,13 +135,13 @@ func TestBrowser(t *testing.T) {
 	// Search the transcripts and open the one conversation found.
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "visa fee for our new cook")), "type a search")
 	navigate(t, ctx, "search", chromedp.Click(chromedp.CSS(".filters button[type=submit]")))
-	rows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("table.list tbody td a")))
+	rows, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".inbox .conv > a")))
 	must(t, err, "read the results")
 	if len(rows) != 1 {
 		t.Fatalf("search found %d conversations, want 1", len(rows))
 	}
-	navigate(t, ctx, "open the conversation", chromedp.Click(chromedp.CSS("table.list tbody td a")))
-	if got := text(t, ctx, ".transcript"); !strings.Contains(got, "Who pays the visa fee for our new cook?") {
+	navigate(t, ctx, "open the conversation", chromedp.Click(chromedp.CSS(".inbox .conv > a")))
+	if got := text(t, ctx, "#thread"); !strings.Contains(got, "Who pays the visa fee for our new cook?") {
 		t.Fatalf("the transcript lacks the message:\n%s", got)
 	}
 

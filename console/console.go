@@ -50,10 +50,23 @@ type Config struct {
 	// Routes lists each route's step ids in order (from the content), so
 	// the funnel names every step and shows steps nobody reached yet.
 	// Without it the funnel learns them from the conversations it sees.
-	Routes     map[string][]string
+	Routes map[string][]string
+	// Location is the time zone pages show times in (Asia/Tokyo by
+	// default); Zones overrides it per staff member. Exports stay UTC.
+	Location *time.Location
+	Zones    map[string]*time.Location
+	// Canned are ready replies per user language (from the content: each
+	// step's summary and the contacts) that staff insert in the composer.
+	Canned     map[string][]Canned
 	Logger     *slog.Logger
 	Now        func() time.Time
 	SessionTTL time.Duration // 12h by default
+}
+
+// Canned is one ready reply.
+type Canned struct {
+	Title string
+	Text  string
 }
 
 // Deps are the services the console works with.
@@ -61,6 +74,12 @@ type Deps struct {
 	Bot    Bot
 	Index  bot.Index
 	Pusher Pusher
+	// Feed, when set, makes pages live (server-sent events); without it
+	// they are static.
+	Feed Feed
+	// Notes, when set, turns on the staff tools (notes, labels,
+	// assignment, resolved), unread counts and previews.
+	Notes Notes
 }
 
 var _ Bot = (*bot.Service)(nil)
@@ -82,6 +101,10 @@ type Console struct {
 
 	tryMu sync.Mutex
 	tries map[string][]bot.Reply // staff → the last replies in "Try it"
+
+	hub  hub
+	root context.Context // ends the live streams on Close
+	stop context.CancelFunc
 }
 
 // New builds the console. It fails without users or without the bot,
@@ -107,6 +130,9 @@ func New(cfg Config, d Deps) (*Console, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
+	if cfg.Location == nil {
+		cfg.Location = Tokyo()
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -117,6 +143,8 @@ func New(cfg Config, d Deps) (*Console, error) {
 		audit: newAuditLog(auditSize),
 		tries: map[string][]bot.Reply{},
 	}
+	c.root, c.stop = context.WithCancel(context.Background())
+	c.hub.c = c
 	c.routes()
 	return c, nil
 }
@@ -150,13 +178,34 @@ func (c *Console) routes() {
 	page("GET /console/try", c.tryPage)
 	page("POST /console/try", c.trySend)
 	page("GET /console/audit", c.auditPage)
+	page("POST /console/conversations/{id}/note", c.addNote)
+	page("POST /console/conversations/{id}/labels", c.setLabels)
+	page("POST /console/conversations/{id}/assign", c.assign)
+	page("POST /console/conversations/{id}/resolve", c.resolve)
+	m.Handle("GET /console/events", c.requireSession(c.events, true))
 	m.Handle("GET /console/export.jsonl", c.requireSession(c.exportJSONL, true))
 	m.Handle("GET /console/export.csv", c.requireSession(c.exportCSV, true))
 	c.mux = m
 }
 
-// csp allows no scripts at all and styles only from the embedded sheet.
-const csp = "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp allows only our own script file (no inline scripts) and styles only
+// from the embedded sheet.
+const csp = "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Close ends the live streams (call it when the server shuts down, or its
+// Shutdown waits for them).
+func (c *Console) Close() {
+	c.stop()
+}
+
+// Tokyo is Asia/Tokyo, or a fixed +09:00 where the system has no time zone
+// data (Japan has no daylight saving time).
+func Tokyo() *time.Location {
+	if l, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return l
+	}
+	return time.FixedZone("JST", 9*60*60)
+}
 
 // ServeHTTP implements http.Handler.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {

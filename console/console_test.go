@@ -455,7 +455,7 @@ func TestHandoff(t *testing.T) {
 			t.Error("the bot answered while staff owns the conversation")
 		}
 		_, body := c.get("/console/handoff")
-		if !strings.Contains(body, "owned by aiko") {
+		if !strings.Contains(body, "owned by me") {
 			t.Error("the queue does not show the owner")
 		}
 	})

@@ -1,10 +1,12 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,17 +40,30 @@ type row struct {
 	Location string
 	Route    string
 	Step     string
-	Last     string
+	Last     when
+	Rel      string // "5 min ago"
 	Flags    []flagView
+	Preview  string // the newest entry, shortened
+	Who      string // who wrote it: "user", "bot", "staff aiko"
+	Unread   int
+	Labels   []string
+	Assignee string
 }
 
-func flags(m bot.Meta) []flagView {
+func flags(m bot.Meta, a annotations, me string) []flagView {
 	var fs []flagView
-	if m.Handoff {
-		fs = append(fs, flagView{"asked for a person", "flag-handoff"})
-	}
-	if m.Owner != "" {
+	switch {
+	case m.Owner == me && me != "":
+		fs = append(fs, flagView{"owned by me", "flag-mine"})
+	case m.Owner != "":
 		fs = append(fs, flagView{"owned by " + m.Owner, "flag-owned"})
+	case a.resolved(m):
+		fs = append(fs, flagView{"resolved", "flag-done"})
+	case m.Handoff:
+		fs = append(fs, flagView{"waiting for a person", "flag-handoff"})
+	}
+	if a.Assignee != "" && a.Assignee != m.Owner {
+		fs = append(fs, flagView{"assigned to " + a.Assignee, "flag-assigned"})
 	}
 	if m.Misses >= missesFlag {
 		fs = append(fs, flagView{strconv.Itoa(m.Misses) + " misunderstandings", "flag-misses"})
@@ -69,18 +84,93 @@ func step(m bot.Meta) string {
 	return m.State
 }
 
-func rowOf(m bot.Meta, show bool) row {
-	return row{
+// rowOf is one conversation as lists show it, for staff member s.
+func (c *Console) rowOf(s *session, m bot.Meta, a annotations, last bot.Entry, show bool) row {
+	me := ""
+	if s != nil {
+		me = s.staff
+	}
+	r := row{
 		Ref: ref(m.ID, m.DisplayName, show), Platform: string(m.Platform), Lang: m.Lang,
 		Role: m.Role, Location: m.Location, Route: m.Route, Step: step(m),
-		Last: fmtTime(m.LastActive), Flags: flags(m),
+		Last: c.when(s, m.LastActive), Rel: relative(c.cfg.Now(), m.LastActive), Flags: flags(m, a, me),
+		Labels: a.Labels, Assignee: a.Assignee,
 	}
+	if last.Dir != "" {
+		r.Preview, r.Who = preview(last.Text), who(last)
+	}
+	// Unread counts where a person is involved: the bot answers the rest.
+	if me != "" && (m.Handoff && m.Owner == "" && !a.resolved(m) || m.Owner == me || a.Assignee == me) {
+		r.Unread = a.unread(m, me)
+	}
+	return r
+}
+
+// rows builds the rows of ms with their annotations and previews.
+func (c *Console) rows(ctx context.Context, s *session, ms []bot.Meta, show bool) []row {
+	as := c.annotationsOf(ctx, ms)
+	lasts := make([]bot.Entry, len(ms))
+	if c.deps.Notes != nil && len(ms) > 0 {
+		ids := make([]bot.ConversationID, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+		}
+		if es, err := c.deps.Notes.LastEntries(ctx, ids...); err == nil {
+			lasts = es
+		}
+	}
+	out := make([]row, len(ms))
+	for i, m := range ms {
+		out[i] = c.rowOf(s, m, as[i], lasts[i], show)
+	}
+	return out
+}
+
+func who(e bot.Entry) string {
+	switch e.Dir {
+	case bot.In:
+		return "user"
+	case bot.Out:
+		return "bot"
+	case bot.Staff:
+		return "staff " + e.Staff
+	}
+	return "system"
+}
+
+// preview is the first line of a text, cut to 90 characters.
+func preview(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if r := []rune(s); len(r) > 90 {
+		return string(r[:89]) + "…"
+	}
+	return s
+}
+
+// relative says how long ago t was, roughly.
+func relative(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	case d < 60*24*time.Hour:
+		return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+	}
+	return t.Format("2006-01")
 }
 
 // listQuery is the conversation list's query string, parsed.
 type listQuery struct {
 	Platform, Lang, Q, Since, Until string
 	Handoff, Owned, Inactive        bool
+	View                            string // "", "waiting" or "mine"
 	ShowIDs                         bool
 	Page                            int
 }
@@ -94,6 +184,13 @@ func parseListQuery(v url.Values) (listQuery, bot.Filter, error) {
 	}
 	f := bot.Filter{Handoff: q.Handoff, Owned: q.Owned, Inactive: q.Inactive}
 	var errs []error
+	switch view := v.Get("view"); view {
+	case "", "all":
+	case "waiting", "mine":
+		q.View = view
+	default:
+		errs = append(errs, fmt.Errorf("unknown view %q", view))
+	}
 	if q.Platform != "" {
 		ok := false
 		for _, p := range platforms {
@@ -158,6 +255,7 @@ func (q listQuery) values(page int) url.Values {
 			v.Set(k, s)
 		}
 	}
+	set("view", q.View)
 	set("platform", q.Platform)
 	set("lang", q.Lang)
 	set("q", q.Q)
@@ -191,20 +289,30 @@ func (q listQuery) url(page int, show bool) string {
 
 func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q, f, qerr := parseListQuery(r.URL.Query())
-	ms, total, err := c.deps.Index.List(r.Context(), f)
+	var ms []bot.Meta
+	var total int
+	var err error
+	if q.View == "" {
+		ms, total, err = c.deps.Index.List(r.Context(), f)
+	} else {
+		ms, total, err = c.view(r.Context(), s, q.View, f)
+	}
 	if err != nil {
 		c.fail(w, r, s, http.StatusInternalServerError, "The conversation list is unavailable right now.", err)
 		return
 	}
-	var rows []row
-	for _, m := range ms {
-		rows = append(rows, rowOf(m, q.ShowIDs))
-	}
 	pages := max(1, (total+pageSize-1)/pageSize)
 	data := map[string]any{
-		"Q": q, "Rows": rows, "Total": total, "Page": q.Page, "Pages": pages,
+		"Q": q, "Rows": c.rows(r.Context(), s, ms, q.ShowIDs), "Total": total, "Page": q.Page, "Pages": pages,
 		"Platforms": platforms, "Langs": langs, "ToggleIDs": q.url(q.Page, !q.ShowIDs),
 	}
+	views := []map[string]any{}
+	for _, v := range []struct{ id, label string }{{"", "All"}, {"waiting", "Waiting for a person"}, {"mine", "Mine"}} {
+		vq := q
+		vq.View, vq.Page = v.id, 1
+		views = append(views, map[string]any{"Label": v.label, "URL": vq.url(1, q.ShowIDs), "Current": q.View == v.id})
+	}
+	data["Views"] = views
 	if q.Page > 1 {
 		data["Prev"] = q.url(q.Page-1, q.ShowIDs)
 	}
@@ -217,11 +325,56 @@ func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session) {
 	c.render(w, r, http.StatusOK, "list", s, data)
 }
 
+// view lists the waiting conversations (asked for a person, nobody took
+// them, not resolved) or the staff member's own (owned by or assigned to
+// them, among those waiting or owned), paged like the store pages.
+func (c *Console) view(ctx context.Context, s *session, view string, f bot.Filter) ([]bot.Meta, int, error) {
+	offset, limit := f.Offset, f.Limit
+	f.Offset, f.Limit = 0, 0
+	hf := f
+	hf.Handoff = true
+	ms, _, err := c.deps.Index.List(ctx, hf)
+	if err != nil {
+		return nil, 0, err
+	}
+	if view == "mine" {
+		of := f
+		of.Owned = true
+		owned, _, err := c.deps.Index.List(ctx, of)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range owned {
+			if !slices.ContainsFunc(ms, func(x bot.Meta) bool { return x.ID == m.ID }) {
+				ms = append(ms, m)
+			}
+		}
+		slices.SortStableFunc(ms, func(a, b bot.Meta) int { return b.LastActive.Compare(a.LastActive) })
+	}
+	as := c.annotationsOf(ctx, ms)
+	var out []bot.Meta
+	for i, m := range ms {
+		switch view {
+		case "waiting":
+			if m.Owner == "" && !as[i].resolved(m) {
+				out = append(out, m)
+			}
+		case "mine":
+			if m.Owner == s.staff || as[i].Assignee == s.staff {
+				out = append(out, m)
+			}
+		}
+	}
+	total := len(out)
+	out = out[min(offset, total):]
+	return out[:min(limit, len(out))], total, nil
+}
+
 // bubble is one transcript entry on a page.
 type bubble struct {
 	Class   string
 	Who     string
-	Time    string
+	Time    when
 	Text    string
 	Choices []string
 	States  string
@@ -229,20 +382,10 @@ type bubble struct {
 	Unrec   bool
 }
 
-func bubbles(es []bot.Entry) []bubble {
+func (c *Console) bubbles(s *session, es []bot.Entry) []bubble {
 	out := make([]bubble, 0, len(es))
 	for _, e := range es {
-		b := bubble{Class: "b-" + string(e.Dir), Time: fmtTime(e.Time), Text: e.Text, Choices: e.Choices, KB: e.KBVersion, Unrec: e.Unrecognized}
-		switch e.Dir {
-		case bot.In:
-			b.Who = "user"
-		case bot.Out:
-			b.Who = "bot"
-		case bot.Staff:
-			b.Who = "staff " + e.Staff
-		default:
-			b.Who = "system"
-		}
+		b := bubble{Class: "b-" + string(e.Dir), Time: c.when(s, e.Time), Text: e.Text, Choices: e.Choices, KB: e.KBVersion, Unrec: e.Unrecognized, Who: who(e)}
 		if e.StateBefore != "" || e.StateAfter != "" {
 			b.States = e.StateBefore + " → " + e.StateAfter
 		}
@@ -280,12 +423,63 @@ func (c *Console) conversationPage(w http.ResponseWriter, r *http.Request, s *se
 		c.fail(w, r, s, http.StatusInternalServerError, "The transcript is unavailable right now.", err)
 		return
 	}
+	a := c.annotationsOf(r.Context(), []bot.Meta{m})[0]
+	c.markSeen(r.Context(), id, s.staff, m.Turns)
+	var last bot.Entry
+	if len(es) > 0 {
+		last = es[len(es)-1]
+	}
+	var notes []map[string]any
+	for _, n := range a.Notes {
+		notes = append(notes, map[string]any{"Staff": n.Staff, "Time": c.when(s, n.Time), "Text": n.Text})
+	}
+	var staff []string
+	for name := range c.cfg.Users {
+		staff = append(staff, name)
+	}
+	slices.Sort(staff)
+	canned := c.cfg.Canned[m.Lang]
+	draft := ""
+	if i, err := strconv.Atoi(r.URL.Query().Get("canned")); err == nil && i >= 0 && i < len(canned) {
+		draft = canned[i].Text // without JavaScript, a canned reply comes in through the URL
+	}
+	var cannedRefs []map[string]any
+	for i, cr := range canned {
+		cannedRefs = append(cannedRefs, map[string]any{"Title": cr.Title, "Text": cr.Text, "URL": convURL(id, show) + sep(show) + "canned=" + strconv.Itoa(i) + "#composer"})
+	}
 	toggle := convURL(id, !show)
 	c.render(w, r, http.StatusOK, "conversation", s, map[string]any{
-		"Row": rowOf(m, show), "Meta": m, "Started": fmtTime(m.Started), "Bubbles": bubbles(es),
+		"Row": c.rowOf(s, m, a, last, show), "Meta": m, "Started": c.when(s, m.Started), "Bubbles": c.bubbles(s, es),
 		"Path": convURL(id, false), "ToggleIDs": toggle, "ShowIDs": show,
-		"Mine": m.Owner == s.staff,
+		"Mine": m.Owner == s.staff, "Notes": notes, "Labels": strings.Join(a.Labels, ", "),
+		"Assignee": a.Assignee, "Staff": staff, "Resolved": a.resolved(m), "ResolvedBy": a.Resolved,
+		"Canned": cannedRefs, "Draft": draft, "LangName": langName(m.Lang), "Zone": c.zone(s).String(),
+		"Tools": c.deps.Notes != nil,
 	})
+}
+
+func sep(show bool) string {
+	if show {
+		return "&"
+	}
+	return "?"
+}
+
+// langName names a user's language for the composer.
+func langName(code string) string {
+	switch code {
+	case "ja":
+		return "Japanese (ja)"
+	case "en":
+		return "English (en)"
+	case "ru":
+		return "Russian (ru)"
+	case "ky":
+		return "Kyrgyz (ky)"
+	case "":
+		return "not chosen yet"
+	}
+	return code
 }
 
 // back sends the browser to the conversation page after an action.
@@ -460,7 +654,7 @@ func (c *Console) forgetPage(w http.ResponseWriter, r *http.Request, s *session)
 		c.fail(w, r, s, http.StatusInternalServerError, "The conversation is unavailable right now.", err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "forget", s, map[string]any{"Row": rowOf(m, false), "Path": convURL(id, false)})
+	c.render(w, r, http.StatusOK, "forget", s, map[string]any{"Row": c.rowOf(s, m, annotations{}, bot.Entry{}, false), "Path": convURL(id, false)})
 }
 
 func (c *Console) forget(w http.ResponseWriter, r *http.Request, s *session) {
@@ -484,7 +678,7 @@ func (c *Console) forget(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (c *Console) handoffPage(w http.ResponseWriter, r *http.Request, s *session) {
 	show := r.URL.Query().Get("ids") == "1"
-	waiting, _, err := c.deps.Index.List(r.Context(), bot.Filter{Handoff: true})
+	waiting, _, err := c.view(r.Context(), s, "waiting", bot.Filter{Limit: 1000})
 	if err != nil {
 		c.fail(w, r, s, http.StatusInternalServerError, "The handoff queue is unavailable right now.", err)
 		return
@@ -494,18 +688,12 @@ func (c *Console) handoffPage(w http.ResponseWriter, r *http.Request, s *session
 		c.fail(w, r, s, http.StatusInternalServerError, "The handoff queue is unavailable right now.", err)
 		return
 	}
-	var wait, own []row
-	for _, m := range waiting {
-		if m.Owner == "" {
-			wait = append(wait, rowOf(m, show))
-		}
-	}
-	for _, m := range owned {
-		own = append(own, rowOf(m, show))
-	}
 	toggle := "/console/handoff"
 	if !show {
 		toggle += "?ids=1"
 	}
-	c.render(w, r, http.StatusOK, "handoff", s, map[string]any{"Waiting": wait, "Owned": own, "ToggleIDs": toggle, "ShowIDs": show})
+	c.render(w, r, http.StatusOK, "handoff", s, map[string]any{
+		"Waiting": c.rows(r.Context(), s, waiting, show), "Owned": c.rows(r.Context(), s, owned, show),
+		"ToggleIDs": toggle, "ShowIDs": show,
+	})
 }

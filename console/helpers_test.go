@@ -126,7 +126,7 @@ func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
 	t0, _ := time.Parse(time.RFC3339, start)
 	clk := &clock{t: t0}
 	st := memstore.New(memstore.Options{Now: clk.Now})
-	svc, err := bot.New(st, kb, bot.Options{Now: clk.Now})
+	svc, err := bot.New(bot.Notifying(st, st, nil), kb, bot.Options{Now: clk.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
 	if configure != nil {
 		configure(&cfg)
 	}
-	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p})
+	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p, Feed: st, Notes: st})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -146,6 +146,7 @@ func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
 	mux.Handle(console.Prefix, c)
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
+	tb.Cleanup(c.Close)
 	return &fixture{clock: clk, store: st, bot: svc, pusher: p, console: c, srv: srv}
 }
 

@@ -34,7 +34,7 @@ func (c *Console) tryPage(w http.ResponseWriter, r *http.Request, s *session) {
 		choices, links = last[n-1].Choices, last[n-1].Links
 	}
 	c.render(w, r, http.StatusOK, "try", s, map[string]any{
-		"Bubbles": bubbles(es), "Earlier": len(es) == tryShown, "Choices": choices, "Links": links, "Started": len(es) > 0,
+		"Bubbles": c.bubbles(s, es), "Earlier": len(es) == tryShown, "Choices": choices, "Links": links, "Started": len(es) > 0,
 		"Path": convURL(id, false),
 	})
 }

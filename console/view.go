@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -13,7 +14,7 @@ import (
 	"example.com/sswbot/bot"
 )
 
-var pageNames = []string{"login", "list", "conversation", "forget", "handoff", "insights", "try", "audit", "error"}
+var pageNames = []string{"login", "list", "conversation", "forget", "handoff", "insights", "try", "audit", "error", "off"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
@@ -36,19 +37,34 @@ func parsePages() (map[string]*template.Template, error) {
 
 // pageData is what every page's layout sees.
 type pageData struct {
-	Page  string
-	Staff string
-	CSRF  string
-	Flash *flash
-	Data  any
+	Page    string
+	Staff   string
+	CSRF    string
+	Flash   *flash
+	Data    any
+	Waiting int    // people waiting for a person (the nav's counter)
+	Conv    string // the open conversation, for the live updates
+	Zone    string // the time zone times are shown in
+	Live    bool   // the page follows the change feed
+	Refresh int    // seconds until the page reloads itself (the outage page)
 }
 
 // render executes a page into a buffer first, so a template error becomes
 // a clean 500 instead of half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
-	pd := pageData{Page: name, Data: data}
+	pd := pageData{Page: name, Data: data, Live: c.deps.Feed != nil}
 	if s != nil {
 		pd.Staff, pd.CSRF, pd.Flash = s.staff, s.csrf, s.takeFlash()
+		pd.Zone = c.zone(s).String()
+		if name != "error" {
+			pd.Waiting, _ = c.waiting(r.Context())
+		}
+	}
+	if name == "conversation" {
+		pd.Conv = r.PathValue("id")
+	}
+	if name == "error" && status == http.StatusServiceUnavailable {
+		pd.Refresh, pd.Live = 5, false
 	}
 	var buf bytes.Buffer
 	if err := c.pages[name].ExecuteTemplate(&buf, "layout", pd); err != nil {
@@ -62,12 +78,46 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 // fail shows an error page. Internal causes go to the log, not to the page.
+// A store outage becomes a 503 page that reloads itself until the store
+// answers again.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, err error) {
 	if err != nil {
 		id := bot.ConversationID(r.PathValue("id"))
 		c.log.Error("console: request failed", "path", logPath(r), "err", redact(err, id))
 	}
+	if status == http.StatusInternalServerError && errors.Is(err, bot.ErrUnavailable) {
+		status, msg = http.StatusServiceUnavailable, outageMessage
+		w.Header().Set("Retry-After", "5")
+	}
 	c.render(w, r, status, "error", s, map[string]any{"Status": status, "Message": msg})
+}
+
+// outageMessage is the page staff see while the store is down.
+const outageMessage = "The conversation store is not reachable; retrying. This page reloads by itself every few seconds and shows the page you asked for as soon as the store answers again."
+
+// when is a time as pages show it: in the staff member's time zone, with
+// the ISO form (offset included) on hover.
+type when struct {
+	Text string
+	ISO  string
+}
+
+func (c *Console) when(s *session, t time.Time) when {
+	if t.IsZero() {
+		return when{}
+	}
+	lt := t.In(c.zone(s))
+	return when{Text: lt.Format("2006-01-02 15:04:05"), ISO: lt.Format(time.RFC3339)}
+}
+
+// zone is the staff member's time zone, else the console's.
+func (c *Console) zone(s *session) *time.Location {
+	if s != nil {
+		if z := c.cfg.Zones[s.staff]; z != nil {
+			return z
+		}
+	}
+	return c.cfg.Location
 }
 
 func fmtTime(t time.Time) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/console"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/store/memstore"
 	"example.com/sswbot/store/redisstore"
@@ -42,6 +43,8 @@ type Config struct {
 	ConsoleUsersFile string // one "name:hash" a line
 	ConsoleSecure    bool   // cookies marked Secure (behind TLS)
 	ConsoleProxy     bool   // trust the last X-Forwarded-For address (behind one reverse proxy)
+	ConsoleTZ        string // time zone of the console's pages (default Asia/Tokyo)
+	ConsoleStaffTZ   string // per staff member: "bek=Asia/Bishkek,aiko=Asia/Tokyo"
 
 	LogLevel string
 }
@@ -80,6 +83,8 @@ Environment variables (flags override them):
   SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
   SSWBOT_CONSOLE_SECURE_COOKIES "true" when served behind TLS (cookies marked Secure)
   SSWBOT_CONSOLE_TRUST_PROXY    "true" only behind exactly one trusted reverse proxy (login lockout by X-Forwarded-For)
+  SSWBOT_CONSOLE_TZ             time zone of the console's pages (default Asia/Tokyo; exports stay UTC)
+  SSWBOT_CONSOLE_STAFF_TZ       per staff member, e.g. "bek=Asia/Bishkek,aiko=Asia/Tokyo"
 `
 
 // fromEnv overrides c with the environment.
@@ -103,6 +108,8 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str(&c.TelegramSecret, "TELEGRAM_WEBHOOK_SECRET")
 	str(&c.ConsoleUsers, "SSWBOT_CONSOLE_USERS")
 	str(&c.ConsoleUsersFile, "SSWBOT_CONSOLE_USERS_FILE")
+	str(&c.ConsoleTZ, "SSWBOT_CONSOLE_TZ")
+	str(&c.ConsoleStaffTZ, "SSWBOT_CONSOLE_STAFF_TZ")
 	var errs []error
 	dur := func(dst *time.Duration, key string) {
 		if v := getenv(key); v != "" {
@@ -177,6 +184,8 @@ func (c *Config) loadKnowledge() (*knowledge.Base, error) {
 type storage interface {
 	bot.Store
 	bot.Index
+	console.Feed
+	console.Notes
 	LoadOffset(ctx context.Context, name string) (int64, error)
 	SaveOffset(ctx context.Context, name string, offset int64) error
 }
@@ -194,4 +203,30 @@ func (c *Config) openStore(ctx context.Context) (storage, error) {
 		return nil, fmt.Errorf("open redis: %w", err)
 	}
 	return s, nil
+}
+
+// consoleZones reads the console's time zone and the staff members' own.
+func (c *Config) consoleZones() (*time.Location, map[string]*time.Location, error) {
+	def := console.Tokyo()
+	if c.ConsoleTZ != "" {
+		l, err := time.LoadLocation(c.ConsoleTZ)
+		if err != nil {
+			return nil, nil, fmt.Errorf("SSWBOT_CONSOLE_TZ: %q is not a time zone such as Asia/Tokyo", c.ConsoleTZ)
+		}
+		def = l
+	}
+	zones := map[string]*time.Location{}
+	for entry := range strings.SplitSeq(c.ConsoleStaffTZ, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, zone, ok := strings.Cut(entry, "=")
+		l, err := time.LoadLocation(strings.TrimSpace(zone))
+		if !ok || err != nil || zone == "" {
+			return nil, nil, fmt.Errorf("SSWBOT_CONSOLE_STAFF_TZ: %q: want name=Area/City", entry)
+		}
+		zones[strings.TrimSpace(name)] = l
+	}
+	return def, zones, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the console's time zones work in the distroless image too
 )
 
 func main() {

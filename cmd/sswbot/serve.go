@@ -69,7 +69,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
-	svc, err := bot.New(st, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL})
+	// Every commit and erase feeds the console's live view, in every process.
+	svc, err := bot.New(bot.Notifying(st, st, log), kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL})
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		push.telegram = ta
 	}
-	if err := mountConsole(mux, cfg, kb, svc, st, push, log); err != nil {
+	cons, err := mountConsole(mux, cfg, kb, svc, st, push, log)
+	if err != nil {
 		return err
 	}
 
@@ -131,6 +133,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cons != nil {
+		srv.RegisterOnShutdown(cons.Close) // ends the console's live streams
 	}
 
 	// runCtx ends every background task; a failing task ends it too.
@@ -235,36 +240,41 @@ func storeName(cfg Config) string {
 }
 
 // mountConsole serves the staff console when staff users are configured.
-func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) error {
+func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) (*console.Console, error) {
 	spec := cfg.ConsoleUsers
 	if cfg.ConsoleUsersFile != "" {
 		b, err := os.ReadFile(cfg.ConsoleUsersFile)
 		if err != nil {
-			return fmt.Errorf("console users file: %w", err)
+			return nil, fmt.Errorf("console users file: %w", err)
 		}
 		spec = strings.TrimSpace(spec + "\n" + string(b))
 	}
 	if strings.TrimSpace(spec) == "" {
 		log.Info("staff console off: no staff users configured (SSWBOT_CONSOLE_USERS)")
-		return nil
+		mux.Handle("/console/", console.Off())
+		return nil, nil
 	}
 	users, err := console.ParseUsers(spec)
 	if err != nil {
-		return fmt.Errorf("console users: %w", err)
+		return nil, fmt.Errorf("console users: %w", err)
+	}
+	loc, zones, err := cfg.consoleZones()
+	if err != nil {
+		return nil, err
 	}
 	c, err := console.New(console.Config{
 		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
+		Location: loc, Zones: zones, Canned: cannedReplies(kb),
 		Logger: log.With("component", "console"),
-	}, console.Deps{Bot: svc, Index: st, Pusher: push})
+	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st})
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return nil, fmt.Errorf("console: %w", err)
 	}
 	mux.Handle("/console/", c)
 	log.Info("staff console on", "path", "/console/", "users", len(users))
-	return nil
+	return c, nil
 }
 
-// routeSteps lists every route's step ids in order, for the funnel.
 func routeSteps(kb *knowledge.Base) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range kb.Countries {
