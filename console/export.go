@@ -92,6 +92,7 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, s *session, for
 		http.Error(w, err.Error(), status)
 		return
 	}
+	c.withStaffData(r, sets)
 	what := r.URL.Query().Get("id")
 	if what == "" {
 		what = r.URL.Query().Get("since") + ".." + r.URL.Query().Get("until")
@@ -121,6 +122,40 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request, s *session, for
 			}
 		}
 		cw.Flush()
+	}
+}
+
+// Directions of the staff's own data in exports (never sent to the user).
+const (
+	dirNote        bot.Direction = "note"        // a private note
+	dirAnnotations bot.Direction = "annotations" // labels, assignment, resolved
+)
+
+// withStaffData adds each conversation's private notes (as entries timed
+// when they were written) and a summary of labels, assignment and
+// resolution, so an export carries everything kept about the user.
+func (c *Console) withStaffData(r *http.Request, sets []exportSet) {
+	metas := make([]bot.Meta, len(sets))
+	for i, set := range sets {
+		metas[i] = set.meta
+	}
+	for i, a := range c.annotationsOf(r.Context(), metas) {
+		for _, n := range a.Notes {
+			sets[i].entries = append(sets[i].entries, bot.Entry{Time: n.Time, Dir: dirNote, Staff: n.Staff, Text: n.Text})
+		}
+		var parts []string
+		if len(a.Labels) > 0 {
+			parts = append(parts, "labels: "+strings.Join(a.Labels, ", "))
+		}
+		if a.Assignee != "" {
+			parts = append(parts, "assigned to "+a.Assignee)
+		}
+		if a.Resolved != nil {
+			parts = append(parts, "resolved by "+a.Resolved.By+" at "+a.Resolved.At.UTC().Format(time.RFC3339))
+		}
+		if len(parts) > 0 {
+			sets[i].entries = append(sets[i].entries, bot.Entry{Time: c.cfg.Now(), Dir: dirAnnotations, Text: strings.Join(parts, "; ")})
+		}
 	}
 }
 
