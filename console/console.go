@@ -207,6 +207,9 @@ func Tokyo() *time.Location {
 	return time.FixedZone("JST", 9*60*60)
 }
 
+// feedPosKey holds the change feed's position when a page was requested.
+type feedPosKey struct{}
+
 // ServeHTTP implements http.Handler.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -235,6 +238,13 @@ func (c *Console) requireSession(h func(http.ResponseWriter, *http.Request, *ses
 			}
 			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 			return
+		}
+		if r.Method == http.MethodGet && !api && c.deps.Feed != nil {
+			// Read the feed's position before the page's data, so the page's
+			// stream replays whatever changes while it loads.
+			if id, err := c.deps.Feed.LastChange(r.Context()); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), feedPosKey{}, id))
+			}
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

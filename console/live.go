@@ -165,7 +165,11 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, "retry: %d\n\n", retryMillis)
 	sent := ""
-	if last := r.Header.Get("Last-Event-ID"); last != "" {
+	last := r.Header.Get("Last-Event-ID") // a reconnect
+	if last == "" {
+		last = r.URL.Query().Get("after") // the feed's position when the page was read
+	}
+	if last != "" {
 		if _, _, ok := changeID(last); ok {
 			sent = last
 			for range 10 { // at most 1,000 missed changes; a page reload covers the rest

@@ -46,6 +46,7 @@ type pageData struct {
 	Conv    string // the open conversation, for the live updates
 	Zone    string // the time zone times are shown in
 	Live    bool   // the page follows the change feed
+	Stream  string // its event stream, from the feed's position when the page was read
 	Refresh int    // seconds until the page reloads itself (the outage page)
 }
 
@@ -62,6 +63,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	if name == "conversation" {
 		pd.Conv = r.PathValue("id")
+	}
+	if pos, ok := r.Context().Value(feedPosKey{}).(string); ok && pd.Live {
+		pd.Stream = "/console/events?after=" + url.QueryEscape(pos)
+	} else if pd.Live {
+		pd.Stream = "/console/events"
 	}
 	if name == "error" && status == http.StatusServiceUnavailable {
 		pd.Refresh, pd.Live = 5, false
