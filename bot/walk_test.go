@@ -68,6 +68,30 @@ func TestWalkEveryState(t *testing.T) {
 	}
 }
 
+// TestEveryStepRendersCleanly renders every step of every country alone
+// (as a keyword shows it) in every language and role, through the style
+// rules: a title inside the "About" template must not double a particle.
+func TestEveryStepRendersCleanly(t *testing.T) {
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(nil, kb, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range kb.Countries {
+		for id := range c.Steps {
+			for _, lang := range knowledge.Languages {
+				for _, role := range []string{"employer", "worker", "other"} {
+					s := dialog.Session{Lang: lang, Role: role, Country: c.ID, State: dialog.StateStep}
+					checkRendered(t, svc, s, []dialog.Reply{{Say: dialog.SayStepSingle, Step: id}})
+				}
+			}
+		}
+	}
+}
+
 func itoa(i int) string { return string(rune('0' + i)) }
 
 func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Reply) {
@@ -92,6 +116,11 @@ func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Re
 		}
 		if strings.Contains(r.Text, "{") {
 			t.Fatalf("an unfilled placeholder in %q", r.Text)
+		}
+		// The content's style rules hold for what is rendered from it too
+		// (a source line with several sections, brackets around a section).
+		for _, p := range knowledge.Lint(s.Lang, r.Text) {
+			t.Fatalf("rendered %s text in %+v: %s", s.Lang, s, p)
 		}
 		for _, c := range r.Choices {
 			if len(c.Payload) > 64 || strings.ContainsFunc(c.Payload, func(r rune) bool { return r > 127 }) {

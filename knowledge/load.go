@@ -103,6 +103,7 @@ func Load(fsys fs.FS) (*Base, error) {
 		l.add(".", 0, "no file of kind country")
 	}
 	l.crossCheck()
+	l.lintAll()
 	if len(l.problems) > 0 {
 		return nil, &Error{Problems: l.problems}
 	}
@@ -121,6 +122,8 @@ type loader struct {
 	countries []placed
 	wordings  []placed
 	sides     []placed
+	linted    []linted
+	avoids    []avoidRule
 	kwLines   []struct {
 		file string
 		t    yStr
@@ -168,7 +171,7 @@ var yamlTypes = strings.NewReplacer(
 	"knowledge.yTerm", "a glossary entry", "knowledge.yKeyword", "a keyword",
 	"knowledge.ySource", "the source", "knowledge.yRoute", "a route", "knowledge.yStep", "a step",
 	"knowledge.yContact", "a contact", "knowledge.yAddress", "an address", "knowledge.yEmail", "an e-mail",
-	"knowledge.yLink", "a link", "knowledge.yIntent", "an intent", "knowledge.yUnderstanding", "an understanding file",
+	"knowledge.yLink", "a link", "knowledge.yAvoid", "an avoid rule", "knowledge.yIntent", "an intent", "knowledge.yUnderstanding", "an understanding file",
 )
 
 func (l *loader) yamlErr(err error) {
@@ -229,7 +232,9 @@ func (l *loader) text(t yText, what string, required bool) Text {
 			l.at(t.Line, "%s: %s text has placeholders %v, ja has %v", what, lang, ph, ref)
 		}
 	}
-	return Text{m: t.M, line: t.Line}
+	txt := Text{m: t.M, line: t.Line}
+	l.linted = append(l.linted, linted{file: l.file, what: what, t: txt})
+	return txt
 }
 
 // mixedWord returns the first word that mixes Latin and Cyrillic letters,
@@ -297,6 +302,13 @@ func (l *loader) shared(y *yShared) {
 		if isButton(k) {
 			l.short(y.UI[k], "ui "+k)
 		}
+	}
+	for _, a := range y.Avoid {
+		if !contains(Languages, a.Lang.V) || strings.TrimSpace(a.Text.V) == "" || strings.TrimSpace(a.Why.V) == "" {
+			l.at(a.Lang.Line, "avoid: want lang (one of %s), text and why", strings.Join(Languages, ", "))
+			continue
+		}
+		l.avoids = append(l.avoids, avoidRule{a.Lang.V, a.Text.V, a.Why.V})
 	}
 	for _, kw := range y.Keywords {
 		if kw.Target.V == "" {

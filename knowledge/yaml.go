@@ -64,6 +64,14 @@ type yShared struct {
 	Glossary  []yTerm          `yaml:"glossary"`
 	Keywords  []yKeyword       `yaml:"keywords"`
 	UI        map[string]yText `yaml:"ui"`
+	Avoid     []yAvoid         `yaml:"avoid"`
+}
+
+// yAvoid is a phrasing no text may use, and why.
+type yAvoid struct {
+	Lang yStr `yaml:"lang"`
+	Text yStr `yaml:"text"`
+	Why  yStr `yaml:"why"`
 }
 
 type yTerm struct {
