@@ -16,6 +16,7 @@ Usage:
   sswbot check [--knowledge DIR]                    validate the content
   sswbot graph                                      print the dialog as a Mermaid flowchart
   sswbot eval  [--lang L] [--cases FILE]            measure how well the bot understands typed messages
+  sswbot examples export [--out FILE] [--clear]     staff suggestions from the console, as YAML for review
   sswbot hash-password                              read a password on stdin, print its bcrypt hash
   sswbot healthcheck [--ready]                      exit 0 when the local serve answers /healthz (/readyz)
 
@@ -37,6 +38,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = serve(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		err = check(args[1:], getenv, stdout, stderr)
+	case "examples":
+		err = examples(ctx, args[1:], getenv, stdout, stderr)
 	case "eval":
 		err = evalCmd(args[1:], getenv, stdout, stderr)
 	case "graph":

@@ -57,6 +57,9 @@ type Store struct {
 	nextSweep time.Time
 
 	feed feed // the change feed (events.go)
+	// suggestions are staff readings of misunderstood messages, by
+	// bot.Suggestion.Key; they hold no user id and outlive conversations.
+	suggestions map[string]bot.Suggestion
 }
 
 var (
