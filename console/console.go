@@ -57,7 +57,11 @@ type Config struct {
 	Zones    map[string]*time.Location
 	// Canned are ready replies per user language (from the content: each
 	// step's summary and the contacts) that staff insert in the composer.
-	Canned     map[string][]Canned
+	Canned map[string][]Canned
+	// Meanings are the readings staff may suggest for a message the bot
+	// did not understand ("role=employer", "topic=visa", "oos=fees" …; from
+	// the content). Without them the insights page offers none.
+	Meanings   []string
 	Logger     *slog.Logger
 	Now        func() time.Time
 	SessionTTL time.Duration // 12h by default
@@ -80,6 +84,10 @@ type Deps struct {
 	// Notes, when set, turns on the staff tools (notes, labels,
 	// assignment, resolved), unread counts and previews.
 	Notes Notes
+	// Suggestions keeps what staff say misunderstood messages meant (see
+	// Config.Meanings). It defaults to Index when that keeps them too, as
+	// both stores do.
+	Suggestions Suggestions
 }
 
 var _ Bot = (*bot.Service)(nil)
@@ -120,6 +128,9 @@ func New(cfg Config, d Deps) (*Console, error) {
 	}
 	if d.Bot == nil || d.Index == nil || d.Pusher == nil {
 		return nil, errors.New("console: Bot, Index and Pusher are required")
+	}
+	if d.Suggestions == nil {
+		d.Suggestions, _ = d.Index.(Suggestions)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -183,6 +194,8 @@ func (c *Console) routes() {
 	page("POST /console/conversations/{id}/assign", c.assign)
 	page("POST /console/conversations/{id}/resolve", c.resolve)
 	m.Handle("GET /console/events", c.requireSession(c.events, true))
+	page("POST /console/suggest", c.suggest)
+	m.Handle("GET /console/suggestions.yaml", c.requireSession(c.suggestionsFile, true))
 	m.Handle("GET /console/export.jsonl", c.requireSession(c.exportJSONL, true))
 	m.Handle("GET /console/export.csv", c.requireSession(c.exportCSV, true))
 	c.mux = m

@@ -325,7 +325,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 				continue
 			}
 			if misses[k] == nil {
-				misses[k] = &missed{text: short(e.Text, 80)}
+				misses[k] = &missed{text: short(e.Text, 80), full: e.Text, lang: m.Lang, question: bot.QuestionAt(e.StateBefore)}
 			}
 			misses[k].n++
 		}
@@ -335,8 +335,14 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		routes = append(routes, rt)
 	}
 	slices.Sort(routes)
+	rows, err := c.unrecognisedRows(r.Context(), misses, 15)
+	if err != nil {
+		problems = append(problems, errors.New("suggestions are unavailable right now"))
+	}
 	c.render(w, r, http.StatusOK, "insights", s, map[string]any{
-		"Q": q, "Platforms": platforms, "Langs": langs, "Routes": routes, "Conversations": all.started,
+		"Unrecognised": rows, "Meanings": c.cfg.Meanings, "Suggesting": c.deps.Suggestions != nil && len(c.cfg.Meanings) > 0,
+		"Back": r.URL.RawQuery,
+		"Q":    q, "Platforms": platforms, "Langs": langs, "Routes": routes, "Conversations": all.started,
 		"Charts": all.charts(q.Route, names), "Misses": missChart(misses, 15),
 		"ByPlatform": sorted(byPlatform), "ByLang": sorted(byLang),
 		"Problem": errors.Join(problems...),
@@ -346,6 +352,9 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 type missed struct {
 	text string
 	n    int
+	// The first time it was sent: the whole text, the user's language and
+	// the question it answered, for a staff suggestion (suggest.go).
+	full, lang, question string
 }
 
 func missChart(ms map[string]*missed, top int) chart {

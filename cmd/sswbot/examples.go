@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/knowledge"
 )
 
 // suggestionStore is what `examples export` needs of the store; both
@@ -87,4 +88,18 @@ func examples(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "%d suggestion(s) cleared from the store\n", len(keys))
 	}
 	return nil
+}
+
+// meanings lists what staff may say a misunderstood message meant: every
+// intent of the content as slot=value, in the content's slot order.
+func meanings(kb *knowledge.Base) []string {
+	out := make([]string, 0, len(kb.Intents))
+	for _, slot := range knowledge.Slots {
+		for _, in := range kb.Intents {
+			if in.Slot == slot {
+				out = append(out, in.Slot+"="+in.Value)
+			}
+		}
+	}
+	return out
 }

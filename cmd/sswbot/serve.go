@@ -264,7 +264,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 	}
 	c, err := console.New(console.Config{
 		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
-		Location: loc, Zones: zones, Canned: cannedReplies(kb),
+		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
 	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st})
 	if err != nil {
