@@ -2,14 +2,13 @@ package console_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/internal/browsertest"
 )
 
 // logIn logs the browser in as aiko.
@@ -23,22 +22,9 @@ func logIn(t *testing.T, ctx context.Context, base string) {
 	navigate(t, ctx, "log in", chromedp.Click(chromedp.CSS(".login button")))
 }
 
-// eventually polls the text of css until ok accepts it or the (generous)
-// deadline passes: it checks that the page updates by itself, not how fast.
 func eventually(t *testing.T, ctx context.Context, css, what string, ok func(string) bool) string {
 	t.Helper()
-	var got string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, css)))
-		if err == nil {
-			got = s
-			if ok(got) {
-				return got
-			}
-		}
-	}
-	t.Fatalf("%s: %s still shows %q", what, css, got)
-	return got
+	return browsertest.Eventually(t, ctx, css, what, ok)
 }
 
 func TestBrowserLive(t *testing.T) {
