@@ -83,6 +83,9 @@ func TestBrowser(t *testing.T) {
 	f.send(t, bot.Telegram, "700100203", bot.KindStart, "")
 	f.send(t, bot.Telegram, "700100203", bot.KindChoice, "r:worker")
 	f.send(t, bot.Telegram, "700100203", bot.KindText, "Salary?")
+	f.send(t, bot.Telegram, "700100203", bot.KindChoice, bot.PayloadStaff)
+	f.send(t, bot.Telegram, "700100205", bot.KindText, "Мне нужна помощь с визой")
+	f.send(t, bot.Telegram, "700100205", bot.KindChoice, bot.PayloadStaff)
 	base := f.srv.URL + "/console"
 
 	// A stranger lands on the login form.
@@ -100,6 +103,7 @@ func TestBrowser(t *testing.T) {
 	if got := text(t, ctx, "h1"); !strings.HasPrefix(got, "Conversations") {
 		t.Fatalf("after login the page is %q", got)
 	}
+	shoot(t, ctx, "console-inbox.png")
 
 	// Search the transcripts and open the one conversation found.
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "visa fee for our new cook")), "type a search")
@@ -151,7 +155,14 @@ func TestBrowser(t *testing.T) {
 	if got := text(t, ctx, ".b-staff .text"); got != msg {
 		t.Errorf("the staff bubble shows %q", got)
 	}
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("note-text"), "Employer in Osaka, cook (food service). Visa fee answered; follow up on the COE next week.")), "type a note")
+	navigate(t, ctx, "save the note", chromedp.Click(chromedp.CSS(".note-form button")))
+	must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("labels"), "visa, food service")), "type labels")
+	navigate(t, ctx, "save the labels", chromedp.Click(chromedp.CSS(`form[action$="/labels"] button`)))
 	shoot(t, ctx, "console-conversation.png")
+	navigate(t, ctx, "open the hand-off queue", chromedp.Navigate(base+"/handoff"))
+	shoot(t, ctx, "console-handoff.png")
+	navigate(t, ctx, "back to the conversation", chromedp.Navigate(f.srv.URL+convPath(id)))
 	navigate(t, ctx, "hand back", chromedp.Click(chromedp.CSS(`form[action$="/handback"] button`)))
 	if m, _ := f.store.Meta(context.Background(), id); m.Owner != "" {
 		t.Errorf("still owned by %q after hand back", m.Owner)
