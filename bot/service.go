@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -29,6 +30,10 @@ type Options struct {
 	// DefaultLang is the language assumed for a platform when it gives no
 	// hint (LINE users are Japanese employers).
 	DefaultLang map[Platform]string
+	// MaxStoredText caps the characters of one transcript entry's text; a
+	// longer one is stored cut, with a marker saying how much is missing.
+	// The dialog and the replies still get the whole text. Default 2000.
+	MaxStoredText int
 }
 
 // maxAttempts bounds the optimistic retry loop. Conflicts happen only when
@@ -60,6 +65,9 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	}
 	if opt.SessionTTL == 0 {
 		opt.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opt.MaxStoredText <= 0 {
+		opt.MaxStoredText = DefaultMaxStoredText
 	}
 	if opt.DefaultLang == nil {
 		opt.DefaultLang = map[Platform]string{LINE: "ja"}
@@ -175,6 +183,7 @@ func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error)
 			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered, ReplyToken: snap.Recorded.ReplyToken}, "", nil
 		}
 		c, out, forget, outcome := s.turn(snap, ev)
+		s.clip(c.Entries)
 		// The send intent goes with the turn: the reply token, or
 		// "delivered" at once when there is nothing to send.
 		c.Holder, c.ReplyToken = holder, ev.ReplyToken
@@ -395,6 +404,7 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		e.StateBefore, e.StateAfter = meta.State, meta.State
 		meta.LastActive = now
 		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("{}")}
+		s.clip(c.Entries)
 		if snap.Session != nil { // an expired session stays expired
 			c.Session, _ = json.Marshal(sess)
 		}
@@ -453,4 +463,31 @@ func (s *Service) StaffReply(ctx context.Context, id ConversationID, staff, text
 		return Entry{Dir: Staff, Staff: staff, Text: text}, nil
 	})
 	return err
+}
+
+// DefaultMaxStoredText is Options.MaxStoredText when none is given: longer
+// than any step of the content, shorter than LINE's 5,000-character messages.
+const DefaultMaxStoredText = 2000
+
+// clip cuts the entries' texts to MaxStoredText characters, with a marker.
+func (s *Service) clip(es []Entry) {
+	for i := range es {
+		es[i].Text = clipText(es[i].Text, s.opt.MaxStoredText)
+	}
+}
+
+func clipText(t string, limit int) string {
+	if len(t) <= limit { // bytes ≥ characters
+		return t
+	}
+	n := utf8.RuneCountInString(t)
+	if n <= limit {
+		return t
+	}
+	cut := 0
+	for range limit {
+		_, size := utf8.DecodeRuneInString(t[cut:])
+		cut += size
+	}
+	return t[:cut] + " … [" + strconv.Itoa(n-limit) + " more characters not stored]"
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode/utf8"
 
 	"example.com/sswbot/bot"
 	"example.com/sswbot/knowledge"
@@ -687,6 +688,32 @@ func TestAnEventWithoutAnIDIsRefused(t *testing.T) {
 		}
 		if _, err := h.store.Meta(context.Background(), bot.ConversationOf(p, "u1")); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("%s: something was stored: %v", p, err)
+		}
+	}
+}
+
+func TestLongTextsAreStoredCutWithAMarker(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	st := memstore.New(memstore.Options{Now: c.Now})
+	svc, err := bot.New(st, mustKB(t), bot.Options{Now: c.Now, MaxStoredText: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("ж", 25)
+	if _, err := svc.Handle(context.Background(), bot.Event{Platform: bot.Telegram, UserID: "5", EventID: "1", Kind: bot.KindText, Text: long, Lang: "ru"}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := st.Transcript(context.Background(), bot.ConversationOf(bot.Telegram, "5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("ж", 10) + " … [15 more characters not stored]"; es[0].Text != want {
+		t.Errorf("stored %q, want %q", es[0].Text, want)
+	}
+	for _, e := range es[1:] {
+		if n := utf8.RuneCountInString(e.Text); n > 10+len(" … [9999 more characters not stored]") {
+			t.Errorf("a reply stored with %d characters", n)
 		}
 	}
 }

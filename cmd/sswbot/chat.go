@@ -52,7 +52,7 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 	defer st.Close()
-	svc, err := bot.New(st, kb, bot.Options{SessionTTL: cfg.SessionTTL})
+	svc, err := bot.New(st, kb, bot.Options{SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,9 @@ type Config struct {
 	SessionTTL          time.Duration
 	TranscriptRetention time.Duration
 	EventLease          time.Duration // 0 = the stores' default
+	MaxEntries          int           // per transcript; 0 = the stores' default
+	MaxStoredText       int           // characters per transcript entry; 0 = the bot's default
+	MemoryMaxBytes      int64         // bound of the in-memory store; 0 = its default
 	KnowledgeDir        string
 
 	LineSecret  string
@@ -70,6 +73,9 @@ Environment variables (flags override them):
   SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)
   SSWBOT_TRANSCRIPT_RETENTION   how long transcripts are kept (default 4320h = 180 days)
   SSWBOT_EVENT_LEASE            how long an event stays in flight without news from its handler (default 40s)
+  SSWBOT_TRANSCRIPT_MAX_ENTRIES entries kept per conversation, the oldest dropped (default 1000)
+  SSWBOT_MAX_STORED_TEXT        characters kept of one transcript entry, cut with a marker (default 2000)
+  SSWBOT_MEMORY_MAX_BYTES       size bound of the in-memory store, idle conversations evicted (default 268435456 = 256 MiB)
   SSWBOT_KNOWLEDGE              content directory overriding the embedded content
   SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
@@ -124,6 +130,19 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	dur(&c.SessionTTL, "SSWBOT_SESSION_TTL")
 	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
 	dur(&c.EventLease, "SSWBOT_EVENT_LEASE")
+	positive := func(key string, set func(int64)) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", key, v))
+				return
+			}
+			set(n)
+		}
+	}
+	positive("SSWBOT_TRANSCRIPT_MAX_ENTRIES", func(n int64) { c.MaxEntries = int(min(n, 1<<31-1)) })
+	positive("SSWBOT_MAX_STORED_TEXT", func(n int64) { c.MaxStoredText = int(min(n, 1<<31-1)) })
+	positive("SSWBOT_MEMORY_MAX_BYTES", func(n int64) { c.MemoryMaxBytes = n })
 	boolean := func(dst *bool, key string) {
 		if v := getenv(key); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -193,11 +212,15 @@ type storage interface {
 // openStore opens Redis when configured, else the in-memory store.
 func (c *Config) openStore(ctx context.Context) (storage, error) {
 	if c.RedisURL == "" {
-		return memstore.New(memstore.Options{SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease}), nil
+		return memstore.New(memstore.Options{
+			SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease,
+			MaxEntries: c.MaxEntries, MaxBytes: c.MemoryMaxBytes,
+		}), nil
 	}
 	s, err := redisstore.New(ctx, redisstore.Options{
 		URL: c.RedisURL, Prefix: c.RedisPrefix,
 		SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease,
+		MaxEntries: c.MaxEntries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open redis: %w", err)

@@ -24,6 +24,7 @@ import (
 	"example.com/sswbot/console"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/metrics"
+	"example.com/sswbot/store/memstore"
 	"example.com/sswbot/store/redisstore"
 )
 
@@ -68,9 +69,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreMetrics(reg, st)
 	m := metrics.New(reg)
 	// Every commit and erase feeds the console's live view, in every process.
-	svc, err := bot.New(bot.Notifying(st, st, log), kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL})
+	svc, err := bot.New(bot.Notifying(st, st, log), kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText})
 	if err != nil {
 		return err
 	}
@@ -335,4 +337,26 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		}
 	}
 	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}
+
+// registerStoreMetrics exports what the store's bounds report: the size of
+// the in-memory store and what its caps removed (Redis reports only the
+// transcript entries this process dropped; its size is Redis's own INFO).
+func registerStoreMetrics(reg prometheus.Registerer, st storage) {
+	if ms, ok := st.(*memstore.Store); ok {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sswbot_memstore_bytes", Help: "Estimated size of the in-memory store (bounded by SSWBOT_MEMORY_MAX_BYTES)."},
+				func() float64 { return float64(ms.Stats().Bytes) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sswbot_memstore_conversations", Help: "Conversations in the in-memory store."},
+				func() float64 { return float64(ms.Stats().Conversations) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_memstore_evictions_total", Help: "Conversations evicted (idle the longest) to stay within SSWBOT_MEMORY_MAX_BYTES."},
+				func() float64 { return float64(ms.Stats().Evicted) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_transcript_entries_dropped_total", Help: "Oldest transcript entries dropped to keep SSWBOT_TRANSCRIPT_MAX_ENTRIES."},
+				func() float64 { return float64(ms.Stats().DroppedEntries) }),
+		)
+	}
+	if rs, ok := st.(*redisstore.Store); ok {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_transcript_entries_dropped_total", Help: "Oldest transcript entries dropped to keep SSWBOT_TRANSCRIPT_MAX_ENTRIES."},
+			func() float64 { return float64(rs.Dropped()) }))
+	}
 }

@@ -28,11 +28,23 @@ type Options struct {
 	DedupeTTL           time.Duration    // how long an event id is remembered; 48 hours
 	LeaseTTL            time.Duration    // an event's in-flight lease (see bot.Store.Claim); 40 s
 	Now                 func() time.Time // the clock of all TTLs; time.Now
+	// MaxEntries caps a conversation's transcript: the oldest entries are
+	// dropped (and counted, see Stats); 1000.
+	MaxEntries int
+	// MaxBytes bounds the store's estimated size (sessions, metas,
+	// transcripts, dedupe records). Above it a commit first drops what has
+	// expired, then the conversations idle the longest (with their dedupe
+	// records), down to 90 %; 256 MiB.
+	MaxBytes int64
 }
 
 func (o Options) withDefaults() Options {
 	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
 	retention.FillLease(&o.LeaseTTL)
+	retention.FillEntries(&o.MaxEntries)
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -55,6 +67,8 @@ type Store struct {
 	leases    map[eventKey]lease
 	offsets   map[string]int64
 	nextSweep time.Time
+	size      int64 // estimated bytes of convs and dedupe (see sizes.go)
+	stats     Stats
 
 	feed feed // the change feed (events.go)
 	// suggestions are staff readings of misunderstood messages, by
@@ -77,6 +91,11 @@ type conv struct {
 	entries []bot.Entry
 	exp     time.Time // of meta, version and transcript
 	notes   []byte    // the console's annotations (annotations.go)
+	// events are the ids of the dedupe records this conversation wrote, so
+	// evicting it drops them too.
+	events []string
+	size   int64 // estimated bytes, counted in Store.size
+	last   time.Time
 }
 
 type eventKey struct {
@@ -89,6 +108,7 @@ type record struct {
 	delivered  bool
 	replyToken string
 	exp        time.Time
+	size       int64
 }
 
 // lease is an event's in-flight mark (see bot.Store.Claim).
@@ -188,14 +208,31 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		e.Choices = slices.Clone(e.Choices)
 		cv.entries = append(cv.entries, e)
 	}
+	if n := len(cv.entries) - s.opt.MaxEntries; n > 0 {
+		cv.entries = slices.Delete(cv.entries, 0, n)
+		s.stats.DroppedEntries += int64(n)
+	}
+	cv.last = now
+	s.resize(cv)
 	if c.EventID != "" {
-		s.dedupe[k] = &record{outcome: bytes.Clone(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
+		r := &record{outcome: bytes.Clone(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
+		r.size = recordSize(k, r)
+		s.dedupe[k] = r
+		s.size += r.size
+		if len(cv.events) >= 64 { // forget the ids of expired records
+			cv.events = slices.DeleteFunc(cv.events, func(ev string) bool { return s.dedupe[eventKey{id, ev}] == nil })
+		}
+		cv.events = append(cv.events, c.EventID)
+		s.resize(cv)
 		if c.Delivered {
 			delete(s.leases, k)
 		}
 	}
 	if !now.Before(s.nextSweep) {
 		s.sweep(now)
+	}
+	if s.size > s.opt.MaxBytes {
+		s.shrink(now, id)
 	}
 	return nil
 }
@@ -218,6 +255,7 @@ func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
 	defer s.mu.Unlock()
 	if c := s.conv(id, s.opt.Now()); c != nil {
 		c.session, c.meta, c.entries, c.notes = nil, nil, nil, nil
+		s.resize(c)
 		c.version++
 		c.exp = s.opt.Now().Add(s.opt.DedupeTTL) // the version outlives the data only briefly
 	}
@@ -292,7 +330,7 @@ func (s *Store) SaveOffset(_ context.Context, name string, offset int64) error {
 func (s *Store) conv(id bot.ConversationID, now time.Time) *conv {
 	c := s.convs[id]
 	if c != nil && !now.Before(c.exp) {
-		delete(s.convs, id)
+		s.dropConv(id, c)
 		return nil
 	}
 	return c
@@ -306,7 +344,7 @@ func (s *Store) record(id bot.ConversationID, eventID string, now time.Time) *re
 	k := eventKey{id, eventID}
 	r := s.dedupe[k]
 	if r != nil && !now.Before(r.exp) {
-		delete(s.dedupe, k)
+		s.dropRecord(k)
 		return nil
 	}
 	return r
@@ -316,14 +354,15 @@ func (s *Store) sweep(now time.Time) {
 	for id, c := range s.convs {
 		switch {
 		case !now.Before(c.exp):
-			delete(s.convs, id)
+			s.dropConv(id, c)
 		case c.session != nil && !now.Before(c.sessionExp):
 			c.session = nil
+			s.resize(c)
 		}
 	}
 	for k, r := range s.dedupe {
 		if !now.Before(r.exp) {
-			delete(s.dedupe, k)
+			s.dropRecord(k)
 		}
 	}
 	for k, l := range s.leases {

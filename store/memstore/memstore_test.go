@@ -35,7 +35,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, o storetest.Options) (storetest.Store, func(time.Duration)) {
 		c := &clock{now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
 		s := memstore.New(memstore.Options{
-			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL, Now: c.Now,
+			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL, MaxEntries: o.MaxEntries, Now: c.Now,
 		})
 		return s, c.Advance
 	})
@@ -96,4 +96,57 @@ func BenchmarkCommit(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+func TestTheStoreStaysWithinMaxBytes(t *testing.T) {
+	c := &clock{now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	const limit = 64 << 10
+	s := memstore.New(memstore.Options{Now: c.Now, MaxBytes: limit, MaxEntries: 4})
+	ctx := t.Context()
+	const users = 300
+	for i := range users {
+		c.Advance(time.Second)
+		id := bot.ConversationOf(bot.Telegram, fmt.Sprint(i))
+		for j := range 3 {
+			if err := storetest.Handle(ctx, s, id, fmt.Sprintf("u%d-e%d", i, j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := s.Stats(); st.Bytes > limit {
+			t.Fatalf("after user %d the store holds %d bytes, over %d", i, st.Bytes, limit)
+		}
+	}
+	st := s.Stats()
+	t.Logf("%+v", st)
+	if st.Evicted == 0 || st.Conversations >= users {
+		t.Errorf("stats %+v: want idle conversations evicted", st)
+	}
+	if _, err := s.Meta(ctx, bot.ConversationOf(bot.Telegram, "0")); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the conversation idle the longest survived: %v", err)
+	}
+	if _, err := s.Meta(ctx, bot.ConversationOf(bot.Telegram, fmt.Sprint(users-1))); err != nil {
+		t.Errorf("the newest conversation was evicted: %v", err)
+	}
+	// Everything evicted and stored since adds up: with all gone, nothing is left.
+	c.Advance(200 * 24 * time.Hour)
+	if err := storetest.Handle(ctx, s, bot.ConversationOf(bot.LINE, "late"), "late"); err != nil {
+		t.Fatal(err)
+	}
+	s.Sweep()
+	if st := s.Stats(); st.Conversations != 1 || st.Bytes <= 0 || st.Bytes > 4<<10 {
+		t.Errorf("after everything expired: %+v, want one small conversation", st)
+	}
+}
+
+func TestDroppedEntriesAreCounted(t *testing.T) {
+	s := memstore.New(memstore.Options{MaxEntries: 3})
+	id := bot.ConversationOf(bot.LINE, "U1")
+	for i := range 5 {
+		if err := storetest.Handle(t.Context(), s, id, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.Stats().DroppedEntries; got != 2 {
+		t.Errorf("dropped %d entries, want 2", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,7 +29,10 @@ type Options struct {
 	// 180 days, at least SessionTTL.
 	TranscriptRetention time.Duration
 	DedupeTTL           time.Duration // how long an event id is remembered; 48 hours
-	LeaseTTL            time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
+	// MaxEntries caps a conversation's transcript: the oldest entries are
+	// dropped (and counted, see Dropped); 1000.
+	MaxEntries int
+	LeaseTTL   time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
 }
 
 func (o Options) withDefaults() Options {
@@ -37,14 +41,16 @@ func (o Options) withDefaults() Options {
 	}
 	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
 	retention.FillLease(&o.LeaseTTL)
+	retention.FillEntries(&o.MaxEntries)
 	return o
 }
 
 // Store is a bot.Store and bot.Index on Redis.
 type Store struct {
-	rdb   redis.UniversalClient
-	opt   Options
-	index string
+	rdb     redis.UniversalClient
+	opt     Options
+	index   string
+	dropped atomic.Int64 // transcript entries dropped by the cap
 }
 
 var (
@@ -301,15 +307,16 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 }
 
 // commitScript writes one turn if the event is new, its lease not taken by
-// another holder and the version unchanged. It returns the new version, -1
-// on a version conflict, -2 for a duplicate, -3 when the lease is another's.
+// another holder and the version unchanged. It returns {new version, number
+// of the oldest transcript entries dropped to keep at most max}, or -1 on a
+// version conflict, -2 for a duplicate, -3 when the lease is another's.
 // The dedupe record is the send intent: "0" (sending) or "1" (delivered,
 // nothing to send: the lease ends), the reply token, a newline, the outcome.
 //
 //	KEYS: session, meta, transcript, event, lease
 //	ARGV: base version, session ("" = leave it), meta JSON, session TTL ms, retention ms,
 //	      dedupe TTL ms ("" = no event id), outcome, holder, "0"|"1", reply token,
-//	      entry JSON...
+//	      max entries, entry JSON...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
 if dedupe then
@@ -324,13 +331,21 @@ if v ~= tonumber(ARGV[1]) then return -1 end
 v = v + 1
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], v .. '\n' .. ARGV[3], 'PX', ARGV[5])
-if #ARGV > 10 then redis.call('RPUSH', KEYS[3], unpack(ARGV, 11)) end
+local dropped = 0
+if #ARGV > 11 then
+  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 12))
+  local max = tonumber(ARGV[11])
+  if n > max then
+    dropped = n - max
+    redis.call('LTRIM', KEYS[3], dropped, -1)
+  end
+end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 if dedupe then
   redis.call('SET', KEYS[4], ARGV[9] .. ARGV[10] .. '\n' .. ARGV[7], 'PX', ARGV[6])
   if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
 end
-return v
+return {v, dropped}
 `)
 
 // Commit implements bot.Store in one round trip: the script, pipelined with
@@ -354,7 +369,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		return errors.New("redisstore: a reply token with a newline")
 	}
 	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome,
-		c.Holder, status, c.ReplyToken}
+		c.Holder, status, c.ReplyToken, s.opt.MaxEntries}
 	for _, e := range c.Entries {
 		b, err := json.Marshal(e)
 		if err != nil {
@@ -374,13 +389,22 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if err := res.Err(); err != nil {
 		return s.unavailable("commit", err)
 	}
-	switch v, _ := res.Int64(); {
-	case v == -1:
-		return bot.ErrConflict
-	case v == -2:
-		return bot.ErrDuplicate
-	case v == -3:
-		return bot.ErrInFlight
+	switch v := res.Val().(type) {
+	case int64:
+		switch v {
+		case -1:
+			return bot.ErrConflict
+		case -2:
+			return bot.ErrDuplicate
+		case -3:
+			return bot.ErrInFlight
+		}
+	case []any:
+		if len(v) == 2 {
+			if n, _ := v[1].(int64); n > 0 {
+				s.dropped.Add(n)
+			}
+		}
 	}
 	// The turn is committed. A failed index update (its node down, in a
 	// Cluster) must not report an outage that did not happen to the turn;
@@ -473,6 +497,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Dropped returns how many transcript entries this process's commits
+// dropped to keep conversations within MaxEntries.
+func (s *Store) Dropped() int64 { return s.dropped.Load() }
 
 // Close implements bot.Store.
 func (s *Store) Close() error { return s.rdb.Close() }

@@ -48,7 +48,7 @@ func TestConformance(t *testing.T) {
 		// One server; a prefix per store keeps the tests apart.
 		s := mustNew(t, redisstore.Options{
 			URL: srv.URL(), Prefix: fmt.Sprintf("t%d:", n.Add(1)),
-			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL,
+			SessionTTL: o.SessionTTL, TranscriptRetention: o.TranscriptRetention, DedupeTTL: o.DedupeTTL, LeaseTTL: o.LeaseTTL, MaxEntries: o.MaxEntries,
 		})
 		return s, time.Sleep
 	})

@@ -33,6 +33,7 @@ type Options struct {
 	TranscriptRetention time.Duration
 	DedupeTTL           time.Duration
 	LeaseTTL            time.Duration
+	MaxEntries          int
 }
 
 // Factory returns a new, empty store configured with o, and advance, which
@@ -68,6 +69,10 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("a claimed event is refused to other holders until delivered", func(t *testing.T) { testLease(t, fresh(t)) })
 	t.Run("a commit with nothing to send ends the lease", func(t *testing.T) { testLeaseDeliveredCommit(t, fresh(t)) })
 	t.Run("of 20 concurrent claims of one event one wins", func(t *testing.T) { testLeaseRace(t, fresh(t)) })
+	t.Run("a transcript keeps its newest MaxEntries entries", func(t *testing.T) {
+		s, _ := newStore(t, Options{MaxEntries: 5})
+		testMaxEntries(t, s)
+	})
 	t.Run("a lease whose holder died expires", func(t *testing.T) {
 		s, advance := newStore(t, Options{LeaseTTL: 500 * time.Millisecond})
 		testLeaseExpiry(t, s, advance)
@@ -668,4 +673,21 @@ func testLeaseExpiry(t *testing.T, s Store, advance func(time.Duration)) {
 	}
 	_, err := s.Claim(ctx, id, "ev1", "D")
 	wantInFlight(t, err, "Claim by D while C resolves the send")
+}
+
+func testMaxEntries(t *testing.T, s Store) {
+	id := bot.ConversationOf(bot.Telegram, "77")
+	for i := 1; i <= 4; i++ {
+		ev := "ev" + strconv.Itoa(i)
+		// Two entries a turn: the message and the answer.
+		mustCommit(t, s, id, turn(id, ev, strconv.Itoa(i), entry("in "+strconv.Itoa(i), ev), entry("out "+strconv.Itoa(i), ev)))
+	}
+	var got []string
+	for _, e := range mustTranscript(t, s, id) {
+		got = append(got, e.Text)
+	}
+	want := []string{"out 2", "in 3", "out 3", "in 4", "out 4"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("transcript = %q, want the newest five %q", got, want)
+	}
 }

@@ -18,6 +18,17 @@ const (
 	Lease = 40 * time.Second
 )
 
+// Entries is how many transcript entries a conversation keeps; older ones
+// are dropped. A whole route walked with a few detours is about 100.
+const Entries = 1000
+
+// FillEntries sets a zero or negative entry cap to the default.
+func FillEntries(n *int) {
+	if *n <= 0 {
+		*n = Entries
+	}
+}
+
 // FillLease sets a zero or negative lease TTL to the default.
 func FillLease(lease *time.Duration) {
 	if *lease <= 0 {

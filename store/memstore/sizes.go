@@ -1,0 +1,112 @@
+package memstore
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"example.com/sswbot/bot"
+)
+
+// DefaultMaxBytes is Options.MaxBytes when none is given.
+const DefaultMaxBytes = 256 << 20
+
+// Stats are the store's size and what its bounds have removed, for the
+// metrics.
+type Stats struct {
+	Bytes          int64 // estimated size of everything stored
+	Conversations  int
+	DroppedEntries int64 // transcript entries dropped by MaxEntries
+	Evicted        int64 // conversations evicted by MaxBytes before they expired
+}
+
+// Stats reports the store's size and bounds.
+func (s *Store) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Bytes, st.Conversations = s.size, len(s.convs)
+	return st
+}
+
+// The estimates count the bytes held plus a fixed overhead per map entry,
+// slice element and struct (headers, pointers, map buckets), measured
+// roughly with runtime.MemStats (BenchmarkMemoryPerConversation in bot):
+// close enough to bound the store, not an exact account.
+const (
+	convOverhead   = 400 // conv struct, map entry, meta struct
+	entryOverhead  = 250 // bot.Entry and its strings' headers
+	recordOverhead = 150 // record, map entry, key
+)
+
+// resize recomputes c's estimated size and moves Store.size with it.
+func (s *Store) resize(c *conv) {
+	n := int64(convOverhead + len(c.session) + len(c.notes) + 16*len(c.events))
+	if m := c.meta; m != nil {
+		n += int64(len(m.ID) + len(m.DisplayName) + len(m.State) + len(m.Step) + len(m.Owner) + 64)
+	}
+	for i := range c.entries {
+		e := &c.entries[i]
+		n += int64(entryOverhead + len(e.Text) + len(e.StateBefore) + len(e.StateAfter) + len(e.KBVersion) + len(e.EventID) + len(e.Staff))
+		for _, ch := range e.Choices {
+			n += int64(16 + len(ch))
+		}
+	}
+	for _, ev := range c.events {
+		n += int64(len(ev))
+	}
+	s.size += n - c.size
+	c.size = n
+}
+
+func recordSize(k eventKey, r *record) int64 {
+	return int64(recordOverhead + len(k.id) + len(k.event) + len(r.outcome) + len(r.replyToken))
+}
+
+func (s *Store) dropRecord(k eventKey) {
+	if r, ok := s.dedupe[k]; ok {
+		s.size -= r.size
+		delete(s.dedupe, k)
+	}
+}
+
+func (s *Store) dropConv(id bot.ConversationID, c *conv) {
+	s.size -= c.size
+	delete(s.convs, id)
+}
+
+// shrink brings the store under 90 % of MaxBytes: first everything expired,
+// then the conversations idle the longest, with their dedupe records and
+// leases (a redelivery that old is unlikely; the conversation's user starts
+// afresh). keep, the conversation just committed, stays.
+func (s *Store) shrink(now time.Time, keep bot.ConversationID) {
+	s.sweep(now)
+	target := s.opt.MaxBytes / 10 * 9
+	if s.size <= target {
+		return
+	}
+	type idle struct {
+		id   bot.ConversationID
+		last time.Time
+	}
+	ids := make([]idle, 0, len(s.convs))
+	for id, c := range s.convs {
+		if id != keep {
+			ids = append(ids, idle{id, c.last})
+		}
+	}
+	slices.SortFunc(ids, func(a, b idle) int { return cmp.Compare(a.last.UnixNano(), b.last.UnixNano()) })
+	for _, v := range ids {
+		if s.size <= target {
+			break
+		}
+		c := s.convs[v.id]
+		for _, ev := range c.events {
+			k := eventKey{v.id, ev}
+			s.dropRecord(k)
+			delete(s.leases, k)
+		}
+		s.dropConv(v.id, c)
+		s.stats.Evicted++
+	}
+}
