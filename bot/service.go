@@ -296,6 +296,11 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		out.Replies = replies
 		s.describe(&meta, sess)
 	}
+	steps := 0
+	if r := s.flow.Route(sess.Country, sess.Route); r != nil {
+		steps = len(r.Steps)
+	}
+	c.Stages = funnelStages(&meta, in.StateAfter, ranDialog && in.StateAfter != before, steps, now)
 	meta.Turns++
 	meta.LastActive = now
 	if sess.V == 0 {
@@ -405,6 +410,8 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		meta.LastActive = now
 		c := Commit{Meta: meta, Entries: []Entry{e}, Now: now, Outcome: []byte("{}")}
 		s.clip(c.Entries)
+		// Staff activity counts the conversation as active that day.
+		c.Stages = funnelStages(&c.Meta, "", false, 0, now)
 		if snap.Session != nil { // an expired session stays expired
 			c.Session, _ = json.Marshal(sess)
 		}

@@ -116,6 +116,52 @@ type Commit struct {
 	// Delivered records the event as delivered at once (nothing to send)
 	// and ends its lease.
 	Delivered bool
+	// Stages are the funnel stages this turn reached for the first time
+	// today (see FunnelReader); the store counts the conversation in each,
+	// for Meta.Platform and Meta.Lang, on Now's day (UTC). Counting is
+	// idempotent, so a retried commit does not count twice.
+	Stages []string
+}
+
+// Funnel stages: "started" (any activity), "role", "location", "route"
+// (answered the role, the location, chose a route), then per route r
+// "route:r", "step:r:<k>" (reached its k-th step) and "done:r".
+const (
+	StageStarted  = "started"
+	StageRole     = "role"
+	StageLocation = "location"
+	StageRoute    = "route"
+)
+
+// AllLangs in a FunnelQuery counts conversations whatever their language,
+// each once.
+const AllLangs = "*"
+
+// FunnelQuery asks for distinct conversations per platform, language and
+// stage over whole UTC days.
+type FunnelQuery struct {
+	Days      []string // "2006-01-02"
+	Platforms []Platform
+	Langs     []string // a language, "" (none chosen yet) or AllLangs
+	Stages    []string
+}
+
+// FunnelKey names one count of a FunnelQuery's answer.
+type FunnelKey struct {
+	Platform Platform
+	Lang     string
+	Stage    string
+}
+
+// FunnelReader is the funnel kept as counters updated at commit, so the
+// console's insights cost O(days × stages), not one transcript read per
+// conversation. Both stores implement it.
+type FunnelReader interface {
+	// Funnel returns, for every platform × language × stage of q, how many
+	// distinct conversations reached the stage on one of q's days (absent
+	// keys are 0). Counts may be approximate (Redis HyperLogLog: exact for
+	// small numbers, within about 1% for large ones).
+	Funnel(ctx context.Context, q FunnelQuery) (map[FunnelKey]int, error)
 }
 
 // Meta is what the console lists and filters on. It outlives the session
@@ -136,6 +182,10 @@ type Meta struct {
 	Handoff     bool           `json:"handoff,omitempty"` // asked for a person
 	Owner       string         `json:"owner,omitempty"`   // staff member who took over; "" = the bot
 	Misses      int            `json:"misses,omitempty"`  // repeated misunderstandings
+	// Reached is what the conversation reached on its last active day, in
+	// a compact form (see funnel.go), so each funnel stage is counted once
+	// a day.
+	Reached string `json:"reach,omitempty"`
 	Inactive    bool           `json:"inactive,omitempty"`
 	Finished    bool           `json:"done,omitempty"`
 	Turns       int            `json:"turns,omitempty"`

@@ -291,7 +291,21 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	byPlatform, byLang := map[string]*breakdown{}, map[string]*breakdown{}
 	misses := map[string]*missed{}
 	routeSet := map[string]bool{}
+	fr, counters := c.deps.Index.(bot.FunnelReader)
+	if counters {
+		// The funnel from the counters kept at commit: O(days × stages).
+		// Only conversations with misunderstandings have their transcript
+		// read, for the unrecognised messages.
+		err := c.funnelFromCounters(r, fr, q, since, until, totals, all, byPlatform, byLang, routeSet)
+		if err != nil {
+			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
+			return
+		}
+	}
 	for _, m := range ms {
+		if counters && m.Misses == 0 {
+			continue
+		}
 		es, err := c.deps.Index.Transcript(r.Context(), m.ID)
 		if errors.Is(err, bot.ErrNotFound) {
 			continue
@@ -302,6 +316,10 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		if es = inPeriod(es, since, until); len(es) == 0 {
 			continue // active only after the period
+		}
+		if counters {
+			countMisses(misses, es, m.Lang)
+			continue
 		}
 		p := progressOf(es)
 		for rt := range p.step {
@@ -316,19 +334,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		all.add(p, totals)
 		count(byPlatform, string(m.Platform), p)
 		count(byLang, cmp.Or(m.Lang, "(none)"), p)
-		for _, e := range es {
-			if e.Dir != bot.In || !e.Unrecognized {
-				continue
-			}
-			k := strings.Join(strings.Fields(strings.ToLower(e.Text)), " ")
-			if k == "" {
-				continue
-			}
-			if misses[k] == nil {
-				misses[k] = &missed{text: short(e.Text, 80), full: e.Text, lang: m.Lang, question: bot.QuestionAt(e.StateBefore)}
-			}
-			misses[k].n++
-		}
+		countMisses(misses, es, m.Lang)
 	}
 	routes := make([]string, 0, len(routeSet))
 	for rt := range routeSet {
@@ -347,6 +353,101 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		"ByPlatform": sorted(byPlatform), "ByLang": sorted(byLang),
 		"Problem": errors.Join(problems...),
 	})
+}
+
+// countMisses counts the unrecognised messages among es.
+func countMisses(misses map[string]*missed, es []bot.Entry, lang string) {
+	for _, e := range es {
+		if e.Dir != bot.In || !e.Unrecognized {
+			continue
+		}
+		k := strings.Join(strings.Fields(strings.ToLower(e.Text)), " ")
+		if k == "" {
+			continue
+		}
+		if misses[k] == nil {
+			misses[k] = &missed{text: short(e.Text, 80), full: e.Text, lang: lang, question: bot.QuestionAt(e.StateBefore)}
+		}
+		misses[k].n++
+	}
+}
+
+// funnelFromCounters fills the funnel and the breakdowns from the store's
+// counters for the days of [since, until). With a route filter, the first
+// chart still counts every conversation (the counters are not per route).
+func (c *Console) funnelFromCounters(r *http.Request, fr bot.FunnelReader, q insightsQuery, since, until time.Time, totals map[string]int,
+	all *funnel, byPlatform, byLang map[string]*breakdown, routeSet map[string]bool) error {
+	var days []string
+	for d := since; d.Before(until); d = d.AddDate(0, 0, 1) {
+		days = append(days, d.UTC().Format(time.DateOnly))
+	}
+	stages := []string{bot.StageStarted, bot.StageRole, bot.StageLocation, bot.StageRoute}
+	routes := make([]string, 0, len(totals))
+	for rt, n := range totals {
+		routes = append(routes, rt)
+		stages = append(stages, "route:"+rt, "done:"+rt)
+		for k := 1; k <= n; k++ {
+			stages = append(stages, "step:"+rt+":"+strconv.Itoa(k))
+		}
+	}
+	slices.Sort(routes)
+	ps := platforms
+	if q.Platform != "" {
+		ps = []bot.Platform{bot.Platform(q.Platform)}
+	}
+	ls := append([]string{bot.AllLangs, ""}, langs...)
+	if q.Lang != "" && !slices.Contains(ls, q.Lang) {
+		ls = append(ls, q.Lang)
+	}
+	n, err := fr.Funnel(r.Context(), bot.FunnelQuery{Days: days, Platforms: ps, Langs: ls, Stages: stages})
+	if err != nil {
+		return err
+	}
+	lang := cmp.Or(q.Lang, bot.AllLangs)
+	sum := func(lang, stage string, only ...bot.Platform) int {
+		t := 0
+		for _, p := range ps {
+			if len(only) == 0 || only[0] == p {
+				t += n[bot.FunnelKey{Platform: p, Lang: lang, Stage: stage}]
+			}
+		}
+		return t
+	}
+	all.started, all.role = sum(lang, bot.StageStarted), sum(lang, bot.StageRole)
+	all.location, all.route = sum(lang, bot.StageLocation), sum(lang, bot.StageRoute)
+	for _, rt := range routes {
+		chosen := sum(lang, "route:"+rt)
+		if chosen == 0 {
+			continue
+		}
+		routeSet[rt] = true
+		rf := &routeFunnel{chosen: chosen, finished: sum(lang, "done:"+rt)}
+		for k := 1; k <= totals[rt]; k++ {
+			rf.steps = append(rf.steps, sum(lang, "step:"+rt+":"+strconv.Itoa(k)))
+		}
+		all.routes[rt] = rf
+	}
+	finished := func(lang string, only ...bot.Platform) int {
+		t := 0
+		for _, rt := range routes {
+			t += sum(lang, "done:"+rt, only...)
+		}
+		return t
+	}
+	for _, p := range ps {
+		if st := sum(lang, bot.StageStarted, p); st > 0 {
+			byPlatform[string(p)] = &breakdown{Key: string(p), Started: st, Route: sum(lang, bot.StageRoute, p), Finished: finished(lang, p)}
+		}
+	}
+	for _, l := range ls[1:] {
+		if q.Lang != "" && l != q.Lang {
+			continue
+		}
+		if st := sum(l, bot.StageStarted); st > 0 {
+			byLang[cmp.Or(l, "(none)")] = &breakdown{Key: cmp.Or(l, "(none)"), Started: st, Route: sum(l, bot.StageRoute), Finished: finished(l)}
+		}
+	}
+	return nil
 }
 
 type missed struct {

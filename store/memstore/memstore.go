@@ -66,6 +66,7 @@ type Store struct {
 	dedupe    map[eventKey]*record
 	leases    map[eventKey]lease
 	offsets   map[string]int64
+	funnel    map[funnelCell]map[bot.ConversationID]struct{} // see funnel.go
 	nextSweep time.Time
 	size      int64 // estimated bytes of convs and dedupe (see sizes.go)
 	stats     Stats
@@ -228,6 +229,7 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 			delete(s.leases, k)
 		}
 	}
+	s.count(id, c, now)
 	if !now.Before(s.nextSweep) {
 		s.sweep(now)
 	}
@@ -351,6 +353,7 @@ func (s *Store) record(id bot.ConversationID, eventID string, now time.Time) *re
 }
 
 func (s *Store) sweep(now time.Time) {
+	s.sweepFunnel(now)
 	for id, c := range s.convs {
 		switch {
 		case !now.Before(c.exp):

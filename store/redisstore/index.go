@@ -22,9 +22,22 @@ const batch = 500
 // the same rules as memstore (store/internal/listing).
 func (s *Store) List(ctx context.Context, f bot.Filter) ([]bot.Meta, int, error) {
 	cutoff := time.Now().Add(-s.opt.TranscriptRetention).UnixMilli()
-	ids, err := s.rdb.ZRangeByScore(ctx, s.index, &redis.ZRangeBy{Min: "(" + strconv.FormatInt(cutoff, 10), Max: "+inf"}).Result()
+	shards := s.indexKeys()
+	ranges, err := s.each(ctx, len(shards), func(p redis.Pipeliner, i int) redis.Cmder {
+		return p.ZRangeByScore(ctx, shards[i], &redis.ZRangeBy{Min: "(" + strconv.FormatInt(cutoff, 10), Max: "+inf"})
+	})
 	if err != nil {
 		return nil, 0, s.unavailable("list", err)
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range ranges {
+		for _, id := range c.(*redis.StringSliceCmd).Val() {
+			if !seen[id] { // (in a shard and in the old unsharded index)
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
 	}
 	raws, err := s.each(ctx, len(ids), func(p redis.Pipeliner, i int) redis.Cmder {
 		return p.Get(ctx, s.keys(bot.ConversationID(ids[i]), "").meta)

@@ -383,8 +383,10 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		// GT: a commit that lost its race must not move the entry back.
 		// The index is derived: stale members are filtered on List and
 		// pruned here once their meta has surely expired.
-		p.ZAddGT(ctx, s.index, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
-		p.ZRemRangeByScore(ctx, s.index, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+		ik := s.indexKey(id)
+		p.ZAddGT(ctx, ik, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
+		p.ZRemRangeByScore(ctx, ik, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+		s.count(ctx, p, id, c)
 	})
 	if err := res.Err(); err != nil {
 		return s.unavailable("commit", err)
@@ -478,6 +480,7 @@ return 0
 func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 	k := s.keys(id, "")
 	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, []any{ms(s.opt.DedupeTTL)}, func(p redis.Pipeliner) {
+		p.ZRem(ctx, s.indexKey(id), string(id))
 		p.ZRem(ctx, s.index, string(id))
 		p.Del(ctx, s.annotationsKey(id))
 	})

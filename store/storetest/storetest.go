@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("forget erases session transcript meta and index entry", func(t *testing.T) { testForget(t, fresh(t)) })
 	t.Run("the index lists filters searches and pages", func(t *testing.T) { testList(t, fresh(t)) })
 	t.Run("offsets are saved and loaded", func(t *testing.T) { testOffsets(t, fresh(t)) })
+	t.Run("the funnel counts each conversation once per stage", func(t *testing.T) { testFunnel(t, fresh(t)) })
 	t.Run("200 concurrent events for one user lose nothing", func(t *testing.T) { testConcurrent(t, fresh(t)) })
 	t.Run("a claimed event is refused to other holders until delivered", func(t *testing.T) { testLease(t, fresh(t)) })
 	t.Run("a commit with nothing to send ends the lease", func(t *testing.T) { testLeaseDeliveredCommit(t, fresh(t)) })
