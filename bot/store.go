@@ -185,12 +185,12 @@ type Meta struct {
 	// Reached is what the conversation reached on its last active day, in
 	// a compact form (see funnel.go), so each funnel stage is counted once
 	// a day.
-	Reached string `json:"reach,omitempty"`
-	Inactive    bool           `json:"inactive,omitempty"`
-	Finished    bool           `json:"done,omitempty"`
-	Turns       int            `json:"turns,omitempty"`
-	Started     time.Time      `json:"started"`
-	LastActive  time.Time      `json:"last"`
+	Reached    string    `json:"reach,omitempty"`
+	Inactive   bool      `json:"inactive,omitempty"`
+	Finished   bool      `json:"done,omitempty"`
+	Turns      int       `json:"turns,omitempty"`
+	Started    time.Time `json:"started"`
+	LastActive time.Time `json:"last"`
 }
 
 // Direction of a transcript entry.
