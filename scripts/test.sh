@@ -29,8 +29,9 @@ bash scripts/deps.sh
 echo "== sswbot check"
 go run ./cmd/sswbot check
 
-echo "== go test -race"
-go test -race -count=1 -timeout 10m ./...
+echo "== go test -race (with the fault-injection suite, cmd/sswbot/fault_test.go)"
+# SSWBOT_FAULT_SEED=<seed> replays a failed fault run; the seed is printed.
+SSWBOT_FAULT=1 go test -race -count=1 -timeout 10m ./...
 
 # Each fuzz target explores for a bounded time (FUZZTIME, default 8s). A
 # failing input is saved under the package's testdata/fuzz/<target>/ and
