@@ -30,6 +30,7 @@ var uiKeys = []string{
 	"help", "not_understood", "offer_staff", "staff_requested", "staff_joined", "staff_left",
 	"forget_confirm", "forgotten", "expired", "unsupported", "group_only", "stale_button",
 	"keyword_no_route", "restarted",
+	"reask", "understood", "clarify", "other_route", "ack_thanks", "ack_ok", "ack_hello",
 	"lang_ja", "lang_en", "lang_ru", "lang_ky",
 	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
 }

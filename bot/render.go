@@ -191,6 +191,29 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		return r.checklist(s, true), nil
 	case dialog.SayContacts:
 		return r.contacts(c, lang)
+	case dialog.SayUnderstood:
+		var said []string
+		for _, p := range o.Said {
+			said = append(said, r.label(p, c, lang))
+		}
+		return fill(ui("understood"), "{answers}", strings.Join(said, " · ")), nil
+	case dialog.SayOutOfScope:
+		// the content's honest answer: the document does not say, who can
+		// tell (only the document's contacts), the offer of a person
+		if in := r.kb.Intent("oos", o.Step); in != nil && !in.Answer.IsZero() {
+			return in.Answer.In(lang), nil
+		}
+		return ui("offer_staff"), nil
+	case dialog.SayOtherRoute:
+		route := r.label(dialog.Payload{Kind: dialog.KindSetRoute, Arg: s.Route}, c, lang)
+		if rt := c.Route(s.Route); rt != nil {
+			route = rt.Title.In(lang)
+		}
+		step := o.Step
+		if st := c.Steps[o.Step]; st != nil {
+			step = st.ID + " " + st.Title.In(lang)
+		}
+		return fill(ui("other_route"), "{step}", step, "{route}", route), nil
 	case dialog.SayDone:
 		role := r.label(dialog.Payload{Kind: dialog.KindSetRole, Arg: s.Role}, c, lang)
 		loc := r.label(dialog.Payload{Kind: dialog.KindSetLocation, Arg: s.Location}, c, lang)

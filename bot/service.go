@@ -19,6 +19,7 @@ import (
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/metrics"
+	"example.com/sswbot/understand"
 )
 
 // Options tune a Service. Zero values get defaults.
@@ -46,6 +47,7 @@ type Service struct {
 	store Store
 	kb    *knowledge.Base
 	flow  *dialog.Flow
+	model *understand.Model // nil when the content has no intents
 	r     renderer
 	opt   Options
 	// holders names this process's event leases: a random prefix (unique
@@ -81,10 +83,16 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	var model *understand.Model
+	if c := Corpus(kb); len(c.Intents) > 0 {
+		if model, err = understand.New(c); err != nil {
+			return nil, fmt.Errorf("bot: understanding: %w", err)
+		}
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
-		store: store, kb: kb, flow: flow, opt: opt,
+		store: store, kb: kb, flow: flow, model: model, opt: opt,
 		r:            renderer{kb: kb, days: int(opt.SessionTTL / (24 * time.Hour))},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
 	}, nil
@@ -275,6 +283,9 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 			input.Kind = dialog.Unsupported
 		}
 		in.Text = s.inText(ev, sess)
+		if input.Kind == dialog.Text {
+			input.Reading = s.read(sess, input)
+		}
 		res := dialog.Step(s.flow, sess, input)
 		sess, forget = res.Session, res.Forget
 		if res.Unrecognized {
@@ -282,6 +293,7 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 			meta.Misses++
 			outcome = "unrecognized"
 		}
+		in.Topic = outOfScope(res.Replies)
 		replies := s.r.render(sess, res.Replies)
 		after := sess.Label(s.flow)
 		in.StateAfter = after

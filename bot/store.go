@@ -215,6 +215,9 @@ type Entry struct {
 	EventID      string    `json:"ev,omitempty"`
 	Staff        string    `json:"staff,omitempty"`
 	Unrecognized bool      `json:"unrec,omitempty"`
+	// Topic is the out-of-scope topic the bot answered ("fees"): what the
+	// document does not cover, counted by topic in the console.
+	Topic string `json:"topic,omitempty"`
 }
 
 // Filter selects conversations for the console.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/understand"
 )
@@ -63,4 +64,39 @@ func Corpus(kb *knowledge.Base) understand.Corpus {
 		}
 	}
 	return c
+}
+
+// read is what typed text means at the user's question, in dialog's terms.
+func (s *Service) read(sess dialog.Session, in dialog.Input) dialog.Reading {
+	if s.model == nil {
+		return dialog.Reading{}
+	}
+	lang := sess.Lang
+	if lang == "" {
+		lang = in.LangHint
+	}
+	r := s.model.Read(understand.Query{Text: in.Text, Lang: lang, Expect: dialog.Expect(s.flow, sess)})
+	out := dialog.Reading{Confident: r.Confident}
+	for _, m := range r.Matches {
+		out.Matches = append(out.Matches, meaning(m))
+	}
+	for _, m := range r.Alternatives {
+		out.Alternatives = append(out.Alternatives, meaning(m))
+	}
+	return out
+}
+
+func meaning(m understand.Match) dialog.Meaning {
+	return dialog.Meaning{Slot: m.Slot, Value: m.Value, Score: m.Score, Negated: m.Negated, Confident: m.Confident}
+}
+
+// outOfScope returns the out-of-scope topic a turn answered, for the
+// transcript (the console counts them by topic).
+func outOfScope(rs []dialog.Reply) string {
+	for _, r := range rs {
+		if r.Say == dialog.SayOutOfScope {
+			return r.Step
+		}
+	}
+	return ""
 }

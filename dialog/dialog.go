@@ -25,6 +25,9 @@ type Input struct {
 	// Expired is set by the caller when the user's previous session timed
 	// out; the dialog says so and starts fresh.
 	Expired bool
+	// Reading is what typed text means, read by the caller for the
+	// question Expect names; zero when not read.
+	Reading Reading
 }
 
 // Say names one message to render; Step carries the step id for SayStep,
@@ -56,6 +59,16 @@ const (
 	SayStale          Say = "stale_button"
 	SayKeywordNoRoute Say = "keyword_no_route"
 	SayRestarted      Say = "restarted"
+
+	// Understanding typed text.
+	SayUnderstood Say = "understood"   // several answers read at once; Said lists them
+	SayClarify    Say = "clarify"      // which of these did you mean? (the choices)
+	SayOutOfScope Say = "out_of_scope" // Step is the topic the document does not cover
+	SayOtherRoute Say = "other_route"  // Step is the step of another route the topic belongs to
+	SayAckThanks  Say = "ack_thanks"
+	SayAckOK      Say = "ack_ok"
+	SayAckHello   Say = "ack_hello"
+	SayReAsk      Say = "reask" // not understood, in the walk: a short re-ask with the buttons
 )
 
 // Reply is one thing to say. The renderer joins a turn's replies into as
@@ -64,6 +77,8 @@ type Reply struct {
 	Say     Say
 	Step    string
 	Choices []Payload
+	// Said lists the answers read from typed text (SayUnderstood).
+	Said []Payload
 }
 
 // Result is the outcome of one Step.
@@ -246,11 +261,17 @@ func (t *turn) text(in Input) {
 		t.choose(p)
 		return
 	}
-	if p, ok := t.partOfChoice(norm); ok {
+	if t.understood(in.Reading) {
+		return
+	}
+	read := len(in.Reading.Matches) > 0
+	if p, ok := t.partOfChoice(norm); ok && !read {
 		t.choose(p)
 		return
 	}
-	if norm != "" {
+	// Keywords are the fallback without a reading: a word inside a
+	// sentence ("we help our students") is the model's to judge.
+	if norm != "" && !read {
 		for _, kw := range t.f.Keywords {
 			for _, w := range kw.Words {
 				if strings.Contains(norm, w) && t.applies(kw.Target) {
@@ -266,6 +287,11 @@ func (t *turn) text(in Input) {
 	if t.s.Misses >= MissesBeforeStaff {
 		t.s.Misses = 0
 		t.aside(StateOffer)
+		return
+	}
+	if s := t.s.State; s == StateStep || s == StateDone {
+		// the step is on the screen already: a short re-ask, not again
+		t.withChoices(SayReAsk)
 		return
 	}
 	t.say(SayNotUnderstood)

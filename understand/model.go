@@ -213,7 +213,7 @@ func New(c Corpus) (*Model, error) {
 	m.weight = make([]float32, len(m.keys))
 	for id := range m.keys {
 		m.weight[id] = float32(math.Log(1+N/float64(len(df[int32(id)]))) / norm)
-		if stopWords[m.keys[id]] {
+		if m.stop(m.keys[id], m.script[id]) {
 			m.weight[id] *= stopFactor
 		}
 	}
@@ -346,3 +346,20 @@ func typoLen(script byte) int {
 
 // (a rest starting with ч is the Kyrgyz agent suffix, not an ending:
 // жумушчу, a worker, is not жумуш, a job)
+
+// stop says whether a key is a function word, also typed in Latin letters
+// («v», «ya», «men»), unless English uses it ("no").
+func (m *Model) stop(k string, script byte) bool {
+	if stopWords[k] {
+		return true
+	}
+	if script != scriptLatin || m.english[k] {
+		return false
+	}
+	for _, tr := range translits(k) {
+		if stopWords[tr] {
+			return true
+		}
+	}
+	return false
+}

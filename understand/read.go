@@ -20,7 +20,7 @@ const (
 	// content is the weight from which a word carries meaning.
 	content = 0.5
 	// pooled discounts a reading pieced together from several examples.
-	poolFactor = 0.95
+	poolFactor = 0.88
 	// explains is how much more of a message a reading must name to
 	// explain away another value of its slot.
 	explains = 1.5
@@ -63,11 +63,22 @@ type scratch struct {
 	seen       []int32
 	buf        []rune
 	bytes      []byte
+	// deferred function-word matches; late is set while they are credited
+	deferred []deferred
+	late     bool
+	lang     string
+}
+
+type deferred struct {
+	id  int32
+	sim float32
+	p   int8
 }
 
 type candidate struct {
 	mask    uint64  // message words the best example matched
 	cov     float32 // the share of the message they are
+	phrase  bool    // the best example is all there, in two words or more
 	score   float32
 	matched float32 // weight of the matched words: the more specific wins a tie
 	negated bool
@@ -89,6 +100,7 @@ func newScratch(slots, examples, intents int) *scratch {
 func (m *Model) Read(q Query) Reading {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
+	sc.lang = q.Lang
 	m.tokenize(sc, q.Text, q.Lang)
 	for p := range sc.toks {
 		t := &sc.toks[p]
@@ -96,6 +108,11 @@ func (m *Model) Read(q Query) Reading {
 			m.lookup(sc, t.forms[f], t.fs[f], t.fw[f], int8(p))
 		}
 	}
+	sc.late = true
+	for _, d := range sc.deferred {
+		m.credit(sc, d.id, d.sim, d.p)
+	}
+	sc.late, sc.deferred = false, sc.deferred[:0]
 	var totalW float32
 	for _, t := range sc.toks {
 		totalW += t.weight
@@ -254,7 +271,9 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 	var st string
 	if known {
 		st = m.stemOf[id]
-	} else {
+	} else if script != scriptLatin || (sc.lang != "ru" && sc.lang != "ky") {
+		// (a Russian or Kyrgyz user's unknown Latin word is read through
+		// its transliteration, not as English)
 		st = stem(form, script)
 	}
 	if st != "" {
@@ -311,7 +330,16 @@ func appendRunes(b []byte, rs []rune) []byte {
 }
 
 func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
+	if m.weight[id] < content && !sc.late {
+		// function words ("in", «в», です) are in many examples: they only
+		// add to examples a content word has found (creditLate)
+		sc.deferred = append(sc.deferred, deferred{id, sim, p})
+		return
+	}
 	for _, s := range m.post[id] {
+		if sc.late && !sc.mark[m.slotEx[s]] {
+			continue
+		}
 		if sim <= sc.best[s] {
 			continue
 		}
@@ -328,7 +356,7 @@ func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
 // intent's best.
 func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	ex := m.examples[ei]
-	var got, top float32
+	var got, full, top float32
 	first, last := int8(maxTokens), int8(-1)
 	var mask uint64
 	for s := ex.off; s < ex.off+ex.n; s++ {
@@ -337,6 +365,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 			continue
 		}
 		got += m.slotW[s] * b
+		full += m.slotW[s]
 		top = max(top, m.slotW[s]*b)
 		p := sc.pos[s]
 		mask |= 1 << uint(p)
@@ -354,6 +383,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		return
 	}
 	score := got / ex.total
+	phrase := score >= 0.95 && bits.OnesCount64(mask) >= 2
 	var cov float32
 	for p := range sc.toks {
 		if mask&(1<<uint(p)) != 0 {
@@ -374,7 +404,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		if c := cov / need; c < 1 {
 			score *= c * c
 		}
-	} else if s := cov * min(1, got/specific); s > score && top >= content && !m.missed(sc, ex) {
+	} else if s := cov * (got / full) * min(1, got/specific); s > score && top >= content && !m.missed(sc, ex) {
 		// a short answer that is all of an example's key words ("agency"
 		// for "through an agency") means that example; a word that is a
 		// small part of it ("visa" in "how much is the visa") does not.
@@ -385,7 +415,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	neg := !ex.control && !m.negative[ei] && m.negated(sc, first, last, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
-		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov}
+		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov, phrase: phrase}
 	}
 }
 
@@ -445,6 +475,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		mask    uint64
 		words   int // content words the intent's examples name in the message
 		idx     int
+		phrase  bool
 		cov     float32
 	}
 	var all []cand
@@ -453,7 +484,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			continue
 		}
 		in := m.intents[i]
-		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), idx: i, cov: c.cov})
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), idx: i, cov: c.cov, phrase: c.phrase})
 	}
 	if len(all) == 0 {
 		return Reading{}
@@ -474,10 +505,16 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 	// the words the expected answer is read from are not read again as
 	// another answer: in «ищу работу в Японии», работу is the job seeker's.
 	var expMask uint64
-	seen := map[string]bool{}
-	for _, c := range all {
-		if expected(expect, c.Slot) && !seen[c.Slot] && !c.Negated {
-			seen[c.Slot] = true
+	firstOf := func(_ []cand, slot string) int {
+		for i, c := range all {
+			if c.Slot == slot {
+				return i
+			}
+		}
+		return -1
+	}
+	for i, c := range all {
+		if expected(expect, c.Slot) && !c.Negated && firstOf(all, c.Slot) == i {
 			expMask |= c.mask
 		}
 	}
@@ -498,7 +535,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				}
 				// a longer phrase explains a word away: in "a company
 				// hiring a worker", "worker" does not make a job seeker.
-				if c.matched < explains*o.matched {
+				if c.matched < explains*o.matched && (o.mask&^sc.intentMask[c.idx] != 0 || c.matched <= o.matched) {
 					mt.Confident = false
 				}
 			}
@@ -516,14 +553,15 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				mt.Confident = false
 			}
 			for _, o := range all {
-				if o.Slot != mt.Slot && !o.Negated && c.mask&^o.mask == 0 && o.matched > c.matched {
+				own := c.mask & sc.intentMask[c.idx] // its content words
+				if o.Slot != mt.Slot && answers[o.Slot] && !o.Negated && own&^(o.mask|sc.intentMask[o.idx]) == 0 && o.matched > c.matched {
 					mt.Confident = false
 				}
 			}
 			// nor from one word in passing: "a Japanese company" says
 			// where the employer is, not the worker; "still in Bishkek" or
 			// a message that is just "Bishkek" does.
-			if c.words < 2 && m.share(sc, c.mask&^expMask) < 0.8 {
+			if c.words < 2 && !c.phrase && m.share(sc, c.mask&^expMask) < 0.8 {
 				mt.Confident = false
 			}
 		}
@@ -542,17 +580,11 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 	// then a topic, then a control word: "COE… what should I do"). A
 	// reading whose words another names with more goes after it: "how
 	// much is the agency fee" asks about fees, not the agency step.
-	masks := map[string]cand{}
-	for _, c := range all {
-		if _, ok := masks[c.Slot]; !ok {
-			masks[c.Slot] = c
-		}
-	}
 	inside := func(a Match) bool {
-		ca := masks[a.Slot]
+		ca := all[firstOf(all, a.Slot)]
 		for _, b := range r.Matches {
-			cb := masks[b.Slot]
-			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^(cb.mask|sc.intentMask[cb.idx]) == 0 && cb.matched > ca.matched {
+			cb := all[firstOf(all, b.Slot)]
+			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^cb.mask == 0 && cb.matched > ca.matched {
 				return true
 			}
 		}

@@ -1,0 +1,87 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"example.com/sswbot/bot"
+)
+
+// typed is one typed message and what it must do: the session's state
+// after it (the transcript's "to"), checked besides the golden file.
+type typed struct{ text, wantState string }
+
+// understandingScripts are conversations typed as people type them, in
+// every language: several answers in one sentence, a question the document
+// does not answer, control words, gibberish, a topic of another route, an
+// answer that rules a choice out.
+var understandingScripts = map[string][][]typed{
+	"en": {
+		{{"We are a Japanese company hiring a worker who is still in Bishkek, through a certified agency", "step:agency:1"},
+			{"how much does it cost?", "step:agency:1"}, {"thanks!", "step:agency:1"}, {"asdfgh qwerty", "step:agency:1"}},
+		{{"I'm looking for a job in Japan", "location"}, {"I'm already in Tokyo", "step:japan:1"},
+			{"what about the visa?", "step:japan:1"}, {"ok", "step:japan:1"}},
+		{{"employer", "location"}, {"still in Kyrgyzstan", "route"}, {"not sure which one", "route"}, {"we found him ourselves", "step:direct:1"}},
+	},
+	"ja": {
+		{{"日本の受入機関です", "location"}, {"まだキルギスにいます", "route"}, {"送出機関を利用します", "step:agency:1"},
+			{"費用はいくらですか", "step:agency:1"}, {"ありがとうございます", "step:agency:1"}},
+		{{"日本で働きたいです", "location"}, {"もう日本にいます", "step:japan:1"}, {"ビザは？", "step:japan:1"}},
+	},
+	"ru": {
+		{{"Мы компания в Японии, работник пока в Бишкеке, хотим через агентство", "step:agency:1"},
+			{"сколько стоит агентство?", "step:agency:1"}, {"спасибо", "step:agency:1"}},
+		{{"ishu rabotu v yaponii", "location"}, {"ya uzhe v Tokio", "step:japan:1"}, {"а виза?", "step:japan:1"}, {"ок понятно", "step:japan:1"}},
+	},
+	"ky": {
+		{{"биз Япониядагы компаниябыз, жумушчу азыр Бишкекте, агенттик аркылуу алабыз", "step:agency:1"},
+			{"канча акча керек?", "step:agency:1"}, {"рахмат", "step:agency:1"}},
+		{{"men japoniyada ishtegim kelet", "location"}, {"азыр Японияда жашайм", "step:japan:1"}, {"виза кантип алам?", "step:japan:1"}},
+	},
+}
+
+// TestUnderstandingTranscripts types each script and compares the whole
+// conversation with testdata/golden/understanding; run with -update after
+// a change to the model or the examples and review the diff.
+func TestUnderstandingTranscripts(t *testing.T) {
+	for lang, scripts := range understandingScripts {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			for i, script := range scripts {
+				h := newHarness(t)
+				user := fmt.Sprintf("u%d", i)
+				out := h.send(t, bot.Event{Kind: bot.KindStart, Lang: lang, UserID: user})
+				fmt.Fprintf(&b, "=== conversation %d\n", i+1)
+				for _, msg := range script {
+					out = h.send(t, bot.Event{Kind: bot.KindText, Text: msg.text, UserID: user})
+					fmt.Fprintf(&b, "> %s\n", msg.text)
+					for _, r := range out.Replies {
+						b.WriteString(r.Text + "\n")
+						for _, c := range r.Choices {
+							fmt.Fprintf(&b, "  [%s] %s\n", c.Label, c.Payload)
+						}
+						b.WriteString("---\n")
+					}
+					if got := h.state(t, bot.Telegram, user); got != msg.wantState {
+						t.Errorf("%q: state %q, want %q", msg.text, got, msg.wantState)
+					}
+				}
+			}
+			golden(t, filepath.Join("testdata", "golden", "understanding", lang+".txt"), b.String())
+		})
+	}
+}
+
+// state is where the user's conversation stands after the last turn.
+func (h *harness) state(tb testing.TB, p bot.Platform, user string) string {
+	tb.Helper()
+	es, err := h.store.Transcript(context.Background(), bot.ConversationOf(p, user))
+	if err != nil || len(es) == 0 {
+		tb.Fatalf("transcript: %v (%d entries)", err, len(es))
+	}
+	return es[len(es)-1].StateAfter
+}

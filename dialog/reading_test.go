@@ -1,0 +1,136 @@
+package dialog_test
+
+import (
+	"reflect"
+	"testing"
+
+	"example.com/sswbot/dialog"
+)
+
+// read is typed text with the reading the bot's model would give it.
+func read(text string, ms ...dialog.Meaning) dialog.Input {
+	r := dialog.Reading{Matches: ms}
+	if len(ms) > 0 {
+		r.Confident = ms[0].Confident
+	}
+	return dialog.Input{Kind: dialog.Text, Text: text, Reading: r}
+}
+
+func sure(slot, value string) dialog.Meaning {
+	return dialog.Meaning{Slot: slot, Value: value, Score: 1, Confident: true}
+}
+
+func unsure(slot, value string, score float64) dialog.Meaning {
+	return dialog.Meaning{Slot: slot, Value: value, Score: score}
+}
+
+func TestReadings(t *testing.T) {
+	t.Parallel()
+	f := testFlow()
+	start := step{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil}
+	worker := step{choice("r:worker"), "location", nil}
+	inKG := step{choice("w:kg"), "route", nil}
+	inJP := step{choice("w:jp"), "step:japan:1", nil}
+	negated := unsure("route", "agency", 1)
+	negated.Negated = true
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"one sentence answers three questions and lands on the step", []step{start,
+			{read("We are a Japanese company hiring a worker still in Bishkek, through a certified agency",
+				sure("role", "employer"), sure("location", "kg"), sure("route", "agency")),
+				"step:agency:1", []dialog.Say{dialog.SayUnderstood, dialog.SayStep}},
+		}},
+		{"one answer is taken without a summary", []step{start,
+			{read("I'm looking for a job", sure("role", "worker")), "location", []dialog.Say{dialog.SayAskLocation}},
+		}},
+		{"an unsure answer asks which was meant", []step{start, worker, inKG,
+			{read("agent-ish", unsure("route", "agency", 0.6), unsure("topic", "agency", 0.5)), "route", []dialog.Say{dialog.SayClarify}},
+		}},
+		{"a ruled-out answer offers the others", []step{start, worker, inKG,
+			{read("no agency involved", negated), "route", []dialog.Say{dialog.SayClarify}},
+		}},
+		{"thanks gets a polite answer and does not move", []step{start, worker, inJP,
+			{read("thanks!", sure("control", "thanks")), "step:japan:1", []dialog.Say{dialog.SayAckThanks}},
+		}},
+		{"ok at a question does not answer it", []step{start,
+			{read("ok", sure("control", "ok")), "role", []dialog.Say{dialog.SayAckOK}},
+		}},
+		{"gibberish is not understood and moves nobody", []step{start, worker, inJP,
+			{read("asdfgh"), "step:japan:1", []dialog.Say{dialog.SayReAsk}},
+		}},
+		{"an unsure control word is not acted on", []step{start, worker, inJP,
+			{read("we help our students", unsure("control", "help", 0.4)), "step:japan:1", []dialog.Say{dialog.SayReAsk}},
+		}},
+		{"a question the document does not answer gets an honest answer", []step{start, worker, inJP,
+			{read("how much is the visa?", sure("oos", "fees"), sure("topic", "visa")), "step:japan:1", []dialog.Say{dialog.SayOutOfScope}},
+		}},
+		{"a topic of another route is explained", []step{start, worker, inJP,
+			{read("and the visa?", sure("topic", "visa")), "step:japan:1", []dialog.Say{dialog.SayOtherRoute}},
+		}},
+		{"a topic of the route shows its step", []step{start, worker, inKG, {choice("rt:direct"), "step:direct:1", nil},
+			{read("what about the visa", sure("topic", "visa")), "step:direct:1", []dialog.Say{dialog.SayStepSingle}},
+		}},
+		{"next moves along the walk", []step{start, worker, inKG, {choice("rt:direct"), "step:direct:1", nil},
+			{read("what's next", sure("control", "next")), "step:direct:2", []dialog.Say{dialog.SayStep}},
+		}},
+		{"yes confirms forgetting only where it is asked", []step{start, worker,
+			{read("yes", sure("control", "yes")), "location", []dialog.Say{dialog.SayAckOK}},
+			{choice("g:forget"), "forget", nil},
+			{read("yes", sure("control", "yes")), "", []dialog.Say{dialog.SayForgotten}},
+		}},
+		{"an answer after repeated misses replaces the offer of a person", []step{start, worker, inJP,
+			{read("x"), "step:japan:1", nil}, {read("y"), "step:japan:1", nil}, {read("z"), "offer", nil},
+			{read("what about the contract", sure("topic", "contract")), "step:japan:1", []dialog.Say{dialog.SayStep}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var s dialog.Session
+			for i, st := range tt.steps {
+				res := dialog.Step(f, s, st.in)
+				s = res.Session
+				if got := s.Label(f); got != st.wantState {
+					t.Fatalf("step %d (%q): state = %q, want %q (%v)", i, st.in.Text, got, st.wantState, says(res.Replies))
+				}
+				if st.wantSays != nil && !reflect.DeepEqual(says(res.Replies), st.wantSays) {
+					t.Fatalf("step %d (%q): says %v, want %v", i, st.in.Text, says(res.Replies), st.wantSays)
+				}
+			}
+		})
+	}
+}
+
+func TestClarifyOffersTheReadingsAsButtons(t *testing.T) {
+	f := testFlow()
+	s := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", State: dialog.StateRoute}
+	in := read("agency?", unsure("route", "agency", 0.6))
+	in.Reading.Alternatives = []dialog.Meaning{unsure("route", "center", 0.5)}
+	res := dialog.Step(f, s, in)
+	var got []string
+	for _, p := range res.Replies[0].Choices {
+		got = append(got, p.String())
+	}
+	want := []string{"rt:agency", "rt:center", "rt:compare", "g:back"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("choices = %v, want %v", got, want)
+	}
+}
+
+func TestExpect(t *testing.T) {
+	f := testFlow()
+	for _, tt := range []struct {
+		s    dialog.Session
+		want []string
+	}{
+		{dialog.Session{V: 1, Lang: "en", State: dialog.StateRole}, []string{"role"}},
+		{dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", State: dialog.StateRoute}, []string{"route"}},
+		{dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "jp", Route: "japan", Step: "B.1", State: dialog.StateStep}, nil},
+	} {
+		if got := dialog.Expect(f, tt.s); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Expect(%s) = %v, want %v", tt.s.State, got, tt.want)
+		}
+	}
+}
