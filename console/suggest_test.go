@@ -15,12 +15,12 @@ func TestStaffSuggestWhatAMessageMeant(t *testing.T) {
 	f := newFixtureWith(t, func(c *console.Config) { c.Meanings = meanings })
 	f.send(t, bot.Telegram, "700100300", bot.KindStart, "")
 	f.send(t, bot.Telegram, "700100300", bot.KindChoice, "l:ru")
-	f.send(t, bot.Telegram, "700100300", bot.KindText, "qwzx vizu")
+	f.send(t, bot.Telegram, "700100300", bot.KindText, "qwzx blorp")
 
 	c := f.client(t)
 	c.mustLogin("aiko")
 	_, body := c.get("/console/insights")
-	for _, want := range []string{`name="text" value="qwzx vizu"`, `name="lang" value="ru"`, `<option>topic=visa</option>`, `href="/console/suggestions.yaml"`} {
+	for _, want := range []string{`name="text" value="qwzx blorp"`, `name="lang" value="ru"`, `<option>topic=visa</option>`, `href="/console/suggestions.yaml"`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("insights page has no %q", want)
 		}
@@ -31,13 +31,13 @@ func TestStaffSuggestWhatAMessageMeant(t *testing.T) {
 	}
 
 	t.Run("a meaning that is not offered changes nothing", func(t *testing.T) {
-		c.post("/console/suggest", url.Values{"text": {"qwzx vizu"}, "lang": {"ru"}, "q": {q}, "meaning": {"topic=vias"}})
+		c.post("/console/suggest", url.Values{"text": {"qwzx blorp"}, "lang": {"ru"}, "q": {q}, "meaning": {"topic=vias"}})
 		if ss, _ := f.store.Suggestions(t.Context()); len(ss) != 0 {
 			t.Fatalf("kept %+v", ss)
 		}
 	})
 	t.Run("a suggestion is kept and shown, and nothing changes live", func(t *testing.T) {
-		resp, _ := c.post("/console/suggest", url.Values{"text": {"qwzx vizu"}, "lang": {"ru"}, "q": {q}, "meaning": {"topic=visa"}, "back": {"lang=ru"}})
+		resp, _ := c.post("/console/suggest", url.Values{"text": {"qwzx blorp"}, "lang": {"ru"}, "q": {q}, "meaning": {"topic=visa"}, "back": {"lang=ru"}})
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/console/insights?lang=ru" {
 			t.Fatalf("status %d to %q, want 303 back to the insights query", resp.StatusCode, loc)
 		}
@@ -55,7 +55,7 @@ func TestStaffSuggestWhatAMessageMeant(t *testing.T) {
 	})
 	t.Run("the suggestions download as the export snippet", func(t *testing.T) {
 		resp, body := c.get("/console/suggestions.yaml")
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "  - slot: topic\n    value: \"visa\"\n") || !strings.Contains(body, `"qwzx vizu" # `+q+` · aiko`) {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "  - slot: topic\n    value: \"visa\"\n") || !strings.Contains(body, `"qwzx blorp" # `+q+` · aiko`) {
 			t.Fatalf("status %d:\n%s", resp.StatusCode, body)
 		}
 	})
