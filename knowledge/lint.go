@@ -19,19 +19,21 @@ import (
 // Kyrgyz Ministry or its agencies, a name repeated in one clause.
 func Lint(lang, s string) []string {
 	var out []string
+	lower := strings.ToLower(s)
 	for _, r := range lintRules {
-		if r.lang == lang && r.re.MatchString(r.prepare(s)) {
+		// The hint, a word the rule needs, spares the regexp on most texts.
+		if r.lang == lang && strings.Contains(lower, r.hint) && r.re.MatchString(r.prepare(s)) {
 			out = append(out, r.msg)
 		}
 	}
-	if lang == "ru" || lang == "ky" {
+	if (lang == "ru" || lang == "ky") && strings.Contains(lower, permissionHint[lang]) {
 		for _, c := range clauses(s) {
 			if permitsKyrgyzAgency(lang, c) {
 				out = append(out, fmt.Sprintf("%s gives the Kyrgyz Ministry's certification (認定) the word for Japan's permission (許可): write %s (glossary B04)", quote(c), accredited[lang]))
 			}
 		}
 	}
-	if lang == "ru" {
+	if lang == "ru" && strings.Count(s, "Кыргызской Республики") > 1 {
 		for _, c := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",.;:\n", r) }) {
 			if strings.Count(c, "Кыргызской Республики") > 1 {
 				out = append(out, fmt.Sprintf("%s repeats «Кыргызской Республики» in one clause", quote(c)))
@@ -57,9 +59,9 @@ func quote(s string) string {
 }
 
 type lintRule struct {
-	lang string
-	re   *regexp.Regexp
-	msg  string
+	lang, hint string // hint: a lower-case substring every match contains
+	re         *regexp.Regexp
+	msg        string
 }
 
 // prepare lets a template's {sections} count as several sections.
@@ -68,11 +70,11 @@ func (lintRule) prepare(s string) string { return strings.ReplaceAll(s, "{sectio
 const sectionList = `[A-C](?:\.[0-9]+)*(?:\s*(?:,|and|и|жана)\s*[A-C](?:\.[0-9]+)*)+`
 
 var lintRules = []lintRule{
-	{"ja", regexp.MustCompile(`[()]`), `Latin brackets "()" in Japanese text: use full-width （）`},
-	{"ja", regexp.MustCompile(`について(?:」)?について`), `a doubled particle 「についてについて」`},
-	{"en", regexp.MustCompile(`\bsection\s+` + sectionList), `"section" before several section ids: write "sections"`},
-	{"ru", regexp.MustCompile(`(?i)(?:^|[^\p{L}])раздел\s+` + sectionList), `«раздел» before several section ids: write «разделы»`},
-	{"ky", regexp.MustCompile(sectionList + `\s+бөлүмү`), `«бөлүмү» after several section ids: write «бөлүмдөрү»`},
+	{"ja", "", regexp.MustCompile(`[()]`), `Latin brackets "()" in Japanese text: use full-width （）`},
+	{"ja", "について", regexp.MustCompile(`について(?:」)?について`), `a doubled particle 「についてについて」`},
+	{"en", "section", regexp.MustCompile(`\bsection\s+` + sectionList), `"section" before several section ids: write "sections"`},
+	{"ru", "раздел", regexp.MustCompile(`(?i)(?:^|[^\p{L}])раздел\s+` + sectionList), `«раздел» before several section ids: write «разделы»`},
+	{"ky", "бөлүмү", regexp.MustCompile(sectionList + `\s+бөлүмү`), `«бөлүмү» after several section ids: write «бөлүмдөрү»`},
 }
 
 // The 認定 / 許可 distinction (glossary B04 vs T12): the Kyrgyz Ministry
@@ -80,7 +82,8 @@ var lintRules = []lintRule{
 // permission words are kept for Japan's permission, which is always said to
 // be issued in Japan.
 var (
-	permission = map[string]*regexp.Regexp{
+	permissionHint = map[string]string{"ru": "разреш", "ky": "уруксат"}
+	permission     = map[string]*regexp.Regexp{
 		"ru": regexp.MustCompile(`(?i)разреш`),
 		"ky": regexp.MustCompile(`(?i)уруксат`),
 	}
@@ -142,12 +145,19 @@ func (l *loader) lintText(t Text, what string) {
 	cert, perm := strings.Contains(ja, "認定"), strings.Contains(ja, "許可")
 	for _, lang := range []string{"ru", "ky"} {
 		s := t.m[lang]
+		if !cert && !perm {
+			continue
+		}
+		hasPerm := strings.Contains(strings.ToLower(s), permissionHint[lang])
 		var clauseFound bool // Lint named the clause already
 		for _, c := range clauses(s) {
+			if !hasPerm {
+				break
+			}
 			clauseFound = clauseFound || permitsKyrgyzAgency(lang, c)
 		}
 		switch {
-		case cert && !perm && permission[lang].MatchString(s) && !clauseFound:
+		case cert && !perm && hasPerm && !clauseFound:
 			l.at(t.line, "%s: %s text renders 認定 (certification) with the word for 許可 (permission): write %s (glossary B04)", what, lang, accredited[lang])
 		case perm && !cert && certified[lang].MatchString(s):
 			l.at(t.line, "%s: %s text renders 許可 (permission) with the word for 認定 (certification): keep «разрешение» / «уруксат» (glossary T12)", what, lang)
@@ -158,8 +168,12 @@ func (l *loader) lintText(t Text, what string) {
 // avoid rejects the phrasings the shared file lists under avoid, in every
 // text of their language.
 func (l *loader) avoid(t Text, what string) {
+	lower := map[string]string{}
 	for _, a := range l.avoids {
-		if strings.Contains(strings.ToLower(t.m[a.lang]), strings.ToLower(a.text)) {
+		if _, ok := lower[a.lang]; !ok {
+			lower[a.lang] = strings.ToLower(t.m[a.lang])
+		}
+		if strings.Contains(lower[a.lang], strings.ToLower(a.text)) {
 			l.at(t.line, "%s: %s text says %q: %s", what, a.lang, a.text, a.why)
 		}
 	}
