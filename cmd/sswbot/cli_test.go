@@ -253,3 +253,28 @@ func TestHelpListsEnvironment(t *testing.T) {
 		}
 	}
 }
+
+func TestSecureCookiesFollowTheAddress(t *testing.T) {
+	tests := []struct {
+		addr, env string
+		want      bool
+	}{
+		{":8080", "", true},
+		{"0.0.0.0:8080", "", true},
+		{"10.0.0.5:8080", "", true},
+		{"127.0.0.1:8080", "", false},
+		{"localhost:8080", "", false},
+		{"[::1]:8080", "", false},
+		{":8080", "false", false},
+		{"127.0.0.1:8080", "true", true},
+	}
+	for _, tt := range tests {
+		cfg := defaultConfig()
+		if err := cfg.fromEnv(envOf(map[string]string{"SSWBOT_ADDR": tt.addr, "SSWBOT_CONSOLE_SECURE_COOKIES": tt.env})); err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.secureCookies(); got != tt.want {
+			t.Errorf("addr %q, SSWBOT_CONSOLE_SECURE_COOKIES=%q: Secure %v, want %v", tt.addr, tt.env, got, tt.want)
+		}
+	}
+}

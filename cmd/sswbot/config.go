@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -23,6 +25,7 @@ import (
 // only from the environment.
 type Config struct {
 	Addr                string
+	AdminAddr           string // /metrics; "off" = none
 	RedisURL            string
 	RedisPrefix         string
 	SessionTTL          time.Duration
@@ -45,6 +48,7 @@ type Config struct {
 	ConsoleUsers     string // "name:bcrypthash,name2:hash2"
 	ConsoleUsersFile string // one "name:hash" a line
 	ConsoleSecure    bool   // cookies marked Secure (behind TLS)
+	ConsoleSecureSet bool   // ConsoleSecure was given; else it follows Addr (Secure unless loopback)
 	ConsoleProxy     bool   // trust the last X-Forwarded-For address (behind one reverse proxy)
 	ConsoleTZ        string // time zone of the console's pages (default Asia/Tokyo)
 	ConsoleStaffTZ   string // per staff member: "bek=Asia/Bishkek,aiko=Asia/Tokyo"
@@ -55,6 +59,7 @@ type Config struct {
 func defaultConfig() Config {
 	return Config{
 		Addr:                ":8080",
+		AdminAddr:           "127.0.0.1:9090",
 		RedisPrefix:         "sswbot:",
 		SessionTTL:          30 * 24 * time.Hour,
 		TranscriptRetention: 180 * 24 * time.Hour,
@@ -68,6 +73,7 @@ func defaultConfig() Config {
 const envHelp = `
 Environment variables (flags override them):
   SSWBOT_ADDR                   listen address (default :8080)
+  SSWBOT_ADMIN_ADDR             admin listener with /metrics (default 127.0.0.1:9090; "off" = none)
   REDIS_URL                     redis:// or rediss:// URL; empty = the embedded in-memory store
   SSWBOT_REDIS_PREFIX           key prefix in Redis (default "sswbot:")
   SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)
@@ -87,7 +93,7 @@ Environment variables (flags override them):
   TELEGRAM_WEBHOOK_SECRET       secret_token for the webhook (required with TELEGRAM_WEBHOOK_URL)
   SSWBOT_CONSOLE_USERS          staff accounts "name:bcrypt-hash,name2:hash2" (console off when none)
   SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
-  SSWBOT_CONSOLE_SECURE_COOKIES "true" when served behind TLS (cookies marked Secure)
+  SSWBOT_CONSOLE_SECURE_COOKIES cookies marked Secure (default: true unless SSWBOT_ADDR is a loopback address)
   SSWBOT_CONSOLE_TRUST_PROXY    "true" only behind exactly one trusted reverse proxy (login lockout by X-Forwarded-For)
   SSWBOT_CONSOLE_TZ             time zone of the console's pages (default Asia/Tokyo; exports stay UTC)
   SSWBOT_CONSOLE_STAFF_TZ       per staff member, e.g. "bek=Asia/Bishkek,aiko=Asia/Tokyo"
@@ -101,6 +107,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	str(&c.Addr, "SSWBOT_ADDR")
+	str(&c.AdminAddr, "SSWBOT_ADMIN_ADDR")
 	str(&c.RedisURL, "REDIS_URL")
 	str(&c.RedisPrefix, "SSWBOT_REDIS_PREFIX")
 	str(&c.KnowledgeDir, "SSWBOT_KNOWLEDGE")
@@ -153,6 +160,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	boolean(&c.ConsoleSecure, "SSWBOT_CONSOLE_SECURE_COOKIES")
+	c.ConsoleSecureSet = getenv("SSWBOT_CONSOLE_SECURE_COOKIES") != ""
 	boolean(&c.ConsoleProxy, "SSWBOT_CONSOLE_TRUST_PROXY")
 	return errors.Join(errs...)
 }
@@ -252,4 +260,28 @@ func (c *Config) consoleZones() (*time.Location, map[string]*time.Location, erro
 		zones[strings.TrimSpace(name)] = l
 	}
 	return def, zones, nil
+}
+
+// secureCookies is whether the console marks its cookies Secure: as told,
+// else unless serve listens on a loopback address only (a local trial over
+// plain HTTP; anything reachable from outside is expected behind TLS).
+func (c *Config) secureCookies() bool {
+	if c.ConsoleSecureSet {
+		return c.ConsoleSecure
+	}
+	return !isLoopback(c.Addr)
+}
+
+// isLoopback reports whether a listen address ("127.0.0.1:8080",
+// "localhost:0", "[::1]:80") accepts only local connections.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

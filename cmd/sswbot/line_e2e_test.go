@@ -276,19 +276,25 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 			t.Errorf("the console shows %s with %d, want %d", id, resp.StatusCode, want)
 		}
 	}
-	for path, want := range map[string]string{
-		"/healthz": "ok", "/readyz": "ready",
-		"/metrics": `sswbot_events_total{kind="choice",outcome="ok",platform="line"}`,
+	admin := adminOf(t, base)
+	for url, want := range map[string]string{
+		base + "/healthz": "ok", base + "/readyz": "ready",
+		admin + "/metrics": `sswbot_events_total{kind="choice",outcome="ok",platform="line"}`,
 	} {
-		resp, err := http.Get("http://" + base + path)
+		resp, err := http.Get("http://" + url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
-			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+			t.Errorf("GET %s: %d, body lacks %q", url, resp.StatusCode, want)
 		}
+	}
+	if resp, err := http.Get("http://" + base + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public listener: %d, want 404 (it is on the admin listener)", resp.StatusCode)
 	}
 	resp, err := http.Get("http://" + base + "/line/webhook")
 	if err != nil {

@@ -33,6 +33,19 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// adminAddrs maps each started serve's address to its admin listener's.
+var adminAddrs sync.Map
+
+// adminOf is the admin listener of the serve at base.
+func adminOf(t *testing.T, base string) string {
+	t.Helper()
+	a, ok := adminAddrs.Load(base)
+	if !ok {
+		t.Fatalf("serve at %s announced no admin listener", base)
+	}
+	return a.(string)
+}
+
 // startServe runs `sswbot serve` on a free port with env, as main would,
 // and returns its address, "127.0.0.1:PORT". The server stops when the test ends; the test
 // fails if it does not stop cleanly.
@@ -50,7 +63,7 @@ func startServeLogs(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, envOf(env), strings.NewReader(""), pw, stderr)
+		code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, envOf(env), strings.NewReader(""), pw, stderr)
 		pw.Close()
 		done <- code
 	}()
@@ -59,7 +72,11 @@ func startServeLogs(t *testing.T, env map[string]string) (string, *syncBuffer) {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if a, ok := strings.CutPrefix(sc.Text(), "sswbot serving on "); ok {
-				addr <- strings.TrimPrefix(strings.Fields(a)[0], "http://")
+				base := strings.TrimPrefix(strings.Fields(a)[0], "http://")
+				if _, admin, ok := strings.Cut(a, "admin http://"); ok {
+					adminAddrs.Store(base, strings.TrimSuffix(admin, ")"))
+				}
+				addr <- base
 			}
 		}
 		close(addr)

@@ -36,6 +36,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := flag.NewFlagSet("sswbot serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address [SSWBOT_ADDR]")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", cfg.AdminAddr, `admin listener with /metrics; "off" = none [SSWBOT_ADMIN_ADDR]`)
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error [SSWBOT_LOG_LEVEL]")
 	cfg.storeFlags(fs)
 	fs.Usage = func() {
@@ -88,7 +89,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// /metrics goes on the admin listener (loopback by default), not the
+	// public one: it tells strangers nothing about our traffic.
+	admin := http.NewServeMux()
+	admin.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	admin.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 
 	push := &pusher{}
 	var la *line.Adapter
@@ -139,12 +144,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cons != nil {
 		srv.RegisterOnShutdown(cons.Close) // ends the console's live streams
 	}
+	var adminSrv *http.Server
+	var adminLn net.Listener
+	if cfg.AdminAddr != "off" && cfg.AdminAddr != "" {
+		if adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listener: %w", err)
+		}
+		if !isLoopback(cfg.AdminAddr) {
+			log.Warn("the admin listener (/metrics) is not on a loopback address", "addr", adminLn.Addr().String())
+		}
+		adminSrv = &http.Server{Handler: admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: srv.ErrorLog}
+	}
 
 	// runCtx ends every background task; a failing task ends it too.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -152,6 +169,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			errc <- err
 		}
 	}()
+	if adminSrv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := adminSrv.Serve(adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
 	if ta != nil {
 		// One attempt before announcing readiness, so a healthy start has
 		// its webhook and commands registered; later attempts run behind.
@@ -168,7 +194,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		case <-time.After(15 * time.Second):
 		}
 	}
-	fmt.Fprintf(stdout, "sswbot serving on http://%s (store: %s, content %s)\n", ln.Addr(), storeName(cfg), kb.Version)
+	adminAt := "off"
+	if adminLn != nil {
+		adminAt = "http://" + adminLn.Addr().String()
+	}
+	fmt.Fprintf(stdout, "sswbot serving on http://%s (store: %s, content %s, admin %s)\n", ln.Addr(), storeName(cfg), kb.Version, adminAt)
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -182,6 +212,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	if serr := srv.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", "err", serr)
+	}
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(sctx)
 	}
 	if la != nil {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lineDrain)
@@ -265,7 +298,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 		return nil, err
 	}
 	c, err := console.New(console.Config{
-		Users: users, SecureCookies: cfg.ConsoleSecure, TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
+		Users: users, SecureCookies: cfg.secureCookies(), TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
 	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st})
