@@ -60,14 +60,14 @@ start_peer() {
       taskset -c "$BOT_CORE" "$bin/sswload" echo -addr 127.0.0.1:$PORT >/dev/null 2>&1 &
       PEER_PIDS=$! ;;
     sswbot-memory)
-      SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS=$! ;;
     sswbot-redis)
       taskset -c "$BOT_CORE" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
       local rp=$!
       pids+=("$rp")
       wait_port $REDIS_PORT
-      REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_LOG_LEVEL=error \
+      REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
         taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS="$! $rp" ;;
   esac

@@ -147,14 +147,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var adminSrv *http.Server
 	var adminLn net.Listener
 	if cfg.AdminAddr != "off" && cfg.AdminAddr != "" {
+		// Without metrics the bot still answers: a taken admin port (a
+		// second process on one host) is logged, not fatal.
 		if adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("admin listener: %w", err)
+			log.Error("admin listener (/metrics) off: cannot listen; set SSWBOT_ADMIN_ADDR", "addr", cfg.AdminAddr, "err", err)
+			adminLn = nil
+		} else {
+			if !isLoopback(cfg.AdminAddr) {
+				log.Warn("the admin listener (/metrics) is not on a loopback address", "addr", adminLn.Addr().String())
+			}
+			adminSrv = &http.Server{Handler: admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: srv.ErrorLog}
 		}
-		if !isLoopback(cfg.AdminAddr) {
-			log.Warn("the admin listener (/metrics) is not on a loopback address", "addr", adminLn.Addr().String())
-		}
-		adminSrv = &http.Server{Handler: admin, ReadHeaderTimeout: 5 * time.Second, ErrorLog: srv.ErrorLog}
 	}
 
 	// runCtx ends every background task; a failing task ends it too.

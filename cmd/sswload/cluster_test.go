@@ -44,7 +44,7 @@ func startServe(t *testing.T, bin, redisURL, api string) string {
 	// A turn whose commit failed with the master keeps its event's lease
 	// until it expires; the redelivery is refused (503) till then. 5 s
 	// instead of 40 keeps the test short; the fake API answers at once.
-	cmd.Env = append(os.Environ(), "SSWBOT_ADDR="+addr, "REDIS_URL="+redisURL, "SSWBOT_LOG_LEVEL=warn", "SSWBOT_EVENT_LEASE=5s",
+	cmd.Env = append(os.Environ(), "SSWBOT_ADDR="+addr, "SSWBOT_ADMIN_ADDR=off", "REDIS_URL="+redisURL, "SSWBOT_LOG_LEVEL=warn", "SSWBOT_EVENT_LEASE=5s",
 		"LINE_CHANNEL_SECRET=testsecret", "LINE_CHANNEL_ACCESS_TOKEN=test-token", "LINE_API_BASE_URL=http://"+api,
 		"TELEGRAM_BOT_TOKEN=", "SSWBOT_CONSOLE_USERS=", "SSWBOT_CONSOLE_USERS_FILE=")
 	if err := cmd.Start(); err != nil {
