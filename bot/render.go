@@ -3,17 +3,19 @@ package bot
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
+	"example.com/sswbot/textsplit"
 )
 
 // Limits every platform can take: LINE allows 5 messages a reply, Telegram
-// 4,096 characters a message; we keep a margin.
+// 4,096 characters a message; we keep a margin. MaxBubble is the length
+// budget of one text bubble, so that a message fits a phone screen.
 const (
 	MaxMessages = 5
 	MaxText     = 4000
+	MaxBubble   = 600
 )
 
 // renderer turns the dialog's Says into texts from the knowledge base.
@@ -99,12 +101,14 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	return replies
 }
 
-// pack joins parts with blank lines into messages of at most MaxText
-// characters, splitting an oversized part at paragraph or line breaks.
+// pack joins parts with blank lines into bubbles of at most MaxBubble
+// characters, splitting an oversized part at paragraph, line or word
+// breaks with the project's one splitter. Nothing is dropped or merged past
+// the budget: adapters send more than one request when a turn needs it.
 func pack(parts []string) []string {
 	var pieces []string
 	for _, p := range parts {
-		pieces = append(pieces, split(p, MaxText)...)
+		pieces = append(pieces, textsplit.Split(p, MaxBubble, textsplit.Runes)...)
 	}
 	var msgs []string
 	cur := ""
@@ -112,43 +116,14 @@ func pack(parts []string) []string {
 		switch {
 		case cur == "":
 			cur = p
-		case utf8.RuneCountInString(cur)+2+utf8.RuneCountInString(p) <= MaxText:
+		case textsplit.Runes(cur)+2+textsplit.Runes(p) <= MaxBubble:
 			cur += "\n\n" + p
 		default:
 			msgs = append(msgs, cur)
 			cur = p
 		}
 	}
-	msgs = append(msgs, cur)
-	for len(msgs) > MaxMessages { // never drop text: merge the tail
-		n := len(msgs)
-		msgs[n-2] += "\n\n" + msgs[n-1]
-		msgs = msgs[:n-1]
-	}
-	return msgs
-}
-
-// split cuts s into chunks of at most max characters at paragraph, line or
-// space boundaries.
-func split(s string, max int) []string {
-	var out []string
-	for utf8.RuneCountInString(s) > max {
-		rs := []rune(s)
-		head := string(rs[:max])
-		cut := -1
-		for _, sep := range []string{"\n\n", "\n", " "} {
-			if i := strings.LastIndex(head, sep); i > 0 {
-				cut = i
-				break
-			}
-		}
-		if cut < 0 {
-			cut = len(head)
-		}
-		out = append(out, strings.TrimRight(s[:cut], " \n"))
-		s = strings.TrimLeft(s[cut:], " \n")
-	}
-	return append(out, s)
+	return append(msgs, cur)
 }
 
 func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
@@ -180,11 +155,15 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
 	case dialog.SayCompare:
 		var b strings.Builder
+		// The overview only: each route's summary comes when it is chosen,
+		// so the comparison stays within a reply.
 		b.WriteString(ui("compare_intro") + "\n\n" + c.Compare.In(lang))
-		for _, rt := range compared(c, r.kb.Locations) {
-			b.WriteString("\n\n■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang))
-		}
 		return b.String(), nil
+	case dialog.SayRouteChosen:
+		if rt := c.Route(s.Route); rt != nil {
+			return "■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang), nil
+		}
+		return "", nil
 	case dialog.SayStep, dialog.SayStepSingle:
 		return r.step(s, o)
 	case dialog.SayChecklist:
@@ -269,23 +248,16 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 		b.WriteString("\n\n" + ui("label_contact") + "\n" + r.contact(c, lang))
 	}
 	for _, l := range st.Links {
+		// A step's own notes say what the links' notes say for the
+		// contacts list (①/② list the same agencies): once is enough.
+		if len(st.Notes) > 0 {
+			l = &knowledge.Link{ID: l.ID, URL: l.URL, Title: l.Title, Source: l.Source}
+		}
 		b.WriteString("\n\n" + r.link(l, lang))
 		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
 	}
 	b.WriteString("\n\n" + r.sourceLine(c, []string{st.Source}, lang))
 	return b.String(), links
-}
-
-// compared returns the routes the comparison explains: those of every
-// location where the user has a choice of route, in content order.
-func compared(c *knowledge.Country, locations []string) []*knowledge.Route {
-	var rs []*knowledge.Route
-	for _, l := range locations {
-		if at := c.RoutesAt(l); len(at) > 1 {
-			rs = append(rs, at...)
-		}
-	}
-	return rs
 }
 
 // labeled writes "Label: value", without a space after a full-width colon.

@@ -120,6 +120,9 @@ func TestGoldenTranscripts(t *testing.T) {
 					record := func(label string, out bot.Outcome) {
 						fmt.Fprintf(&b, "> %s\n", label)
 						for _, r := range out.Replies {
+							if n := utf8.RuneCountInString(r.Text); n > bot.MaxBubble {
+								t.Errorf("%s: a bubble of %d characters, over the budget of %d", label, n, bot.MaxBubble)
+							}
 							b.WriteString(r.Text + "\n")
 							for _, c := range r.Choices {
 								fmt.Fprintf(&b, "  [%s] %s\n", c.Label, c.Payload)

@@ -109,8 +109,9 @@ func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Re
 		t.Fatalf("%d messages in %+v", len(replies), s)
 	}
 	for _, r := range replies {
-		if n := utf8.RuneCountInString(r.Text); n > MaxText || n == 0 {
-			t.Fatalf("a message of %d characters in %+v", n, s)
+		// The length budget: a bubble fits a phone screen.
+		if n := utf8.RuneCountInString(r.Text); n > MaxBubble || n == 0 {
+			t.Fatalf("a bubble of %d characters (budget %d) in %+v:\n%s", n, MaxBubble, s, r.Text)
 		}
 		if strings.Contains(r.Text, "[") && strings.Contains(r.Text, "_") && strings.Contains(r.Text, "]") {
 			for _, k := range uiKeys {

@@ -85,13 +85,17 @@ func (t *turn) checklist(Payload) {
 }
 
 // compare explains the routes; where the route question is asked (or was
-// being asked), the user lands on it.
+// being asked), the user lands on it, its buttons under the comparison.
 func (t *turn) compare(Payload) {
 	s := &t.s
-	t.say(SayCompare)
 	if QuestionAt(StateRoute).Asked(t.f, *s) || s.State == StateRoute {
+		// The route buttons follow the comparison directly: asking the
+		// question again would only lengthen a long turn.
 		s.State = StateRoute
+		t.withChoices(SayCompare)
+		return
 	}
+	t.say(SayCompare)
 	t.current()
 }
 
@@ -179,6 +183,8 @@ func (t *turn) setRoute(p Payload) {
 	}
 	if s.Route != p.Arg {
 		s.Step = ""
+		s.Location, s.Route = r.Location, p.Arg
+		t.say(SayRouteChosen)
 	}
 	s.Location, s.Route = r.Location, p.Arg
 	t.advance()

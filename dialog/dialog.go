@@ -69,6 +69,9 @@ const (
 	SayAckOK      Say = "ack_ok"
 	SayAckHello   Say = "ack_hello"
 	SayReAsk      Say = "reask" // not understood, in the walk: a short re-ask with the buttons
+	// SayRouteChosen sums up the route just chosen (the session's route)
+	// before its first step; the comparison stays short.
+	SayRouteChosen Say = "route_chosen"
 )
 
 // Reply is one thing to say. The renderer joins a turn's replies into as

@@ -70,7 +70,7 @@ func TestConversations(t *testing.T) {
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
 			{choice("r:employer"), "location", []dialog.Say{dialog.SayAskLocation}},
 			{choice("w:kg"), "route", []dialog.Say{dialog.SayAskRoute}},
-			{choice("rt:direct"), "step:direct:1", []dialog.Say{dialog.SayStep}},
+			{choice("rt:direct"), "step:direct:1", []dialog.Say{dialog.SayRouteChosen, dialog.SayStep}},
 			{choice("n:A.1.1"), "step:direct:2", nil},
 			{choice("n:A.4"), "step:direct:3", nil},
 			{choice("n:A.5"), "step:direct:4", nil},
@@ -85,7 +85,7 @@ func TestConversations(t *testing.T) {
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
 			{choice("r:other"), "location", nil},
 			{choice("w:kg"), "route", nil},
-			{choice("rt:compare"), "route", []dialog.Say{dialog.SayCompare, dialog.SayAskRoute}},
+			{choice("rt:compare"), "route", []dialog.Say{dialog.SayCompare}},
 		}},
 		{"a stale next button says so and shows the present", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},

@@ -7,6 +7,7 @@ import (
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/textsplit"
 )
 
 // LINE's limits (Messaging API reference).
@@ -123,89 +124,11 @@ func truncate(s string, n int) string {
 }
 
 // utf16Len is the length LINE counts text in.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
+func utf16Len(s string) int { return textsplit.UTF16(s) }
 
-// splitText cuts s into pieces of at most limit UTF-16 units, preferring
-// paragraph boundaries, then lines, then words, and never splitting a rune.
-func splitText(s string, limit int) []string {
-	if utf16Len(s) <= limit {
-		return []string{s}
-	}
-	var out []string
-	for _, p := range split(s, limit, []string{"\n\n", "\n", " "}) {
-		p = strings.Trim(p, "\n")
-		if strings.TrimSpace(p) != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func split(s string, limit int, seps []string) []string {
-	if utf16Len(s) <= limit {
-		return []string{s}
-	}
-	if len(seps) == 0 {
-		return hardSplit(s, limit)
-	}
-	sep := seps[0]
-	var (
-		out []string
-		cur strings.Builder
-		n   int // utf16Len of cur
-	)
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-			n = 0
-		}
-	}
-	for _, p := range strings.Split(s, sep) {
-		pn := utf16Len(p)
-		switch {
-		case pn > limit:
-			flush()
-			out = append(out, split(p, limit, seps[1:])...)
-		case cur.Len() == 0:
-			cur.WriteString(p)
-			n = pn
-		case n+utf16Len(sep)+pn <= limit:
-			cur.WriteString(sep + p)
-			n += utf16Len(sep) + pn
-		default:
-			flush()
-			cur.WriteString(p)
-			n = pn
-		}
-	}
-	flush()
-	return out
-}
-
-func hardSplit(s string, limit int) []string {
-	var out []string
-	start, n := 0, 0
-	for i, r := range s {
-		w := utf16Len(string(r))
-		if n+w > limit {
-			out = append(out, s[start:i])
-			start, n = i, 0
-		}
-		n += w
-	}
-	return append(out, s[start:])
-}
+// splitText cuts s into pieces of at most limit UTF-16 units with the
+// project's one splitter.
+func splitText(s string, limit int) []string { return textsplit.Split(s, limit, textsplit.UTF16) }
 
 // merge joins neighbouring texts while they fit in one message, so that
 // fewer requests are needed; nothing is dropped.

@@ -20,7 +20,7 @@ func TestSplitText(t *testing.T) {
 		{"emoji count two units each", para("🍎", 2500), 5000, []string{para("🍎", 2500)}},
 		{"one emoji too many splits without breaking it", para("🍎", 2501), 5000, []string{para("🍎", 2500), "🍎"}},
 		{"paragraphs are kept together while they fit", "aaa\n\nbbb\n\nccc", 8, []string{"aaa\n\nbbb", "ccc"}},
-		{"a long paragraph is split at lines", "aaa\nbbb\nccc\n\nd", 8, []string{"aaa\nbbb", "ccc", "d"}},
+		{"a long paragraph is split at lines", "aaa\nbbb\nccc\n\nd", 8, []string{"aaa\nbbb", "ccc\n\nd"}},
 		{"a long line is split at spaces", "aaa bbb ccc", 8, []string{"aaa bbb", "ccc"}},
 		{"a long word is cut", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"Japanese counts one unit per character", para("あ", 5001), 5000, []string{para("あ", 5000), "あ"}},

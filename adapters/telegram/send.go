@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/sswbot/bot"
+	"example.com/sswbot/textsplit"
 )
 
 const (
@@ -183,10 +185,12 @@ func (a *Adapter) render(r bot.Reply) []outMsg {
 		}
 		text = "⬇" // Telegram refuses a keyboard without text
 	}
-	parts := splitText(text, maxTextRunes)
+	// The HTML is split, not the text: a part never ends inside a tag or
+	// an entity, and its tags balance.
+	parts := textsplit.SplitHTML(escapeHTML(text), maxTextRunes, textsplit.UTF16)
 	out := make([]outMsg, len(parts))
 	for i, p := range parts {
-		out[i] = outMsg{html: escapeHTML(p), plain: p}
+		out[i] = outMsg{html: p, plain: plainText(p)}
 	}
 	out[len(out)-1].markup = markup
 	return out
@@ -242,40 +246,25 @@ var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 // does not know.
 func escapeHTML(s string) string { return htmlEscaper.Replace(s) }
 
-// splitText cuts s into parts of at most max characters (runes, as Telegram
-// counts them), preferring paragraph, then line, then word boundaries.
-func splitText(s string, max int) []string {
-	var parts []string
-	for utf8.RuneCountInString(s) > max {
-		head := s[:byteOffset(s, max)]
-		cut := -1
-		for _, sep := range []string{"\n\n", "\n", " "} {
-			// Only cut in the second half, so no part ends up tiny.
-			if i := strings.LastIndex(head, sep); i > len(head)/2 {
-				cut = i
-				break
-			}
-		}
-		if cut < 0 {
-			parts = append(parts, head)
-			s = s[len(head):]
-			continue
-		}
-		parts = append(parts, strings.TrimRight(head[:cut], " \n"))
-		s = strings.TrimLeft(s[cut:], " \n")
-	}
-	if s != "" || len(parts) == 0 {
-		parts = append(parts, s)
-	}
-	return parts
-}
+// splitText cuts plain text as Telegram counts it, with the project's one
+// splitter. Telegram counts code points; UTF-16 units are never fewer, so
+// the stricter rule is safe whichever way a client counts.
+func splitText(s string, max int) []string { return textsplit.Split(s, max, textsplit.UTF16) }
 
-// byteOffset returns the byte index of the n-th rune of s.
-func byteOffset(s string, n int) int {
-	i := 0
-	for range n {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+// plainText is an HTML part as the user would read it: tags removed,
+// entities decoded (sent when Telegram refuses the HTML).
+func plainText(h string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range h {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
 	}
-	return i
+	return html.UnescapeString(b.String())
 }
