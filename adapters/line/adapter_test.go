@@ -305,7 +305,9 @@ func TestReplyFailures(t *testing.T) {
 			if tt.wantStatus != http.StatusInternalServerError {
 				return
 			}
-			// The redelivered copy is pushed with the stable retry key.
+			// The redelivered copy (after the lease ran out) is pushed with
+			// the stable retry key.
+			b.leaseTTLPassed()
 			if got, want := postFixture(t, a, "redelivery.json").Code, http.StatusOK; got != want {
 				t.Fatalf("redelivery: status = %d, want %d", got, want)
 			}
@@ -469,7 +471,9 @@ func TestFailedSendingAsksForRedelivery(t *testing.T) {
 		t.Errorf("delivered = %q, want none", got)
 	}
 
-	// LINE redelivers; the duplicate was never delivered and is pushed.
+	// LINE redelivers; the duplicate was never delivered and is pushed
+	// (once the failed handler's lease has run out).
+	b.leaseTTLPassed()
 	if got, want := postFixture(t, a, "redelivery.json").Code, http.StatusOK; got != want {
 		t.Fatalf("redelivery: status = %d, want %d", got, want)
 	}

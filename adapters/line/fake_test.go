@@ -187,6 +187,10 @@ type record struct {
 	replies    []bot.Reply
 	delivered  bool
 	replyToken string
+	// leased is the real bot's event lease: held from Handle until
+	// MarkDelivered by a live handler (seeded records have none: their
+	// handler died).
+	leased bool
 }
 
 func newFakeBot() *fakeBot { return &fakeBot{records: map[string]*record{}} }
@@ -208,6 +212,9 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 		return bot.Outcome{}, fmt.Errorf("claim: %w", bot.ErrInFlight)
 	}
 	if r, ok := b.records[ev.EventID]; ok && ev.Kind != bot.KindGroup {
+		if r.leased {
+			return bot.Outcome{}, fmt.Errorf("claim: %w", bot.ErrInFlight)
+		}
 		return bot.Outcome{Replies: r.replies, Duplicate: true, Delivered: r.delivered, ReplyToken: r.replyToken}, nil
 	}
 	b.events = append(b.events, ev)
@@ -222,7 +229,7 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 		}}
 	}
 	if ev.Kind != bot.KindGroup {
-		b.records[ev.EventID] = &record{replies: replies}
+		b.records[ev.EventID] = &record{replies: replies, leased: len(replies) > 0, delivered: len(replies) == 0}
 	}
 	return bot.Outcome{Replies: replies}, nil
 }
@@ -231,10 +238,20 @@ func (b *fakeBot) MarkDelivered(ctx context.Context, id bot.ConversationID, even
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if r, ok := b.records[eventID]; ok {
-		r.delivered = true
+		r.delivered, r.leased = true, false
 	}
 	b.delivered = append(b.delivered, eventID)
 	return nil
+}
+
+// leaseTTLPassed lets every event's lease run out, as after a handler that
+// gave up without recording a delivery.
+func (b *fakeBot) leaseTTLPassed() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.records {
+		r.leased = false
+	}
 }
 
 // seed records eventID as committed earlier, delivered or not.
