@@ -211,26 +211,19 @@ func (t *turn) control(v string) bool {
 			return ack(SayAckOK)
 		}
 		return true
-	case "next":
-		t.choose(Payload{Kind: KindTypedNext})
-		return true
-	case "back":
-		t.choose(Payload{Kind: KindBack})
-		return true
-	case "help":
-		t.choose(Payload{Kind: KindHelp})
-		return true
-	case "staff":
-		t.choose(Payload{Kind: KindStaff})
-		return true
-	case "restart":
-		t.choose(Payload{Kind: KindRestart})
-		return true
-	case "contacts":
-		t.choose(Payload{Kind: KindContacts})
+	}
+	if k, ok := controlKinds[v]; ok {
+		t.choose(Payload{Kind: k})
 		return true
 	}
 	return false
+}
+
+// controlKinds are the control words that act like their button
+// everywhere ("next" means the current step's next, whichever it is).
+var controlKinds = map[string]Kind{
+	"next": KindTypedNext, "back": KindBack, "help": KindHelp, "staff": KindStaff,
+	"restart": KindRestart, "contacts": KindContacts,
 }
 
 // topic shows the step about a topic. A topic of another route is
