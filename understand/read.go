@@ -21,6 +21,8 @@ const (
 	content = 0.5
 	// pooled discounts a reading pieced together from several examples.
 	poolFactor = 0.88
+	// rare is the weight of a word few intents use.
+	rare = 0.75
 	// explains is how much more of a message a reading must name to
 	// explain away another value of its slot.
 	explains = 1.5
@@ -656,9 +658,13 @@ func (m *Model) pooled(sc *scratch, totalW float32) {
 		for p := range sc.toks {
 			if mask&(1<<uint(p)) != 0 {
 				cov += sc.toks[p].weight
-				n++
+				if sc.toks[p].weight >= rare {
+					n++
+				}
 			}
 		}
+		// two rare words at least: "what" and "visa" from two fees
+		// examples do not make "what about the visa?" a question of fees
 		if s := poolFactor * cov / totalW; n >= 2 && s > c.score {
 			c.score = s
 		}
