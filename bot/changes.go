@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -38,18 +39,31 @@ type Publisher interface {
 // Notifying returns a Store that publishes a Change after every successful
 // Commit and Forget of st, so every writer of conversations (webhooks,
 // polling, staff actions, in any process) feeds the console's live view
-// without the bot knowing who listens.
+// without the bot knowing who listens. Changes are published by one
+// goroutine from a bounded queue, so the feed costs a turn no round trip;
+// when the queue is full a change is dropped (and logged), which costs a
+// live update, never data. Close drains the queue, then closes st.
 func Notifying(st Store, p Publisher, log *slog.Logger) Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &notifying{Store: st, pub: p, log: log}
+	n := &notifying{Store: st, pub: p, log: log, queue: make(chan Change, changeQueue), done: make(chan struct{})}
+	go n.run()
+	return n
 }
+
+// changeQueue bounds the changes waiting to be published.
+const changeQueue = 4096
 
 type notifying struct {
 	Store
-	pub Publisher
-	log *slog.Logger
+	pub   Publisher
+	log   *slog.Logger
+	queue chan Change
+	done  chan struct{}
+
+	mu     sync.RWMutex // guards closed against a publish racing Close
+	closed bool
 }
 
 func (n *notifying) Commit(ctx context.Context, id ConversationID, base Snapshot, c Commit) error {
@@ -60,7 +74,7 @@ func (n *notifying) Commit(ctx context.Context, id ConversationID, base Snapshot
 	if c.EventID == "" {
 		kind = ChangeStaff
 	}
-	n.publish(ctx, Change{Conversation: id, Kind: kind, Time: c.Now})
+	n.publish(Change{Conversation: id, Kind: kind, Time: c.Now})
 	return nil
 }
 
@@ -68,12 +82,45 @@ func (n *notifying) Forget(ctx context.Context, id ConversationID) error {
 	if err := n.Store.Forget(ctx, id); err != nil {
 		return err
 	}
-	n.publish(ctx, Change{Conversation: id, Kind: ChangeForget, Time: time.Now()})
+	n.publish(Change{Conversation: id, Kind: ChangeForget, Time: time.Now()})
 	return nil
 }
 
-func (n *notifying) publish(ctx context.Context, c Change) {
-	if err := n.pub.Publish(context.WithoutCancel(ctx), c); err != nil {
-		n.log.Warn("bot: publish change", "kind", c.Kind, "err", err)
+func (n *notifying) publish(c Change) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.closed {
+		return
 	}
+	select {
+	case n.queue <- c:
+	default:
+		n.log.Warn("bot: change feed queue full; a live update is dropped", "kind", c.Kind)
+	}
+}
+
+func (n *notifying) run() {
+	defer close(n.done)
+	for c := range n.queue {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := n.pub.Publish(ctx, c); err != nil {
+			n.log.Warn("bot: publish change", "kind", c.Kind, "err", err)
+		}
+		cancel()
+	}
+}
+
+// Close publishes what is queued, then closes the store.
+func (n *notifying) Close() error {
+	n.mu.Lock()
+	first := !n.closed
+	if first {
+		n.closed = true
+		close(n.queue)
+	}
+	n.mu.Unlock()
+	if first {
+		<-n.done
+	}
+	return n.Store.Close()
 }

@@ -66,14 +66,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	var closer io.Closer = st
+	defer func() { closer.Close() }()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerStoreMetrics(reg, st)
 	m := metrics.New(reg)
 	// Every commit and erase feeds the console's live view, in every process.
-	svc, err := bot.New(bot.Notifying(st, st, log), kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText})
+	ns := bot.Notifying(st, st, log)
+	closer = ns // publishes the queued changes, then closes st
+	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText})
 	if err != nil {
 		return err
 	}
