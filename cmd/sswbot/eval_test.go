@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,11 +38,19 @@ func TestUnderstandingAccuracyStaysAtItsLevel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sets) != len(evalLevels) {
-		t.Fatalf("%d eval sets, want %d (a level for each)", len(sets), len(evalLevels))
+	for name := range evalLevels {
+		if !slices.ContainsFunc(sets, func(s caseSet) bool { return s.name == name }) {
+			t.Errorf("no eval set %s, which has a level", name)
+		}
 	}
 	for _, s := range sets {
-		level := evalLevels[s.name]
+		// blind.jsonl was written without looking at the content or the
+		// model, to estimate the hidden acceptance set; it has no level
+		// here on purpose, so nobody tunes until it passes.
+		level, ok := evalLevels[s.name]
+		if !ok {
+			continue
+		}
 		r := evaluate(m, s.cases, len(kb.Countries))
 		for _, lang := range knowledge.Languages {
 			if n := r.total[[2]string{"all", lang}]; n < 30 {
