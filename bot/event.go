@@ -111,6 +111,10 @@ type Outcome struct {
 	// Silent is true when a staff member owns the conversation: the bot says
 	// nothing and the message waits in the console.
 	Silent bool
+	// Lease names the event's in-flight lease this handling holds; give it
+	// to Service.Release when nothing could be sent and the platform will
+	// deliver the event again.
+	Lease string
 }
 
 // Payloads adapters may send as KindChoice for platform commands

@@ -164,9 +164,50 @@ func orEn(lang string) string {
 	return lang
 }
 
+// releaseTimeout bounds giving a lease back on an error path: the lease
+// would end by itself anyway, so this must not hold the answer up.
+const releaseTimeout = time.Second
+
 func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error) {
-	id := ev.Conversation()
 	holder := s.holderPrefix + strconv.FormatUint(s.holders.Add(1), 36)
+	out, outcome, err := s.claimAndCommit(ctx, ev, holder)
+	if err != nil && !errors.Is(err, ErrInFlight) {
+		// Nothing will be sent for this event here: give its lease back so
+		// that the platform's redelivery is handled at once, not after the
+		// lease's TTL. (ErrInFlight: the lease is someone else's.)
+		s.release(ctx, ev.Conversation(), ev.EventID, holder)
+	}
+	out.Lease = holder
+	return out, outcome, err
+}
+
+func (s *Service) release(ctx context.Context, id ConversationID, eventID, holder string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := s.store.Release(ctx, id, eventID, holder); err != nil {
+		s.opt.Metrics.StoreError("release")
+		s.opt.Logger.Warn("bot: lease not released; it ends by itself", "event", eventID, "err", err)
+	}
+}
+
+// Release gives up the event's lease taken by the Handle that returned
+// lease (Outcome.Lease). An adapter calls it when nothing of the answer
+// could be sent and the platform will deliver the event again, so that the
+// redelivery need not wait for the lease to run out; it finds the send
+// intent still "sending" and resolves it. A lease another handler holds
+// by now is left alone.
+func (s *Service) Release(ctx context.Context, id ConversationID, eventID, lease string) error {
+	if eventID == "" || lease == "" {
+		return nil
+	}
+	if err := s.store.Release(ctx, id, eventID, lease); err != nil {
+		return fmt.Errorf("bot: release lease: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (Outcome, string, error) {
+	id := ev.Conversation()
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		snap, err := s.store.Claim(ctx, id, ev.EventID, holder)
 		if errors.Is(err, ErrInFlight) {

@@ -552,13 +552,66 @@ func TestARedeliveryFinishesAFailedErase(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable so the platform redelivers", err)
 	}
 	st.fail = false
-	c.Advance(time.Minute) // the failed handler's lease runs out
+	// No waiting: the failed handler gave its lease back.
 	out, err := svc.Handle(ctx, ev("3", bot.KindChoice, "fy"))
 	if err != nil || !out.Duplicate {
 		t.Fatalf("redelivery: duplicate = %v, err = %v", out.Duplicate, err)
 	}
 	if _, err := st.Meta(ctx, bot.ConversationOf(bot.Telegram, "9")); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("the conversation survived: %v", err)
+	}
+}
+
+// failingCommit is a store whose Commit fails while fail is set.
+type failingCommit struct {
+	*memstore.Store
+	fail bool
+}
+
+func (f *failingCommit) Commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
+	if f.fail {
+		return fmt.Errorf("commit: %w", bot.ErrUnavailable)
+	}
+	return f.Store.Commit(ctx, id, base, c)
+}
+
+func TestAFailedCommitReleasesTheLease(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	st := &failingCommit{Store: memstore.New(memstore.Options{Now: c.Now}), fail: true}
+	svc, err := bot.New(st, mustKB(t), bot.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ev := bot.Event{Platform: bot.Telegram, UserID: "9", EventID: "1", Kind: bot.KindStart, Lang: "en"}
+	if _, err := svc.Handle(ctx, ev); !errors.Is(err, bot.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	st.fail = false
+	// The clock stands still: only a released lease lets the copy in.
+	out, err := svc.Handle(ctx, ev)
+	if err != nil || out.Duplicate || len(out.Replies) == 0 {
+		t.Fatalf("redelivery: %+v, err = %v; want it handled at once", out, err)
+	}
+	if out.Lease == "" {
+		t.Error("Outcome.Lease is empty")
+	}
+	// An adapter that could send nothing releases too: the next copy
+	// resolves the uncertain send at once.
+	if err := svc.Release(ctx, ev.Conversation(), ev.EventID, out.Lease); err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.Handle(ctx, ev)
+	if err != nil || !again.Duplicate || again.Delivered {
+		t.Fatalf("copy after Release: duplicate %v delivered %v err %v; want the undelivered intent", again.Duplicate, again.Delivered, err)
+	}
+	// Another handler's lease is not ours to release.
+	if err := svc.Release(ctx, ev.Conversation(), ev.EventID, out.Lease); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Handle(ctx, ev); !errors.Is(err, bot.ErrInFlight) {
+		t.Fatalf("err = %v, want ErrInFlight: the stale lease name released nothing", err)
 	}
 }
 

@@ -66,6 +66,13 @@ type Store interface {
 	// MarkDelivered notes that the replies of eventID were sent and ends the
 	// event's lease.
 	MarkDelivered(ctx context.Context, id ConversationID, eventID string) error
+	// Release ends holder's lease on eventID early, when its handler gives
+	// up (a failed commit, or nothing of the answer could be sent and the
+	// platform will deliver the event again): the redelivery is then
+	// handled at once instead of waiting out the lease's TTL. It changes
+	// nothing when another holder has the lease (or none is held) and
+	// never touches the dedupe record.
+	Release(ctx context.Context, id ConversationID, eventID, holder string) error
 	// Forget erases the conversation's session, transcript, meta and index
 	// entry. Dedupe records may stay until they expire (they hold no text
 	// beyond the bot's own replies).

@@ -251,6 +251,17 @@ func (s *Store) MarkDelivered(_ context.Context, id bot.ConversationID, eventID 
 	return nil
 }
 
+// Release implements bot.Store.
+func (s *Store) Release(_ context.Context, id bot.ConversationID, eventID, holder string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := eventKey{id, eventID}
+	if l, ok := s.leases[k]; ok && l.holder == holder {
+		delete(s.leases, k)
+	}
+	return nil
+}
+
 // Forget implements bot.Store.
 func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
 	s.mu.Lock()

@@ -462,6 +462,27 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	return nil
 }
 
+// releaseScript ends a lease if it is still the caller's.
+//
+//	KEYS: lease
+//	ARGV: holder
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// Release implements bot.Store.
+func (s *Store) Release(ctx context.Context, id bot.ConversationID, eventID, holder string) error {
+	if eventID == "" || holder == "" {
+		return nil
+	}
+	k := s.keys(id, eventID)
+	if err := releaseScript.Run(ctx, s.rdb, []string{k.lease}, holder).Err(); err != nil {
+		return s.unavailable("release", err)
+	}
+	return nil
+}
+
 // forgetScript deletes session and transcript and cuts the meta down to its
 // version, moved on, so a turn loaded before the Forget conflicts instead of
 // bringing its data back. That tombstone lives only as long as a dedupe

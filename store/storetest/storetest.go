@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("200 concurrent events for one user lose nothing", func(t *testing.T) { testConcurrent(t, fresh(t)) })
 	t.Run("a claimed event is refused to other holders until delivered", func(t *testing.T) { testLease(t, fresh(t)) })
 	t.Run("a commit with nothing to send ends the lease", func(t *testing.T) { testLeaseDeliveredCommit(t, fresh(t)) })
+	t.Run("a released lease lets the next holder in at once", func(t *testing.T) { testLeaseRelease(t, fresh(t)) })
 	t.Run("of 20 concurrent claims of one event one wins", func(t *testing.T) { testLeaseRace(t, fresh(t)) })
 	t.Run("a transcript keeps its newest MaxEntries entries", func(t *testing.T) {
 		s, _ := newStore(t, Options{MaxEntries: 5})
@@ -618,6 +619,46 @@ func testLeaseDeliveredCommit(t *testing.T, s Store) {
 	}
 	if got := mustClaim(t, s, id, "ev1", "B").Recorded; got == nil || !got.Delivered || got.ReplyToken != "" {
 		t.Errorf("Recorded = %+v, want delivered", got)
+	}
+}
+
+func testLeaseRelease(t *testing.T, s Store) {
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Urelease")
+	mustClaim(t, s, id, "ev1", "A")
+	// Only the holder's release counts.
+	if err := s.Release(ctx, id, "ev1", "B"); err != nil {
+		t.Fatalf("Release by B: %v", err)
+	}
+	_, err := s.Claim(ctx, id, "ev1", "B")
+	wantInFlight(t, err, "Claim by B after B released A's lease")
+	// A's commit failed: A releases, and the redelivery is handled now.
+	if err := s.Release(ctx, id, "ev1", "A"); err != nil {
+		t.Fatalf("Release by A: %v", err)
+	}
+	base := mustClaim(t, s, id, "ev1", "B")
+	if base.Recorded != nil {
+		t.Errorf("Recorded = %+v after a failed commit, want none", base.Recorded)
+	}
+	// B commits and its send fails before anything went out: it releases,
+	// and C finds the intent still "sending", to resolve it.
+	c := turn(id, "ev1", "by B", entry("B", "ev1"))
+	c.Holder, c.ReplyToken = "B", "tok"
+	if err := s.Commit(ctx, id, base, c); err != nil {
+		t.Fatalf("Commit by B: %v", err)
+	}
+	if err := s.Release(ctx, id, "ev1", "B"); err != nil {
+		t.Fatalf("Release by B: %v", err)
+	}
+	got := mustClaim(t, s, id, "ev1", "C").Recorded
+	if got == nil || got.Delivered || got.ReplyToken != "tok" {
+		t.Errorf("C found %+v, want the undelivered intent with its token", got)
+	}
+	_, err = s.Claim(ctx, id, "ev1", "D")
+	wantInFlight(t, err, "Claim by D while C resolves the send")
+	// Releasing an event nobody holds is harmless.
+	if err := s.Release(ctx, id, "ev9", "A"); err != nil {
+		t.Errorf("Release of an unheld event: %v", err)
 	}
 }
 
