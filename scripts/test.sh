@@ -52,5 +52,6 @@ fuzz() {
   echo "$1 $2: $(echo "$out" | grep -o 'execs: [0-9]*' | tail -1)"
 }
 fuzz FuzzWebhook ./adapters/line
+fuzz FuzzDecodeAsSDK ./adapters/line
 fuzz FuzzWebhook ./adapters/telegram
 fuzz FuzzLoad ./knowledge

@@ -36,13 +36,31 @@ func UTF16(s string) int {
 // Split cuts plain text into parts that each measure at most limit. The
 // whitespace at a cut is dropped; nothing else is lost or changed.
 func Split(s string, limit int, m Measure) []string {
+	if whole, ok := fits(s, limit, m); ok {
+		return whole
+	}
 	return split(tokenize(s, false, m), limit)
+}
+
+// fits is the common case on the hot path (every reply of every turn): a
+// text that fits whole is returned trimmed of the whitespace a cut would drop,
+// without tokenizing it. The result is what split would return.
+func fits(s string, limit int, m Measure) ([]string, bool) {
+	if m(s) > limit {
+		return nil, false
+	}
+	return []string{strings.Trim(s, " \n")}, true
 }
 
 // SplitHTML cuts HTML (the subset messengers accept: tags and entities in
 // text) measuring only the visible text: tags count nothing, an entity
 // counts as one character.
 func SplitHTML(s string, limit int, m Measure) []string {
+	if !strings.ContainsAny(s, "<&") {
+		if whole, ok := fits(s, limit, m); ok {
+			return whole
+		}
+	}
 	return split(tokenize(s, true, m), limit)
 }
 

@@ -2,7 +2,6 @@ package line
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -188,8 +187,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusBadRequest)
 		return
 	}
-	var cb webhook.CallbackRequest
-	if err := json.Unmarshal(body, &cb); err != nil {
+	cb, err := decode(body)
+	if err != nil {
 		// The error may quote the body: user text and ids. Not logged.
 		a.m.Event(platform, "webhook", "bad_json")
 		a.log.Warn("line webhook: malformed body")
@@ -232,8 +231,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hctx, hcancel := context.WithDeadline(r.Context(), start.Add(a.cfg.ReplyBudget))
 	defer hcancel()
 	status := http.StatusOK
-	for _, ev := range cb.Events {
-		d, err := a.handle(hctx, ev)
+	for i := range cb.Events {
+		d, err := a.handle(hctx, &cb.Events[i])
 		if err != nil {
 			// Later events are not handled: LINE redelivers the whole
 			// request and those already committed come back as duplicates.

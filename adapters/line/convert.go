@@ -7,24 +7,18 @@ import (
 	"errors"
 	"time"
 
-	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
-
 	"example.com/sswbot/bot"
 )
 
-// meta is what every event this adapter handles carries. The SDK redeclares
-// these fields on each concrete event type (the embedded Event's copies stay
-// zero), so they are read per type.
+// meta is what the adapter reads from every event it handles.
 type meta struct {
-	source     webhook.SourceInterface
+	source     *source
 	timestamp  int64
-	mode       webhook.EventMode
+	mode       string
 	id         string
 	redelivery bool
 	replyToken string
 }
-
-func redelivered(dc *webhook.DeliveryContext) bool { return dc != nil && dc.IsRedelivery }
 
 // handle translates one LINE event, passes it to the bot and returns what to
 // send, or nil. It fails only when the event must be redelivered.
@@ -32,54 +26,49 @@ func redelivered(dc *webhook.DeliveryContext) bool { return dc != nil && dc.IsRe
 // The bot counts the events it sees (kind, outcome, latency, dedupe hits);
 // the adapter counts only those it drops before: kind "webhook", outcomes
 // "standby" and "ignored".
-func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*delivery, error) {
+func (a *Adapter) handle(ctx context.Context, ev *event) (*delivery, error) {
 	var (
-		m    meta
 		kind bot.Kind
 		text string
 	)
-	// UnmarshalEvent returns value types: pointer cases would never match.
-	switch e := ev.(type) {
-	case webhook.MessageEvent:
-		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
-		if t, ok := e.Message.(webhook.TextMessageContent); ok {
-			kind, text = bot.KindText, t.Text
+	switch ev.Type {
+	case "message":
+		if ev.Message != nil && ev.Message.Type == "text" {
+			kind, text = bot.KindText, ev.Message.Text
 		} else {
 			kind = bot.KindUnsupported // stickers, images, video, audio, files, locations
 		}
-	case webhook.PostbackEvent:
-		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+	case "postback":
 		kind = bot.KindChoice
-		if e.Postback != nil {
-			text = e.Postback.Data
+		if ev.Postback != nil {
+			text = ev.Postback.Data
 		}
-	case webhook.FollowEvent:
-		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+	case "follow":
 		kind = bot.KindStart
-	case webhook.UnfollowEvent:
-		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), ""}
+	case "unfollow":
 		kind = bot.KindStop
-	case webhook.JoinEvent:
-		m = meta{e.Source, e.Timestamp, e.Mode, e.WebhookEventId, redelivered(e.DeliveryContext), e.ReplyToken}
+		ev.ReplyToken = "" // LINE sends none
+	case "join":
 		kind = bot.KindGroup
-	case webhook.UnknownEvent:
-		a.m.Event(platform, "webhook", "ignored")
-		a.log.Info("line webhook: unknown event type", "type", e.Type)
-		return nil, nil
 	default:
 		a.m.Event(platform, "webhook", "ignored")
-		a.log.Debug("line webhook: event not handled", "type", ev.GetType())
+		if !eventTypes[ev.Type] {
+			a.log.Info("line webhook: unknown event type", "type", ev.Type)
+		} else {
+			a.log.Debug("line webhook: event not handled", "type", ev.Type)
+		}
 		return nil, nil
 	}
+	m := meta{ev.Source, ev.Timestamp, ev.Mode, ev.WebhookEventID, ev.DeliveryContext != nil && ev.DeliveryContext.IsRedelivery, ev.ReplyToken}
 
 	if m.id == "" {
 		// Without its id a redelivery cannot be told from a new event:
 		// handling it could answer twice. LINE always sends one.
 		a.m.Event(platform, "webhook", "no_id")
-		a.log.Warn("line webhook: event without webhookEventId ignored", "type", ev.GetType())
+		a.log.Warn("line webhook: event without webhookEventId ignored", "type", ev.Type)
 		return nil, nil
 	}
-	if m.mode == webhook.EventMode_STANDBY {
+	if m.mode == "standby" {
 		// Another channel owns the chat: the bot must stay quiet.
 		a.m.Event(platform, "webhook", "standby")
 		a.log.Debug("line webhook: standby event ignored", "event", m.id)
@@ -87,20 +76,22 @@ func (a *Adapter) handle(ctx context.Context, ev webhook.EventInterface) (*deliv
 	}
 
 	var userID string // where answers go: the user, group or room
-	switch src := m.source.(type) {
-	case webhook.UserSource:
-		userID = src.UserId
-	case webhook.GroupSource:
-		userID = src.GroupId
-	case webhook.RoomSource:
-		userID = src.RoomId
+	if src := m.source; src != nil {
+		switch src.Type {
+		case "user":
+			userID = src.UserID
+		case "group":
+			userID = src.GroupID
+		case "room":
+			userID = src.RoomID
+		}
 	}
 	if userID == "" {
 		a.m.Event(platform, "webhook", "ignored")
 		a.log.Warn("line webhook: event without a usable source", "event", m.id)
 		return nil, nil
 	}
-	if _, user := m.source.(webhook.UserSource); user == (kind == bot.KindGroup) {
+	if user := m.source.Type == "user"; user == (kind == bot.KindGroup) {
 		// In groups and rooms only the join is answered: the bot works in
 		// 1:1 chats.
 		a.m.Event(platform, "webhook", "ignored")
