@@ -13,58 +13,6 @@ import (
 	"example.com/sswbot/bot"
 )
 
-// progress is how far one conversation got in a period, read from the
-// state labels its entries moved to ("lang", "role", "location", "route",
-// "step:<route>:<n>", "done:<route>", ...).
-type progress struct {
-	rank int            // 0 started, 1 answered role, 2 answered location, 3 chose a route
-	step map[string]int // route → furthest step reached
-	done map[string]bool
-}
-
-const (
-	rankStarted = iota
-	rankRole
-	rankLocation
-	rankRoute
-)
-
-// progressOf reads the stages reached by es, entries of one period: only
-// a move into a state counts, so a user sitting at step 3 who writes in
-// the period did not reach step 3 in it. A later stage implies the earlier
-// ones (rank), as a funnel needs.
-func progressOf(es []bot.Entry) progress {
-	p := progress{step: map[string]int{}, done: map[string]bool{}}
-	see := func(label string) {
-		kind, rest, _ := strings.Cut(label, ":")
-		switch kind {
-		case "location":
-			p.rank = max(p.rank, rankRole)
-		case "route":
-			p.rank = max(p.rank, rankLocation)
-		case "step":
-			route, n, ok := strings.Cut(rest, ":")
-			k, err := strconv.Atoi(n)
-			if !ok || err != nil || k < 1 {
-				return
-			}
-			p.rank = rankRoute
-			p.step[route] = max(p.step[route], k)
-		case "done":
-			if rest != "" {
-				p.rank = rankRoute
-				p.done[rest] = true
-			}
-		}
-	}
-	for _, e := range es {
-		if e.StateAfter != e.StateBefore {
-			see(e.StateAfter)
-		}
-	}
-	return p
-}
-
 // inPeriod keeps the entries timed in [since, until); a zero bound is open.
 func inPeriod(es []bot.Entry, since, until time.Time) []bot.Entry {
 	var out []bot.Entry
@@ -94,47 +42,6 @@ type routeFunnel struct {
 }
 
 func newFunnel() *funnel { return &funnel{routes: map[string]*routeFunnel{}} }
-
-// add counts one conversation; total is the route's step count if known.
-func (f *funnel) add(p progress, totals map[string]int) {
-	f.started++
-	if p.rank >= rankRole {
-		f.role++
-	}
-	if p.rank >= rankLocation {
-		f.location++
-	}
-	if p.rank >= rankRoute {
-		f.route++
-	}
-	routes := map[string]bool{}
-	for r := range p.step {
-		routes[r] = true
-	}
-	for r := range p.done {
-		routes[r] = true
-	}
-	for r := range routes {
-		rf := f.routes[r]
-		if rf == nil {
-			rf = &routeFunnel{}
-			f.routes[r] = rf
-		}
-		n := max(totals[r], p.step[r])
-		for len(rf.steps) < n {
-			rf.steps = append(rf.steps, 0)
-		}
-		reached := p.step[r]
-		if p.done[r] {
-			reached = n // finishing means every step was shown
-			rf.finished++
-		}
-		for k := 0; k < reached; k++ {
-			rf.steps[k]++
-		}
-		rf.chosen++
-	}
-}
 
 // bar is one row of a horizontal bar chart.
 type bar struct {
@@ -291,19 +198,21 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	byPlatform, byLang := map[string]*breakdown{}, map[string]*breakdown{}
 	misses := map[string]*missed{}
 	routeSet := map[string]bool{}
-	fr, counters := c.deps.Index.(bot.FunnelReader)
-	if counters {
-		// The funnel from the counters kept at commit: O(days × stages).
-		// Only conversations with misunderstandings have their transcript
-		// read, for the unrecognised messages.
-		err := c.funnelFromCounters(r, fr, q, since, until, totals, all, byPlatform, byLang, routeSet)
-		if err != nil {
-			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
-			return
-		}
+	// The funnel comes from the counters kept at commit: O(days × stages),
+	// whatever the number of conversations. Only conversations with
+	// misunderstandings have their transcript read, for the unrecognised
+	// messages.
+	fr, ok := c.deps.Index.(bot.FunnelReader)
+	if !ok {
+		c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", errors.New("console: the store keeps no funnel counters (bot.FunnelReader)"))
+		return
+	}
+	if err := c.funnelFromCounters(r, fr, q, since, until, totals, all, byPlatform, byLang, routeSet); err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", err)
+		return
 	}
 	for _, m := range ms {
-		if counters && m.Misses == 0 {
+		if m.Misses == 0 {
 			continue
 		}
 		es, err := c.deps.Index.Transcript(r.Context(), m.ID)
@@ -314,27 +223,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 			c.fail(w, r, s, http.StatusInternalServerError, "Insights are unavailable right now.", errors.New(redact(err, m.ID)))
 			return
 		}
-		if es = inPeriod(es, since, until); len(es) == 0 {
-			continue // active only after the period
-		}
-		if counters {
-			countMisses(misses, es, m.Lang)
-			continue
-		}
-		p := progressOf(es)
-		for rt := range p.step {
-			routeSet[rt] = true
-		}
-		for rt := range p.done {
-			routeSet[rt] = true
-		}
-		if q.Route != "" && !(p.step[q.Route] > 0 || p.done[q.Route]) {
-			continue
-		}
-		all.add(p, totals)
-		count(byPlatform, string(m.Platform), p)
-		count(byLang, cmp.Or(m.Lang, "(none)"), p)
-		countMisses(misses, es, m.Lang)
+		countMisses(misses, inPeriod(es, since, until), m.Lang)
 	}
 	routes := make([]string, 0, len(routeSet))
 	for rt := range routeSet {
@@ -507,21 +396,6 @@ func runeWidth(r rune) int {
 		return 2
 	}
 	return 1
-}
-
-func count(m map[string]*breakdown, key string, p progress) {
-	b := m[key]
-	if b == nil {
-		b = &breakdown{Key: key}
-		m[key] = b
-	}
-	b.Started++
-	if p.rank >= rankRoute {
-		b.Route++
-	}
-	if len(p.done) > 0 {
-		b.Finished++
-	}
 }
 
 func sorted(m map[string]*breakdown) []breakdown {
