@@ -191,32 +191,26 @@ func (t *turn) control(v string) bool {
 		return ack(SayAckHello)
 	case "ok":
 		return ack(SayAckOK)
-	case "yes":
-		switch s.State {
-		case StateForget:
-			t.choose(Payload{Kind: KindYes})
-		case StateOffer:
-			t.choose(Payload{Kind: KindStaff})
-		default:
-			return ack(SayAckOK)
+	case "yes", "no":
+		// at a yes/no question they are its buttons; elsewhere noted
+		if k, ok := yesNo[v][s.State]; ok {
+			t.choose(Payload{Kind: k})
+			return true
 		}
-		return true
-	case "no":
-		switch s.State {
-		case StateForget:
-			t.choose(Payload{Kind: KindNo})
-		case StateOffer:
-			t.choose(Payload{Kind: KindContinue})
-		default:
-			return ack(SayAckOK)
-		}
-		return true
+		return ack(SayAckOK)
 	}
 	if k, ok := controlKinds[v]; ok {
 		t.choose(Payload{Kind: k})
 		return true
 	}
 	return false
+}
+
+// yesNo maps "yes" and "no" to the button they press at the questions
+// that ask for one.
+var yesNo = map[string]map[State]Kind{
+	"yes": {StateForget: KindYes, StateOffer: KindStaff},
+	"no":  {StateForget: KindNo, StateOffer: KindContinue},
 }
 
 // controlKinds are the control words that act like their button
