@@ -30,7 +30,7 @@ var uiKeys = []string{
 	"help", "not_understood", "offer_staff", "staff_requested", "staff_joined", "staff_left",
 	"forget_confirm", "forgotten", "expired", "unsupported", "group_only", "stale_button",
 	"keyword_no_route", "restarted",
-	"reask", "understood", "clarify", "other_route", "ack_thanks", "ack_ok", "ack_hello",
+	"reask", "understood", "clarify", "other_route", "other_route_instead", "ack_thanks", "ack_ok", "ack_hello",
 	"lang_ja", "lang_en", "lang_ru", "lang_ky",
 	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
 }
@@ -54,7 +54,7 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 		for _, r := range c.Routes {
 			dr := dialog.Route{Country: c.ID, ID: r.ID, Location: r.Location}
 			for _, s := range r.Steps {
-				dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics})
+				dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics, InsteadOf: s.InsteadOf})
 			}
 			f.Routes = append(f.Routes, dr)
 		}

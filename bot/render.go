@@ -192,6 +192,12 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		if st := c.Steps[o.Step]; st != nil {
 			step = st.ID + " " + st.Title.In(lang)
 		}
+		if in := c.Steps[o.Instead]; in != nil {
+			// the step of the user's route that plays its part, with the
+			// document's section
+			return fill(ui("other_route_instead"), "{step}", step, "{route}", route,
+				"{instead}", in.Title.In(lang), "{section}", in.Source), nil
+		}
 		return fill(ui("other_route"), "{step}", step, "{route}", route), nil
 	case dialog.SayDone:
 		role := r.label(dialog.Payload{Kind: dialog.KindSetRole, Arg: s.Role}, c, lang)

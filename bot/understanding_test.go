@@ -85,3 +85,33 @@ func (h *harness) state(tb testing.TB, p bot.Platform, user string) string {
 	}
 	return es[len(es)-1].StateAfter
 }
+
+// A topic of another route is explained in every language with the step of
+// the user's route that plays its part, and its section: a worker already
+// in Japan asking about the visa is told about the change of status of
+// residence (B.2); one still in Kyrgyzstan asking about the change of
+// status is told about the COE (A.4).
+func TestATopicOfAnotherRouteIsExplainedWithTheStepInItsPlace(t *testing.T) {
+	t.Parallel()
+	kb := mustKB(t)
+	typedVisa := map[string]string{"ja": "ビザは？", "en": "what about the visa?", "ru": "а виза?", "ky": "виза кантип алам?"}
+	for _, lang := range []string{"ja", "en", "ru", "ky"} {
+		t.Run(lang, func(t *testing.T) {
+			h := newHarness(t)
+			h.send(t, bot.Event{Kind: bot.KindStart, Lang: lang})
+			h.send(t, press("r:worker"))
+			h.send(t, press("w:jp"))
+			out := h.send(t, bot.Event{Kind: bot.KindText, Text: typedVisa[lang]})
+			got := out.Replies[0].Text
+			b2 := kb.Countries[0].Steps["B.2"]
+			for _, want := range []string{b2.Title.In(lang), "B.2", kb.Countries[0].Steps["A.5"].Title.In(lang)} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%q → %q, want it to name %q", typedVisa[lang], got, want)
+				}
+			}
+			if st := h.state(t, bot.Telegram, "u1"); st != "step:japan:1" {
+				t.Errorf("the explanation moved the user to %s", st)
+			}
+		})
+	}
+}

@@ -82,6 +82,9 @@ type Reply struct {
 	Choices []Payload
 	// Said lists the answers read from typed text (SayUnderstood).
 	Said []Payload
+	// Instead is, for SayOtherRoute, the step of the user's route that
+	// plays the part of Step there; "" when none does.
+	Instead string
 }
 
 // Result is the outcome of one Step.

@@ -22,7 +22,7 @@ func testFlow() *dialog.Flow {
 			{Country: "kg", ID: "direct", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.1.1", Topics: []string{"contract"}}}, common...)},
 			{Country: "kg", ID: "center", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.2.1"}, {ID: "A.2.2", Topics: []string{"contract"}}}, common...)},
 			{Country: "kg", ID: "agency", Location: "kg", Steps: append([]dialog.Procedure{{ID: "A.3.1"}, {ID: "A.3.2", Topics: []string{"contract"}}, {ID: "A.3.3"}}, common...)},
-			{Country: "kg", ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2"}}},
+			{Country: "kg", ID: "japan", Location: "jp", Steps: []dialog.Procedure{{ID: "B.1", Topics: []string{"contract"}}, {ID: "B.2", InsteadOf: []string{"coe", "visa"}}}},
 		},
 		Aliases: map[string]dialog.Payload{"english": {Kind: dialog.KindSetLang, Arg: "en"}, "next step": {Kind: dialog.KindTypedNext},
 			"employer": {Kind: dialog.KindSetRole, Arg: "employer"}, "в кыргызстане": {Kind: dialog.KindSetLocation, Arg: "kg"},

@@ -29,6 +29,9 @@ type Route struct {
 type Procedure struct {
 	ID     string
 	Topics []string
+	// InsteadOf lists topics of other routes whose part this step plays
+	// on its own (a change of status of residence instead of a visa).
+	InsteadOf []string
 }
 
 // Keyword is a list of normalised words that lead to Target.
@@ -75,6 +78,17 @@ func (r *Route) WithTopic(topic string) string {
 			if t == topic {
 				return s.ID
 			}
+		}
+	}
+	return ""
+}
+
+// Instead returns the step of r that plays the part of another route's
+// topic, or "".
+func (r *Route) Instead(topic string) string {
+	for _, s := range r.Steps {
+		if has(s.InsteadOf, topic) {
+			return s.ID
 		}
 	}
 	return ""

@@ -221,8 +221,9 @@ var controlKinds = map[string]Kind{
 }
 
 // topic shows the step about a topic. A topic of another route is
-// explained (a worker already in Japan applies for no visa) rather than
-// not understood.
+// explained (a worker already in Japan applies for no visa), with the step
+// of the user's route that plays its part when the content names one
+// (there, a change of status of residence), rather than not understood.
 func (t *turn) topic(v string) bool {
 	s := &t.s
 	if t.applies("topic:" + v) {
@@ -236,7 +237,11 @@ func (t *turn) topic(v string) bool {
 		}
 		if id := r.WithTopic(v); id != "" {
 			s.Misses = 0
-			t.replies = append(t.replies, Reply{Say: SayOtherRoute, Step: id, Choices: t.choices()})
+			var instead string
+			if own := t.f.Route(s.Country, s.Route); own != nil {
+				instead = own.Instead(v)
+			}
+			t.replies = append(t.replies, Reply{Say: SayOtherRoute, Step: id, Instead: instead, Choices: t.choices()})
 			return true
 		}
 	}

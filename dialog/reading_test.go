@@ -103,6 +103,38 @@ func TestReadings(t *testing.T) {
 	}
 }
 
+// A topic of another route names the step of the user's route that plays
+// its part where the content says one does.
+func TestATopicOfAnotherRouteNamesTheStepInItsPlace(t *testing.T) {
+	f := testFlow()
+	japan := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "jp", Route: "japan", Step: "B.1", State: dialog.StateStep}
+	direct := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", Route: "direct", Step: "A.1.1", State: dialog.StateStep}
+	for _, tt := range []struct {
+		s             dialog.Session
+		topic         string
+		step, instead string
+	}{
+		{japan, "visa", "A.5", "B.2"},
+		{japan, "coe", "A.4", "B.2"},
+		{direct, "change_of_status", "", ""}, // no route has it: not explained
+	} {
+		res := dialog.Step(f, tt.s, read("?", sure("topic", tt.topic)))
+		r := res.Replies[0]
+		if tt.step == "" {
+			if r.Say == dialog.SayOtherRoute {
+				t.Errorf("%s on %s: %+v, want no explanation", tt.topic, tt.s.Route, r)
+			}
+			continue
+		}
+		if r.Say != dialog.SayOtherRoute || r.Step != tt.step || r.Instead != tt.instead {
+			t.Errorf("%s on %s: %s step %q instead %q, want other_route %q instead %q", tt.topic, tt.s.Route, r.Say, r.Step, r.Instead, tt.step, tt.instead)
+		}
+		if res.Session.Route != tt.s.Route || res.Session.Step != tt.s.Step {
+			t.Errorf("%s on %s moved the user to %s %s", tt.topic, tt.s.Route, res.Session.Route, res.Session.Step)
+		}
+	}
+}
+
 func TestClarifyOffersTheReadingsAsButtons(t *testing.T) {
 	f := testFlow()
 	s := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", State: dialog.StateRoute}

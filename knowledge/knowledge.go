@@ -124,6 +124,10 @@ type Step struct {
 	Contacts []*Contact
 	Links    []*Link
 	Topics   []string
+	// InsteadOf lists topics of other routes whose part this step plays
+	// on its route (B.2, a change of status of residence, instead of the
+	// COE, the visa and the landing examination).
+	InsteadOf []string
 	Source   string
 }
 

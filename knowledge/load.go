@@ -520,6 +520,19 @@ func (l *loader) country(y *yCountry) {
 		}
 		c.Steps[s.ID] = s
 	}
+	for _, ys := range y.Steps {
+		s := c.Steps[ys.ID.V]
+		for _, t := range ys.InsteadOf {
+			switch {
+			case !l.topics[t.V]:
+				l.at(t.Line, "step %s: instead_of %q: no step has that topic", ys.ID.V, t.V)
+			case s != nil && contains(s.Topics, t.V):
+				l.at(t.Line, "step %s: instead_of %q is its own topic", ys.ID.V, t.V)
+			case s != nil:
+				s.InsteadOf = append(s.InsteadOf, t.V)
+			}
+		}
+	}
 	seen = map[string]int{}
 	for _, yr := range y.Routes {
 		l.item = yr.ID.Line

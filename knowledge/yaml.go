@@ -130,6 +130,8 @@ type yStep struct {
 	Contacts []yStr  `yaml:"contacts"`
 	Links    []yStr  `yaml:"links"`
 	Topics   []yStr  `yaml:"topics"`
+	// InsteadOf: topics of other routes whose part this step plays.
+	InsteadOf []yStr `yaml:"instead_of"`
 	Source   yStr    `yaml:"source"`
 }
 
