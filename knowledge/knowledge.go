@@ -128,7 +128,7 @@ type Step struct {
 	// on its route (B.2, a change of status of residence, instead of the
 	// COE, the visa and the landing examination).
 	InsteadOf []string
-	Source   string
+	Source    string
 }
 
 // BodyFor returns the step's wording for a role: its own when the content

@@ -132,7 +132,7 @@ type yStep struct {
 	Topics   []yStr  `yaml:"topics"`
 	// InsteadOf: topics of other routes whose part this step plays.
 	InsteadOf []yStr `yaml:"instead_of"`
-	Source   yStr    `yaml:"source"`
+	Source    yStr   `yaml:"source"`
 }
 
 type yContact struct {
