@@ -72,11 +72,14 @@ type Event struct {
 // Conversation returns the conversation the event belongs to.
 func (e Event) Conversation() ConversationID { return ConversationOf(e.Platform, e.UserID) }
 
-// Reply is one platform-neutral message: text plus optional buttons and links.
+// Reply is one platform-neutral message: text plus optional buttons and
+// links. Card, when set, is the structure of Text (and of the Card.Span-1
+// replies after it) for adapters that lay messages out; see Card.
 type Reply struct {
 	Text    string   `json:"text"`
 	Choices []Choice `json:"choices,omitempty"`
 	Links   []Link   `json:"links,omitempty"`
+	Card    *Card    `json:"card,omitempty"`
 }
 
 // Choice is a button. Payload is short ASCII (at most 64 bytes).

@@ -73,15 +73,17 @@ func (r *renderer) label(p dialog.Payload, c *knowledge.Country, lang string) st
 }
 
 // render turns one dialog turn into platform-neutral messages: the parts
-// joined into as few messages as fit MaxText, at most MaxMessages, with the
-// last reply's choices as buttons on the last message.
+// packed into bubbles of at most MaxBubble characters, with the last reply's
+// choices as buttons on the last message. A part with a card (a step, the
+// checklist, the contacts, the comparison, the summary) gets bubbles of its
+// own, the first of which carries the card.
 func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	lang, c := s.Lang, r.country(s)
-	var parts []string
+	var parts []part
 	var links []Link
 	for _, o := range out {
-		text, ls := r.say(s, o)
-		parts = append(parts, text)
+		text, ls, card := r.say(s, o)
+		parts = append(parts, part{text, card})
 		links = append(links, ls...)
 	}
 	var choices []Choice
@@ -90,55 +92,82 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
 		}
 	}
-	msgs := pack(parts)
-	replies := make([]Reply, len(msgs))
-	for i, m := range msgs {
-		replies[i].Text = m
-	}
+	replies := pack(parts)
 	last := &replies[len(replies)-1]
 	last.Choices = choices
 	last.Links = links
 	return replies
 }
 
-// pack joins parts with blank lines into bubbles of at most MaxBubble
-// characters, splitting an oversized part at paragraph, line or word
-// breaks with the project's one splitter. Nothing is dropped or merged past
-// the budget: adapters send more than one request when a turn needs it.
-func pack(parts []string) []string {
-	var pieces []string
-	for _, p := range parts {
-		pieces = append(pieces, textsplit.Split(p, MaxBubble, textsplit.Runes)...)
-	}
-	var msgs []string
-	cur := ""
-	for _, p := range pieces {
-		switch {
-		case cur == "":
-			cur = p
-		case textsplit.Runes(cur)+2+textsplit.Runes(p) <= MaxBubble:
-			cur += "\n\n" + p
-		default:
-			msgs = append(msgs, cur)
-			cur = p
-		}
-	}
-	return append(msgs, cur)
+// part is one dialog reply rendered: its plain text and, for the kinds an
+// adapter may lay out, its card.
+type part struct {
+	text string
+	card *Card
 }
 
-func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
+// pack joins parts with blank lines into bubbles of at most MaxBubble
+// characters, splitting an oversized part at paragraph, line or word
+// breaks with the project's one splitter. A part with a card is never
+// joined with another one, so the card's Span bubbles hold its text alone.
+// Nothing is dropped or merged past the budget: adapters send more than
+// one request when a turn needs it.
+func pack(parts []part) []Reply {
+	var msgs []Reply
+	cur, joinable := "", false
+	flush := func() {
+		if cur != "" {
+			msgs = append(msgs, Reply{Text: cur})
+		}
+		cur = ""
+	}
+	for _, p := range parts {
+		if p.card != nil || !joinable {
+			flush()
+		}
+		first := len(msgs)
+		for _, piece := range textsplit.Split(p.text, MaxBubble, textsplit.Runes) {
+			switch {
+			case cur == "":
+				cur = piece
+			case textsplit.Runes(cur)+2+textsplit.Runes(piece) <= MaxBubble:
+				cur += "\n\n" + piece
+			default:
+				flush()
+				cur = piece
+			}
+		}
+		joinable = p.card == nil
+		if p.card != nil {
+			flush()
+			if first < len(msgs) {
+				p.card.Span = len(msgs) - first
+				if p.card.Span == 1 {
+					p.card.Span = 0
+				}
+				msgs[first].Card = p.card
+			}
+		}
+	}
+	if cur != "" || len(msgs) == 0 {
+		msgs = append(msgs, Reply{Text: cur})
+	}
+	return msgs
+}
+
+func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
 	lang, c := s.Lang, r.country(s)
 	ui := func(key string) string { return r.ui(key, lang) }
 	switch o.Say {
 	case dialog.SayAskLanguage:
 		if lang != "" {
-			return ui("ask_language"), nil
+			return ui("ask_language"), nil, nil
 		}
 		var all []string
 		for _, l := range knowledge.Languages {
 			all = append(all, r.ui("ask_language", l))
 		}
-		return strings.Join(all, "\n"), nil
+		return strings.Join(all, "\n"), nil, nil
 	case dialog.SayWelcome:
 		// The first message also cites the document by title and issuer,
 		// says that the translations are ours, and offers the issuer's page
@@ -150,24 +179,23 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		}
 		return fill(ui("welcome"), "{days}", strconv.Itoa(r.days)) + "\n\n" +
 			fill(ui("source_document"), "{issuer}", src.Issuer.In(lang), "{document}", src.Title) + "\n" +
-			src.Note.In(lang) + "\n" + labeled(page+colon(lang), src.URL), nil
+			src.Note.In(lang) + "\n" + labeled(page+colon(lang), src.URL), nil, nil
 	case dialog.SayExpired:
-		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil
+		return fill(ui("expired"), "{days}", strconv.Itoa(r.days)), nil, nil
 	case dialog.SayCompare:
-		var b strings.Builder
 		// The overview only: each route's summary comes when it is chosen,
 		// so the comparison stays within a reply.
-		b.WriteString(ui("compare_intro") + "\n\n" + c.Compare.In(lang))
-		return b.String(), nil
+		return ui("compare_intro") + "\n\n" + c.Compare.In(lang), nil, r.compareCard(s)
 	case dialog.SayRouteChosen:
 		if rt := c.Route(s.Route); rt != nil {
-			return "■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang), nil
+			return "■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang), nil, nil
 		}
-		return "", nil
+		return "", nil, nil
 	case dialog.SayStep, dialog.SayStepSingle:
 		return r.step(s, o)
 	case dialog.SayChecklist:
-		return r.checklist(s, true), nil
+		card := r.checklistCard(s, true)
+		return checklistText(card, lang), nil, card
 	case dialog.SayContacts:
 		return r.contacts(c, lang)
 	case dialog.SayUnderstood:
@@ -175,14 +203,14 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 		for _, p := range o.Said {
 			said = append(said, r.label(p, c, lang))
 		}
-		return fill(ui("understood"), "{answers}", strings.Join(said, " · ")), nil
+		return fill(ui("understood"), "{answers}", strings.Join(said, " · ")), nil, nil
 	case dialog.SayOutOfScope:
 		// the content's honest answer: the document does not say, who can
 		// tell (only the document's contacts), the offer of a person
 		if in := r.kb.Intent("oos", o.Step); in != nil && !in.Answer.IsZero() {
-			return in.Answer.In(lang), nil
+			return in.Answer.In(lang), nil, nil
 		}
-		return ui("offer_staff"), nil
+		return ui("offer_staff"), nil, nil
 	case dialog.SayOtherRoute:
 		route := r.label(dialog.Payload{Kind: dialog.KindSetRoute, Arg: s.Route}, c, lang)
 		if rt := c.Route(s.Route); rt != nil {
@@ -196,44 +224,68 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link) {
 			// the step of the user's route that plays its part, with the
 			// document's section
 			return fill(ui("other_route_instead"), "{step}", step, "{route}", route,
-				"{instead}", in.Title.In(lang), "{section}", in.Source), nil
+				"{instead}", in.Title.In(lang), "{section}", in.Source), nil, nil
 		}
-		return fill(ui("other_route"), "{step}", step, "{route}", route), nil
+		return fill(ui("other_route"), "{step}", step, "{route}", route), nil, nil
 	case dialog.SayDone:
-		role := r.label(dialog.Payload{Kind: dialog.KindSetRole, Arg: s.Role}, c, lang)
-		loc := r.label(dialog.Payload{Kind: dialog.KindSetLocation, Arg: s.Location}, c, lang)
-		route := r.label(dialog.Payload{Kind: dialog.KindSetRoute, Arg: s.Route}, c, lang)
-		if rt := c.Route(s.Route); rt != nil {
-			route = rt.Title.In(lang)
-		}
-		return ui("done") + "\n\n" +
-			fill(ui("summary"), "{role}", role, "{location}", loc, "{route}", route) + "\n\n" +
-			r.checklist(s, false), nil
+		return r.done(s)
 	}
-	return r.roleUI(string(o.Say), s.Role, lang), nil
+	return r.roleUI(string(o.Say), s.Role, lang), nil, nil
+}
+
+// done is the end of a route: the answers and the checklist.
+func (r *renderer) done(s dialog.Session) (string, []Link, *Card) {
+	lang, c := s.Lang, r.country(s)
+	role := r.label(dialog.Payload{Kind: dialog.KindSetRole, Arg: s.Role}, c, lang)
+	loc := r.label(dialog.Payload{Kind: dialog.KindSetLocation, Arg: s.Location}, c, lang)
+	route := r.label(dialog.Payload{Kind: dialog.KindSetRoute, Arg: s.Route}, c, lang)
+	if rt := c.Route(s.Route); rt != nil {
+		route = rt.Title.In(lang)
+	}
+	summary := fill(r.ui("summary", lang), "{role}", role, "{location}", loc, "{route}", route)
+	list := r.checklistCard(s, false)
+	text := r.ui("done", lang) + "\n\n" + summary + "\n\n" + checklistText(list, lang)
+	if list == nil {
+		return text, nil, nil
+	}
+	return text, nil, &Card{Kind: CardSummary, Title: r.ui("done", lang), Body: summary,
+		Subtitle: list.Title, Items: list.Items}
+}
+
+// compareCard is the comparison as a card: one line per route of the
+// user's location, each with a button that opens it. The full comparison
+// stays in the reply's Text.
+func (r *renderer) compareCard(s dialog.Session) *Card {
+	lang, c := s.Lang, r.country(s)
+	card := &Card{Kind: CardCompare, Title: r.ui("compare_intro", lang)}
+	for _, rt := range c.RoutesAt(s.Location) {
+		p := dialog.Payload{Kind: dialog.KindSetRoute, Arg: rt.ID}
+		card.Items = append(card.Items, CardItem{Text: rt.Title.In(lang), Note: rt.Summary.In(lang), Section: rt.Source,
+			Action: &Choice{Label: fill(r.ui("btn_details", lang), "{section}", rt.Source), Payload: p.String()}})
+	}
+	return card
 }
 
 // step renders one procedure: header, side, the role's wording, who, where,
 // notes, contacts, links and the source.
-func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
+func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
 	lang, c := s.Lang, r.country(s)
 	ui := func(key string) string { return r.ui(key, lang) }
 	st := c.Steps[o.Step]
 	if st == nil {
-		return ui("not_understood"), nil
+		return ui("not_understood"), nil, nil
 	}
-	var b strings.Builder
-	title := st.Title.In(lang)
+	card := &Card{Kind: CardStep, Title: st.Title.In(lang)}
+	head := fill(ui("step_single"), "{title}", card.Title)
 	if rt := c.Route(s.Route); o.Say == dialog.SayStep && rt != nil && indexOf(rt, st.ID) >= 0 {
-		b.WriteString(fill(ui("step_header"), "{n}", strconv.Itoa(indexOf(rt, st.ID)+1),
-			"{total}", strconv.Itoa(len(rt.Steps)), "{title}", title))
-	} else {
-		b.WriteString(fill(ui("step_single"), "{title}", title))
+		n, total := strconv.Itoa(indexOf(rt, st.ID)+1), strconv.Itoa(len(rt.Steps))
+		head = fill(ui("step_header"), "{n}", n, "{total}", total, "{title}", card.Title)
+		card.Header = fill(ui("step_counter"), "{n}", n, "{total}", total)
 	}
 	if st.Side != "" {
-		b.WriteString("\n【" + ui("side_"+st.Side) + "】")
+		card.Side = ui("side_" + st.Side)
 	}
-	b.WriteString("\n\n" + st.BodyFor(s.Role).In(lang))
+	card.Body = st.BodyFor(s.Role).In(lang)
 	var who []string
 	for _, a := range st.Actors {
 		who = append(who, ui("actor_"+a))
@@ -242,28 +294,56 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link) {
 	if lang == "ja" {
 		sep = "、"
 	}
-	b.WriteString("\n\n" + labeled(ui("label_who"), strings.Join(who, sep)))
+	card.Fields = append(card.Fields, Field{ui("label_who"), strings.Join(who, sep)})
 	if !st.Where.IsZero() {
-		b.WriteString("\n" + labeled(ui("label_where"), st.Where.In(lang)))
+		card.Fields = append(card.Fields, Field{ui("label_where"), st.Where.In(lang)})
 	}
 	for _, n := range st.Notes {
-		b.WriteString("\n\n※ " + labeled(ui("label_note"), n.In(lang)))
+		card.Notes = append(card.Notes, Field{ui("label_note"), n.In(lang)})
+	}
+	for _, ct := range st.Contacts {
+		cc := r.contact(ct, lang)
+		cc.Label = ui("label_contact")
+		card.Contacts = append(card.Contacts, cc)
 	}
 	var links []Link
-	for _, c := range st.Contacts {
-		b.WriteString("\n\n" + ui("label_contact") + "\n" + r.contact(c, lang))
-	}
 	for _, l := range st.Links {
+		cl := CardLink{Title: l.Title.In(lang), URL: l.URL, Note: l.Note.In(lang)}
 		// A step's own notes say what the links' notes say for the
 		// contacts list (①/② list the same agencies): once is enough.
-		if len(st.Notes) > 0 {
-			l = &knowledge.Link{ID: l.ID, URL: l.URL, Title: l.Title, Source: l.Source}
+		if len(st.Notes) > 0 || l.Note.IsZero() {
+			cl.Note = ""
 		}
-		b.WriteString("\n\n" + r.link(l, lang))
-		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
+		card.Links = append(card.Links, cl)
+		links = append(links, Link{Label: cl.Title, URL: l.URL})
 	}
-	b.WriteString("\n\n" + r.sourceLine(c, []string{st.Source}, lang))
-	return b.String(), links
+	card.Source = r.sourceLine(c, []string{st.Source}, lang)
+	return stepText(head, card, lang), links, card
+}
+
+// stepText is a step's plain form: its first line (the header with the
+// title), then the card's parts.
+func stepText(head string, c *Card, lang string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	if c.Side != "" {
+		b.WriteString("\n【" + c.Side + "】")
+	}
+	b.WriteString("\n\n" + c.Body + "\n")
+	for _, f := range c.Fields {
+		b.WriteString("\n" + labeled(f.Label, f.Value))
+	}
+	for _, n := range c.Notes {
+		b.WriteString("\n\n※ " + labeled(n.Label, n.Value))
+	}
+	for _, ct := range c.Contacts {
+		b.WriteString("\n\n" + ct.Label + "\n" + contactText(ct, lang))
+	}
+	for _, l := range c.Links {
+		b.WriteString("\n\n" + linkText(l))
+	}
+	b.WriteString("\n\n" + c.Source)
+	return b.String()
 }
 
 // labeled writes "Label: value", without a space after a full-width colon.
@@ -283,71 +363,104 @@ func indexOf(rt *knowledge.Route, id string) int {
 	return -1
 }
 
-func (r *renderer) contact(c *knowledge.Contact, lang string) string {
+func (r *renderer) contact(c *knowledge.Contact, lang string) CardContact {
 	ui := func(key string) string { return r.ui(key, lang) }
-	var b strings.Builder
-	b.WriteString("■ " + c.Name.In(lang))
+	cc := CardContact{Name: c.Name.In(lang)}
 	addr := c.Address.Original
 	if t := c.Address.Translation; !t.IsZero() && t.In(lang) != addr {
 		addr += paren(lang, t.In(lang))
 	}
-	b.WriteString("\n" + labeled(ui("label_address"), addr))
+	cc.Lines = append(cc.Lines, ContactLine{Kind: ContactAddress, Label: ui("label_address"), Value: addr})
 	for _, p := range c.Phones {
-		b.WriteString("\n" + labeled(ui("label_phone"), p))
+		cc.Lines = append(cc.Lines, ContactLine{Kind: ContactPhone, Label: ui("label_phone"), Value: p})
 	}
 	for _, e := range c.Emails {
-		b.WriteString("\n" + labeled(ui("label_email"), e.Address))
-		if !e.Purpose.IsZero() {
-			b.WriteString(paren(lang, e.Purpose.In(lang)))
-		}
+		cc.Lines = append(cc.Lines, ContactLine{Kind: ContactEmail, Label: ui("label_email"), Value: e.Address, Note: e.Purpose.In(lang)})
 	}
 	for _, l := range c.Links {
-		b.WriteString("\n" + labeled(ui("label_link"), l.URL))
+		cc.Lines = append(cc.Lines, ContactLine{Kind: ContactLink, Label: ui("label_link"), Value: l.URL})
+	}
+	return cc
+}
+
+// contactText is a contact's plain form.
+func contactText(c CardContact, lang string) string {
+	var b strings.Builder
+	b.WriteString("■ " + c.Name)
+	for _, l := range c.Lines {
+		b.WriteString("\n" + labeled(l.Label, l.Value))
+		if l.Note != "" {
+			b.WriteString(paren(lang, l.Note))
+		}
 	}
 	return b.String()
 }
 
-func (r *renderer) link(l *knowledge.Link, lang string) string {
-	s := "🔗 " + l.Title.In(lang) + "\n" + l.URL
-	if !l.Note.IsZero() {
-		s += "\n" + l.Note.In(lang)
+func linkText(l CardLink) string {
+	s := "🔗 " + l.Title + "\n" + l.URL
+	if l.Note != "" {
+		s += "\n" + l.Note
 	}
 	return s
 }
 
-func (r *renderer) contacts(c *knowledge.Country, lang string) (string, []Link) {
-	ui := func(key string) string { return r.ui(key, lang) }
+func (r *renderer) contacts(c *knowledge.Country, lang string) (string, []Link, *Card) {
+	card := &Card{Kind: CardContacts, Title: r.ui("contacts_title", lang), Body: r.ui("contacts_intro", lang)}
 	var b strings.Builder
-	b.WriteString(ui("contacts_title") + "\n" + ui("contacts_intro"))
+	b.WriteString(card.Title + "\n" + card.Body)
 	var sections []string
 	for _, ct := range c.Contacts {
-		b.WriteString("\n\n" + r.contact(ct, lang))
+		cc := r.contact(ct, lang)
+		card.Contacts = append(card.Contacts, cc)
+		b.WriteString("\n\n" + contactText(cc, lang))
 		sections = append(sections, ct.Source)
 	}
 	var links []Link
 	for _, l := range c.Links {
-		b.WriteString("\n\n" + r.link(l, lang))
-		links = append(links, Link{Label: l.Title.In(lang), URL: l.URL})
+		cl := CardLink{Title: l.Title.In(lang), URL: l.URL, Note: l.Note.In(lang)}
+		if l.Note.IsZero() {
+			cl.Note = ""
+		}
+		card.Links = append(card.Links, cl)
+		b.WriteString("\n\n" + linkText(cl))
+		links = append(links, Link{Label: cl.Title, URL: l.URL})
 	}
-	b.WriteString("\n\n" + r.sourceLine(c, sections, lang))
-	return b.String(), links
+	card.Source = r.sourceLine(c, sections, lang)
+	b.WriteString("\n\n" + card.Source)
+	return b.String(), links, card
 }
 
-// checklist lists the route's steps with their marks (stepMark); the
-// summary after finishing shows it without the legend.
-func (r *renderer) checklist(s dialog.Session, legend bool) string {
+// checklistCard lists the route's steps with their marks (stepMark); the
+// summary after finishing shows it without the legend. nil without a route.
+func (r *renderer) checklistCard(s dialog.Session, legend bool) *Card {
 	lang := s.Lang
 	rt := r.country(s).Route(s.Route)
 	if rt == nil {
+		return nil
+	}
+	card := &Card{Kind: CardChecklist, Title: fill(r.ui("checklist_title", lang), "{route}", rt.Title.In(lang))}
+	if legend {
+		card.Subtitle = r.ui("checklist_legend", lang)
+	}
+	for i, st := range rt.Steps {
+		card.Items = append(card.Items, CardItem{Mark: stepMark(s, rt, i), Text: strconv.Itoa(i+1) + ". " + st.Title.In(lang),
+			Section: st.Source})
+	}
+	return card
+}
+
+// checklistText is the checklist's plain form ("" without a route).
+func checklistText(c *Card, lang string) string {
+	if c == nil {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(fill(r.ui("checklist_title", lang), "{route}", rt.Title.In(lang)))
-	if legend {
-		b.WriteString("\n" + r.ui("checklist_legend", lang))
+	b.WriteString(c.Title)
+	if c.Subtitle != "" {
+		b.WriteString("\n" + c.Subtitle)
 	}
-	for i, st := range rt.Steps {
-		b.WriteString("\n" + stepMark(s, rt, i) + " " + strconv.Itoa(i+1) + ". " + st.Title.In(lang) + paren(lang, st.Source))
+	for _, it := range c.Items {
+		b.WriteString("\n" + it.Mark + " " + it.Text + paren(lang, it.Section))
 	}
 	return b.String()
 }
