@@ -1,63 +1,67 @@
 package console
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
-	"sync"
 	"time"
 
 	"example.com/sswbot/bot"
 )
 
-const auditSize = 200
+// auditSize is how many audit lines the store keeps.
+const auditSize = 1000
 
 // auditLine is one staff action.
 type auditLine struct {
-	Time         time.Time
-	Staff        string
-	Action       string
-	Conversation bot.ConversationID // may be empty
-	Detail       string
+	Time         time.Time          `json:"t"`
+	Staff        string             `json:"staff"`
+	Action       string             `json:"action"`
+	Conversation bot.ConversationID `json:"conv,omitempty"` // may be empty
+	Detail       string             `json:"detail,omitempty"`
 }
 
-// auditLog keeps the last staff actions for the Audit page; the durable
-// record is the log (and, for conversation actions, the transcript).
+// auditLog keeps the last staff actions of every console process in the
+// StaffStore, for the Audit page; the log has them too (and, for
+// conversation actions, the transcript).
 type auditLog struct {
-	mu    sync.Mutex
-	lines []auditLine
-	next  int
-	full  bool
+	store StaffStore
+	keep  int
 }
-
-func newAuditLog(n int) *auditLog { return &auditLog{lines: make([]auditLine, n)} }
 
 // add records an action and logs it. The log gets the masked conversation
-// id only: raw user ids stay out of logs.
+// id only: raw user ids stay out of logs. The page does not wait for a
+// store that is down: the line is then only in the log.
 func (a *auditLog) add(log *slog.Logger, now time.Time, staff, action string, id bot.ConversationID, detail string) {
 	log.Info("console: staff action", "staff", staff, "action", action,
 		"conversation", maskID(id), "detail", detail, "time", now.UTC())
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.lines[a.next] = auditLine{Time: now, Staff: staff, Action: action, Conversation: id, Detail: detail}
-	a.next = (a.next + 1) % len(a.lines)
-	if a.next == 0 {
-		a.full = true
+	raw, _ := json.Marshal(auditLine{Time: now, Staff: staff, Action: action, Conversation: id, Detail: detail})
+	ctx, cancel := context.WithTimeout(context.Background(), staffStoreTimeout)
+	defer cancel()
+	if err := a.store.AddAudit(ctx, raw, a.keep); err != nil {
+		log.Warn("console: audit line not stored (it is in this log)", "action", action, "err", err)
 	}
 }
 
-// recent returns the lines, newest first.
-func (a *auditLog) recent() []auditLine {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []auditLine
-	if a.full {
-		out = append(out, a.lines[a.next:]...)
+// recent returns up to n lines, newest first.
+func (a *auditLog) recent(ctx context.Context, n int) ([]auditLine, error) {
+	raws, err := a.store.Audit(ctx, n)
+	if err != nil {
+		return nil, err
 	}
-	out = append(out, a.lines[:a.next]...)
-	slices.Reverse(out)
-	return out
+	out := make([]auditLine, 0, len(raws))
+	for _, raw := range raws {
+		var l auditLine
+		if json.Unmarshal(raw, &l) == nil {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
+
+// auditPageSize is how many lines the Audit page shows.
+const auditPageSize = 200
 
 type auditView struct {
 	Time   when
@@ -70,7 +74,12 @@ type auditView struct {
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 	show := r.URL.Query().Get("ids") == "1"
 	var rows []auditView
-	for _, l := range c.audit.recent() {
+	lines, err := c.audit.recent(r.Context(), auditPageSize)
+	if err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "The audit log is unavailable right now.", err)
+		return
+	}
+	for _, l := range lines {
 		rows = append(rows, auditView{
 			Time: c.when(s, l.Time), Staff: l.Staff, Action: l.Action,
 			Conv: ref(l.Conversation, "", show), Detail: l.Detail,

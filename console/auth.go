@@ -1,17 +1,21 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -71,57 +75,88 @@ func checkUser(name, hash string) error {
 const (
 	sessionCookie = "sswbot_console"
 	loginCookie   = "sswbot_login" // double-submit CSRF token of the login form
-	maxFailures   = 5
-	lockWindow    = 15 * time.Minute
+
+	// lockAfter failed logins for one name from one client address lock
+	// that pair; every further failure doubles the wait, from lockFirst up
+	// to lockMax. The key is the pair, so someone who knows a staff name
+	// cannot lock that person out: from another address they log in as
+	// usual.
+	lockAfter = 5
+	// lockAfterAddr failed logins from one address, whatever the names,
+	// lock the address the same way (guessing across many names).
+	lockAfterAddr = 20
+	lockFirst     = time.Minute
+	lockMax       = time.Hour
+	// failureKeep is how long a counter lives after its last failure.
+	failureKeep = 24 * time.Hour
+	// staffStoreTimeout bounds a write the page does not wait for (audit
+	// lines, flash messages).
+	staffStoreTimeout = 2 * time.Second
 )
 
-// session is one logged-in staff member.
+// lockDelay is how long after the last of n failures the next try must
+// wait, when the lockout starts at after failures.
+func lockDelay(n, after int) time.Duration {
+	if n < after {
+		return 0
+	}
+	return min(lockFirst<<min(n-after, 16), lockMax)
+}
+
+// session is one logged-in staff member, as the StaffStore keeps it.
 type session struct {
-	token   string
+	a       *auth
+	key     string // the store key: a hash of the cookie's token
 	staff   string
 	csrf    string
 	expires time.Time
-
-	mu    sync.Mutex
-	flash *flash // a one-shot message for the next page
+	flash   *flash // a one-shot message for the next page
 }
 
 type flash struct {
-	Text  string
-	Error bool
+	Text  string `json:"text"`
+	Error bool   `json:"err,omitempty"`
+}
+
+// sessionRecord is a session's stored form.
+type sessionRecord struct {
+	Staff   string    `json:"staff"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"exp"`
+	Flash   *flash    `json:"flash,omitempty"`
 }
 
 func (s *session) checkCSRF(token string) bool {
 	return token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.csrf)) == 1
 }
 
+// setFlash stores a message for the next page, which another console
+// process may serve.
 func (s *session) setFlash(text string, isErr bool) {
-	s.mu.Lock()
 	s.flash = &flash{Text: text, Error: isErr}
-	s.mu.Unlock()
+	s.a.save(s)
 }
 
 func (s *session) takeFlash() *flash {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.flash
-	s.flash = nil
+	if f != nil {
+		s.flash = nil
+		s.a.save(s)
+	}
 	return f
 }
 
-// auth holds sessions and failed-login counters in memory: the console is
-// small and a restart logging staff out is acceptable.
+// auth checks passwords and keeps logins and failed-login counters in the
+// StaffStore, so every console process on the same store agrees on them
+// and a restart logs nobody out.
 type auth struct {
 	cfg   Config
+	store StaffStore
+	log   *slog.Logger
 	dummy []byte // compared against for unknown users, so they cost the same
-
-	mu       sync.Mutex
-	sessions map[string]*session
-	failures map[string][]time.Time // "user:<name>" and "ip:<addr>"
-	pruned   time.Time              // when failures were last pruned
 }
 
-func newAuth(cfg Config) *auth {
+func newAuth(cfg Config, store StaffStore) *auth {
 	cost := bcrypt.DefaultCost
 	for _, h := range cfg.Users {
 		if c, err := bcrypt.Cost([]byte(h)); err == nil {
@@ -130,7 +165,7 @@ func newAuth(cfg Config) *auth {
 		break
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte(randomToken()), cost)
-	return &auth{cfg: cfg, dummy: dummy, sessions: map[string]*session{}, failures: map[string][]time.Time{}}
+	return &auth{cfg: cfg, store: store, log: cfg.Logger, dummy: dummy}
 }
 
 func randomToken() string {
@@ -139,109 +174,90 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// session returns the request's live session or nil.
-func (a *auth) session(r *http.Request) *session {
+// sessionKey is where a token's session is stored: its hash, so that
+// reading the store gives nobody a login.
+func sessionKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// failureKey names the counter of one name from one address. Hashed: the
+// name is whatever was typed, and the key must stay short and plain.
+func failureKey(name, ip string) string {
+	sum := sha256.Sum256([]byte(name + "\x00" + ip))
+	return "u:" + hex.EncodeToString(sum[:16])
+}
+
+func addrKey(ip string) string { return "a:" + ip }
+
+// session returns the request's live session, nil when there is none. An
+// error means the store could not tell.
+func (a *auth) session(r *http.Request) (*session, error) {
 	ck, err := r.Cookie(sessionCookie)
-	if err != nil || ck.Value == "" {
-		return nil
+	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
+		return nil, nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := a.sessions[ck.Value]
-	if s == nil {
-		return nil
+	key := sessionKey(ck.Value)
+	raw, err := a.store.StaffSession(r.Context(), key)
+	if err != nil || raw == nil {
+		return nil, err
 	}
-	if !a.cfg.Now().Before(s.expires) {
-		delete(a.sessions, s.token)
-		return nil
+	var rec sessionRecord
+	if json.Unmarshal(raw, &rec) != nil {
+		return nil, nil
 	}
-	return s
+	if !a.cfg.Now().Before(rec.Expires) {
+		return nil, a.store.DeleteStaffSession(r.Context(), key)
+	}
+	return &session{a: a, key: key, staff: rec.Staff, csrf: rec.CSRF, expires: rec.Expires, flash: rec.Flash}, nil
 }
 
-// maxFailureKeys caps the failure counters: every failed login adds up to
-// two keys, and neither the name nor (over IPv6) the address costs an
-// attacker anything.
-const maxFailureKeys = 10000
-
-// pruneLocked drops counters older than the lock window, at most once a
-// minute unless forced; a.mu is held.
-func (a *auth) pruneLocked(now time.Time, force bool) {
-	if !force && now.Sub(a.pruned) < time.Minute {
-		return
-	}
-	a.pruned = now
-	for k, ts := range a.failures {
-		i := 0
-		for i < len(ts) && now.Sub(ts[i]) >= lockWindow {
-			i++
-		}
-		if i == len(ts) {
-			delete(a.failures, k)
-		} else {
-			a.failures[k] = ts[i:]
-		}
+// save writes s back (its flash changed) for the rest of its lifetime.
+func (a *auth) save(s *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), staffStoreTimeout)
+	defer cancel()
+	if err := a.put(ctx, s); err != nil {
+		a.log.Warn("console: session not saved", "err", err)
 	}
 }
 
-// recentLocked counts k's failures within the lock window; a.mu is held.
-func (a *auth) recentLocked(k string, now time.Time) int {
-	n := 0
-	for _, t := range a.failures[k] {
-		if now.Sub(t) < lockWindow {
-			n++
-		}
+func (a *auth) put(ctx context.Context, s *session) error {
+	ttl := s.expires.Sub(a.cfg.Now())
+	if ttl <= 0 {
+		return nil
 	}
-	return n
+	raw, _ := json.Marshal(sessionRecord{Staff: s.staff, CSRF: s.csrf, Expires: s.expires, Flash: s.flash})
+	return a.store.PutStaffSession(ctx, s.key, raw, ttl)
 }
 
-// locked reports whether name or ip has too many recent failures.
-func (a *auth) locked(name, ip string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// lockedFor reports how long name may not log in from ip yet (0: it may).
+func (a *auth) lockedFor(ctx context.Context, name, ip string) (time.Duration, error) {
 	now := a.cfg.Now()
-	a.pruneLocked(now, false)
-	return a.recentLocked("user:"+name, now) >= maxFailures || a.recentLocked("ip:"+ip, now) >= maxFailures
-}
-
-// fail counts a failed login. Past maxFailureKeys live counters, the ones
-// whose last failure is oldest go (down to 90% of the cap, so the sort is
-// rare): they are the least likely to be part of a running attack.
-func (a *auth) fail(name, ip string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.cfg.Now()
-	a.pruneLocked(now, false)
-	for _, k := range []string{"user:" + name, "ip:" + ip} {
-		a.failures[k] = append(a.failures[k], now)
-		if n := len(a.failures[k]); n > maxFailures {
-			a.failures[k] = a.failures[k][n-maxFailures:] // more do not lock harder
+	var wait time.Duration
+	for _, c := range []struct {
+		key   string
+		after int
+	}{{failureKey(name, ip), lockAfter}, {addrKey(ip), lockAfterAddr}} {
+		n, last, err := a.store.LoginFailures(ctx, c.key)
+		if err != nil {
+			return 0, err
+		}
+		if d := last.Add(lockDelay(n, c.after)).Sub(now); d > wait {
+			wait = d
 		}
 	}
-	if len(a.failures) <= maxFailureKeys {
-		return
-	}
-	if a.pruneLocked(now, true); len(a.failures) <= maxFailureKeys {
-		return
-	}
-	type key struct {
-		k    string
-		last time.Time
-	}
-	keys := make([]key, 0, len(a.failures))
-	for k, ts := range a.failures {
-		keys = append(keys, key{k, ts[len(ts)-1]})
-	}
-	slices.SortFunc(keys, func(x, y key) int { return x.last.Compare(y.last) })
-	for _, k := range keys[:len(keys)-maxFailureKeys*9/10] {
-		delete(a.failures, k.k)
-	}
+	return wait, nil
 }
 
-// failureKeys is how many counters are kept (for tests).
-func (a *auth) failureKeys() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.failures)
+// fail counts a failed login of name from ip.
+func (a *auth) fail(ctx context.Context, name, ip string) error {
+	now := a.cfg.Now()
+	for _, k := range []string{failureKey(name, ip), addrKey(ip)} {
+		if _, err := a.store.AddLoginFailure(ctx, k, now, failureKeep); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // verify checks a password; unknown users take as long as known ones.
@@ -254,59 +270,88 @@ func (a *auth) verify(name, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-func (a *auth) start(staff string) *session {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.cfg.Now()
-	for t, s := range a.sessions {
-		if !now.Before(s.expires) {
-			delete(a.sessions, t)
+// start logs staff in from ip and returns the cookie's token.
+func (a *auth) start(ctx context.Context, staff, ip string) (string, error) {
+	token := randomToken()
+	s := &session{a: a, key: sessionKey(token), staff: staff, csrf: randomToken(), expires: a.cfg.Now().Add(a.cfg.SessionTTL)}
+	if err := a.put(ctx, s); err != nil {
+		return "", err
+	}
+	if err := a.store.ClearLoginFailures(ctx, failureKey(staff, ip)); err != nil {
+		a.log.Warn("console: failed logins not cleared", "err", err)
+	}
+	return token, nil
+}
+
+func (a *auth) end(ctx context.Context, s *session) error {
+	return a.store.DeleteStaffSession(ctx, s.key)
+}
+
+// clientIP is the address failed logins are counted against: the peer,
+// unless the peer is one of the trusted proxies; then X-Forwarded-For is
+// read from its end, each trusted proxy's entry skipped, and the first
+// address no trusted proxy owns is the client. Entries further left were
+// written by the client and could name a new address on every try.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		peer = host
+	}
+	addr, err := netip.ParseAddr(peer)
+	if err != nil || !isTrusted(addr.Unmap(), trusted) {
+		if err == nil {
+			return addr.Unmap().String()
+		}
+		return peer
+	}
+	client := addr.Unmap()
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		entries := strings.Split(values[i], ",")
+		for j := len(entries) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(entries[j]))
+			if err != nil {
+				return client.String() // not an address: never a key or a log line
+			}
+			client = a.Unmap()
+			if !isTrusted(client, trusted) {
+				return client.String()
+			}
 		}
 	}
-	delete(a.failures, "user:"+staff)
-	s := &session{token: randomToken(), staff: staff, csrf: randomToken(), expires: now.Add(a.cfg.SessionTTL)}
-	a.sessions[s.token] = s
-	return s
+	return client.String()
 }
 
-func (a *auth) end(s *session) {
-	a.mu.Lock()
-	delete(a.sessions, s.token)
-	a.mu.Unlock()
-}
-
-// clientIP is the address failed logins are counted against: the peer, or
-// with TrustProxy the address the proxy put last in X-Forwarded-For.
-func clientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if ip, ok := forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
-			return ip
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return false
 }
 
-// forwardedFor reads the client address a trusted proxy recorded. A proxy
-// appends the address it saw to whatever the client sent, so only the last
-// entry is the proxy's word; earlier ones are the client's and could name
-// a new address on every try.
-func forwardedFor(values []string) (string, bool) {
-	if len(values) == 0 {
-		return "", false
+// ParseTrustedProxies reads a comma-separated list of proxy addresses and
+// networks ("10.0.0.0/8, 192.0.2.7").
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a network such as 10.0.0.0/8", part)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
-	list := values[len(values)-1]
-	if i := strings.LastIndexByte(list, ','); i >= 0 {
-		list = list[i+1:]
-	}
-	addr, err := netip.ParseAddr(strings.TrimSpace(list))
-	if err != nil {
-		return "", false // not an address: never a key or a log line
-	}
-	return addr.Unmap().String(), true
+	return out, nil
 }
 
 func (c *Console) cookie(name, value string, maxAge int) *http.Cookie {
@@ -323,7 +368,7 @@ type loginData struct {
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	if c.auth.session(r) != nil {
+	if s, _ := c.auth.session(r); s != nil {
 		http.Redirect(w, r, "/console/conversations", http.StatusSeeOther)
 		return
 	}
@@ -349,28 +394,56 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid or missing CSRF token: reload the login page and try again", http.StatusForbidden)
 		return
 	}
-	ip := clientIP(r, c.cfg.TrustProxy)
-	if c.auth.locked(name, ip) {
+	ip := clientIP(r, c.cfg.TrustedProxies)
+	ctx := r.Context()
+	wait, err := c.auth.lockedFor(ctx, name, ip)
+	if err != nil {
+		c.fail(w, r, nil, http.StatusInternalServerError, "Login is unavailable right now.", err)
+		return
+	}
+	if wait > 0 {
 		c.audit.add(c.log, c.cfg.Now(), name, "login refused (locked)", "", "from "+ip)
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
 		c.showLogin(w, r, http.StatusTooManyRequests, name,
-			"Too many failed logins. Login is locked for 15 minutes; try again later.")
+			fmt.Sprintf("Too many failed logins for this name from your address. Try again in %s.", waitText(wait)))
 		return
 	}
 	if len(password) > 1024 || !c.auth.verify(name, password) {
-		c.auth.fail(name, ip)
+		if err := c.auth.fail(ctx, name, ip); err != nil {
+			c.fail(w, r, nil, http.StatusInternalServerError, "Login is unavailable right now.", err)
+			return
+		}
 		c.audit.add(c.log, c.cfg.Now(), name, "login failed", "", "from "+ip)
 		c.showLogin(w, r, http.StatusUnauthorized, name, "Wrong name or password.")
 		return
 	}
-	s := c.auth.start(name)
+	token, err := c.auth.start(ctx, name, ip)
+	if err != nil {
+		c.fail(w, r, nil, http.StatusInternalServerError, "Login is unavailable right now.", err)
+		return
+	}
 	c.audit.add(c.log, c.cfg.Now(), name, "login", "", "from "+ip)
-	http.SetCookie(w, c.cookie(sessionCookie, s.token, int(c.cfg.SessionTTL/time.Second)))
+	http.SetCookie(w, c.cookie(sessionCookie, token, int(c.cfg.SessionTTL/time.Second)))
 	http.SetCookie(w, c.cookie(loginCookie, "", -1))
 	http.Redirect(w, r, "/console/conversations", http.StatusSeeOther)
 }
 
+// waitText says how long a lockout lasts, in whole minutes or seconds.
+func waitText(d time.Duration) string {
+	switch {
+	case d > time.Minute:
+		return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
+	case d > 59*time.Second:
+		return "1 minute"
+	}
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))) + " seconds"
+}
+
 func (c *Console) logout(w http.ResponseWriter, r *http.Request, s *session) {
-	c.auth.end(s)
+	if err := c.auth.end(r.Context(), s); err != nil {
+		c.fail(w, r, s, http.StatusInternalServerError, "Logout is unavailable right now; try again.", err)
+		return
+	}
 	c.audit.add(c.log, c.cfg.Now(), s.staff, "logout", "", "")
 	http.SetCookie(w, c.cookie(sessionCookie, "", -1))
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)

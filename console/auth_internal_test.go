@@ -1,72 +1,106 @@
 package console
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"example.com/sswbot/store/memstore"
 )
 
-func TestFailureCountersStayBounded(t *testing.T) {
+func TestLockoutGrowsPerNameAndAddress(t *testing.T) {
 	h, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	a := newAuth(Config{Users: map[string]string{"aiko": string(h)}, Now: func() time.Time { return now }})
-
-	// An attacker with endless names and addresses, one try each.
-	for i := range maxFailureKeys {
-		now = now.Add(time.Millisecond)
-		a.fail("guess"+strconv.Itoa(i), "2001:db8::"+strconv.FormatInt(int64(i), 16))
+	clock := func() time.Time { return now }
+	a := newAuth(Config{Users: map[string]string{"aiko": string(h)}, Now: clock, Logger: slog.New(slog.DiscardHandler)},
+		memstore.New(memstore.Options{Now: clock}))
+	ctx := t.Context()
+	wait := func(name, ip string) time.Duration {
+		t.Helper()
+		d, err := a.lockedFor(ctx, name, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
 	}
-	if got := a.failureKeys(); got > maxFailureKeys {
-		t.Errorf("%d counters, want at most %d", got, maxFailureKeys)
+	for range lockAfter - 1 {
+		if err := a.fail(ctx, "aiko", "203.0.113.9"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// A real brute force against one name is still caught in the flood.
-	for range maxFailures {
-		now = now.Add(time.Millisecond)
-		a.fail("aiko", "203.0.113.9")
+	if d := wait("aiko", "203.0.113.9"); d != 0 {
+		t.Fatalf("locked for %v after %d failures, want not yet", d, lockAfter-1)
 	}
-	if !a.locked("aiko", "198.51.100.1") || !a.locked("bek", "203.0.113.9") {
-		t.Error("the latest attack is not locked after the cap pruned older counters")
+	// The growing delays: 1, 2, 4 … minutes after each further failure.
+	for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute} {
+		_ = a.fail(ctx, "aiko", "203.0.113.9")
+		if d := wait("aiko", "203.0.113.9"); d != want {
+			t.Errorf("after failure %d locked for %v, want %v", lockAfter+i, d, want)
+		}
+		now = now.Add(want) // wait it out, then fail again
 	}
-	// Expired counters go on the next failure, not only on the next check.
-	now = now.Add(lockWindow)
-	a.fail("bek", "198.51.100.2")
-	if got, want := a.failureKeys(), 2; got != want {
-		t.Errorf("%d counters after the window, want %d", got, want)
+	// Knowing the name is not enough to lock aiko out elsewhere.
+	_ = a.fail(ctx, "aiko", "203.0.113.9")
+	if d := wait("aiko", "198.51.100.1"); d != 0 {
+		t.Errorf("aiko locked from another address for %v", d)
+	}
+	if d := wait("bek", "203.0.113.9"); d != 0 {
+		t.Errorf("another name locked from the attacker's address for %v after %d failures", d, lockAfter+3)
+	}
+	// Many names from one address lock that address.
+	for i := range lockAfterAddr {
+		_ = a.fail(ctx, "guess"+strconv.Itoa(i), "192.0.2.50")
+	}
+	if d := wait("aiko", "192.0.2.50"); d != lockFirst {
+		t.Errorf("an address that tried %d names is locked for %v, want %v", lockAfterAddr, d, lockFirst)
+	}
+	// The cap.
+	if got := lockDelay(1000, lockAfter); got != lockMax {
+		t.Errorf("lockDelay(1000) = %v, want %v", got, lockMax)
 	}
 }
 
 func TestClientIP(t *testing.T) {
+	proxies, err := ParseTrustedProxies("10.0.0.0/8, 192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
-		trust  bool
+		peer   string
 		header []string
 		want   string
 	}{
-		{"without a proxy the peer counts", false, []string{"203.0.113.7"}, "192.0.2.1"},
-		{"behind a proxy its address counts", true, []string{"203.0.113.7"}, "203.0.113.7"},
-		{"addresses the client sent before the proxy's do not count", true, []string{"198.51.100.1, 203.0.113.7"}, "203.0.113.7"},
-		{"of repeated headers the proxy's last one counts", true, []string{"198.51.100.1", "203.0.113.7"}, "203.0.113.7"},
-		{"an IPv6 address is kept", true, []string{"2001:db8::1"}, "2001:db8::1"},
-		{"an IPv4-mapped address is unmapped", true, []string{"::ffff:203.0.113.7"}, "203.0.113.7"},
-		{"a missing header falls back to the peer", true, nil, "192.0.2.1"},
-		{"garbage falls back to the peer", true, []string{"203.0.113.7, <script>"}, "192.0.2.1"},
+		{"a peer that is no proxy counts, whatever the header says", "198.51.100.9:5555", []string{"203.0.113.7"}, "198.51.100.9"},
+		{"behind a trusted proxy its entry counts", "192.0.2.1:5555", []string{"203.0.113.7"}, "203.0.113.7"},
+		{"addresses the client sent before the proxy's do not count", "192.0.2.1:5555", []string{"198.51.100.1, 203.0.113.7"}, "203.0.113.7"},
+		{"a chain of trusted proxies is walked from the end", "192.0.2.1:5555", []string{"198.51.100.1, 203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+		{"of repeated headers the last one counts", "192.0.2.1:5555", []string{"198.51.100.1", "203.0.113.7"}, "203.0.113.7"},
+		{"an IPv6 address is kept", "192.0.2.1:5555", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"an IPv4-mapped address is unmapped", "192.0.2.1:5555", []string{"::ffff:203.0.113.7"}, "203.0.113.7"},
+		{"a missing header leaves the proxy", "192.0.2.1:5555", nil, "192.0.2.1"},
+		{"garbage stops the walk at the last address read", "192.0.2.1:5555", []string{"203.0.113.7, <script>"}, "192.0.2.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("POST", "/console/login", nil)
-			r.RemoteAddr = "192.0.2.1:5555"
+			r.RemoteAddr = tt.peer
 			for _, v := range tt.header {
 				r.Header.Add("X-Forwarded-For", v)
 			}
-			if got := clientIP(r, tt.trust); got != tt.want {
+			if got := clientIP(r, proxies); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+	if _, err := ParseTrustedProxies("10.0.0.0/8, proxy.local"); err == nil {
+		t.Error("a host name was taken as a proxy address")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -42,11 +43,11 @@ type Config struct {
 	Users map[string]string
 	// SecureCookies marks the session cookie Secure (behind TLS).
 	SecureCookies bool
-	// TrustProxy counts failed logins against the client address a reverse
-	// proxy put last in X-Forwarded-For instead of the connection's peer.
-	// Set it only when every request comes through one trusted proxy that
-	// sets or appends that header: otherwise clients choose the address.
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (SSWBOT_TRUSTED_PROXIES): failed logins count against the
+	// client address they recorded. Empty: the connection's peer counts,
+	// and the header is ignored (clients could choose it).
+	TrustedProxies []netip.Prefix
 	// Routes lists each route's step ids in order (from the content), so
 	// the funnel names every step and shows steps nobody reached yet.
 	// Without it the funnel learns them from the conversations it sees.
@@ -88,6 +89,10 @@ type Deps struct {
 	// Config.Meanings). It defaults to Index when that keeps them too, as
 	// both stores do.
 	Suggestions Suggestions
+	// Staff keeps logins, failed-login counters and the audit log. It
+	// defaults to Index when that keeps them too, as both stores do; the
+	// console needs one.
+	Staff StaffStore
 }
 
 var _ Bot = (*bot.Service)(nil)
@@ -132,6 +137,12 @@ func New(cfg Config, d Deps) (*Console, error) {
 	if d.Suggestions == nil {
 		d.Suggestions, _ = d.Index.(Suggestions)
 	}
+	if d.Staff == nil {
+		d.Staff, _ = d.Index.(StaffStore)
+	}
+	if d.Staff == nil {
+		return nil, errors.New("console: a StaffStore is required (both stores implement it)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -150,8 +161,8 @@ func New(cfg Config, d Deps) (*Console, error) {
 	}
 	c := &Console{
 		cfg: cfg, deps: d, log: cfg.Logger, pages: pages,
-		auth:  newAuth(cfg),
-		audit: newAuditLog(auditSize),
+		auth:  newAuth(cfg, d.Staff),
+		audit: &auditLog{store: d.Staff, keep: auditSize},
 		tries: map[string][]bot.Reply{},
 	}
 	c.root, c.stop = context.WithCancel(context.Background())
@@ -243,7 +254,15 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // endpoints (exports) answer 401.
 func (c *Console) requireSession(h func(http.ResponseWriter, *http.Request, *session), api bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := c.auth.session(r)
+		s, err := c.auth.session(r)
+		if err != nil {
+			if api {
+				http.Error(w, "the console's store is unavailable; try again", http.StatusServiceUnavailable)
+				return
+			}
+			c.fail(w, r, nil, http.StatusInternalServerError, "The console is unavailable right now.", err)
+			return
+		}
 		if s == nil {
 			if api {
 				http.Error(w, "login required", http.StatusUnauthorized)

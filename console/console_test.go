@@ -148,14 +148,24 @@ func TestLoginLockout(t *testing.T) {
 	if got, want := resp.StatusCode, http.StatusTooManyRequests; got != want {
 		t.Fatalf("right password after 5 failures: status %d, want %d", got, want)
 	}
-	if !strings.Contains(body, "locked for 15 minutes") {
+	if !strings.Contains(body, "Try again in 1 minute.") {
 		t.Errorf("no clear message:\n%s", body)
 	}
-	// Another name from the same address is locked too.
-	if got, want := c.login("bek", password).StatusCode, http.StatusTooManyRequests; got != want {
+	// Another name from the same address is not locked: the lock is per
+	// name and address.
+	if got, want := f.client(t).login("bek", password).StatusCode, http.StatusSeeOther; got != want {
 		t.Errorf("other user from the same address: status %d, want %d", got, want)
 	}
-	f.clock.Advance(16 * time.Minute)
+	// The delay grows with every further failure: 1, then 2 minutes.
+	f.clock.Advance(time.Minute)
+	if got, want := c.login("aiko", "guess 6").StatusCode, http.StatusUnauthorized; got != want {
+		t.Fatalf("a try after the first delay: status %d, want %d", got, want)
+	}
+	f.clock.Advance(time.Minute)
+	if got, want := c.login("aiko", password).StatusCode, http.StatusTooManyRequests; got != want {
+		t.Errorf("one minute into the second delay: status %d, want %d", got, want)
+	}
+	f.clock.Advance(time.Minute)
 	if got, want := c.login("aiko", password).StatusCode, http.StatusSeeOther; got != want {
 		t.Errorf("after the lock: status %d, want %d", got, want)
 	}
@@ -749,16 +759,40 @@ func TestLoginLockoutBehindAProxy(t *testing.T) {
 		resp, _ := c.do(req)
 		return resp.StatusCode
 	}
+	// lockAddr failed logins with different names lock an address.
+	const lockAddr = 20
 	guessFrom := func(c *client, xff string) {
-		for i := range 5 {
+		for i := range lockAddr {
 			if got := login(c, fmt.Sprintf("guess%d", i), "wrong", xff); got != http.StatusUnauthorized {
 				t.Fatalf("failure %d: status %d", i+1, got)
 			}
 		}
 	}
 
-	t.Run("with TrustProxy the forwarded address is locked, not the proxy", func(t *testing.T) {
-		f := newFixtureWith(t, func(c *console.Config) { c.TrustProxy = true })
+	trustLoopback := func(c *console.Config) {
+		c.TrustedProxies, _ = console.ParseTrustedProxies("127.0.0.1, ::1")
+	}
+	t.Run("knowing a name locks it only from the guessing address", func(t *testing.T) {
+		f := newFixtureWith(t, trustLoopback)
+		c := f.client(t)
+		for i := range 5 {
+			if got := login(c, "aiko", "wrong", "203.0.113.7"); got != http.StatusUnauthorized {
+				t.Fatalf("failure %d: status %d", i+1, got)
+			}
+		}
+		if got, want := login(c, "aiko", password, "203.0.113.7"), http.StatusTooManyRequests; got != want {
+			t.Errorf("aiko from the guessing address: status %d, want %d", got, want)
+		}
+		if got, want := login(f.client(t), "aiko", password, "198.51.100.1"), http.StatusSeeOther; got != want {
+			t.Errorf("aiko from her own address: status %d, want %d", got, want)
+		}
+		f.clock.Advance(time.Minute) // the first delay is a minute
+		if got, want := login(f.client(t), "aiko", password, "203.0.113.7"), http.StatusSeeOther; got != want {
+			t.Errorf("aiko after the delay: status %d, want %d", got, want)
+		}
+	})
+	t.Run("with trusted proxies the forwarded address is locked, not the proxy", func(t *testing.T) {
+		f := newFixtureWith(t, trustLoopback)
 		c := f.client(t)
 		guessFrom(c, "203.0.113.7")
 		if got, want := login(c, "aiko", password, "203.0.113.7"), http.StatusTooManyRequests; got != want {
@@ -773,9 +807,9 @@ func TestLoginLockoutBehindAProxy(t *testing.T) {
 		}
 	})
 	t.Run("a client cannot dodge the lock by forging the header", func(t *testing.T) {
-		f := newFixtureWith(t, func(c *console.Config) { c.TrustProxy = true })
+		f := newFixtureWith(t, trustLoopback)
 		c := f.client(t)
-		for i := range 5 {
+		for i := range lockAddr {
 			login(c, fmt.Sprintf("guess%d", i), "wrong", fmt.Sprintf("10.9.9.%d, 203.0.113.7", i))
 		}
 		if got, want := login(c, "bek", password, "10.9.9.99, 203.0.113.7"), http.StatusTooManyRequests; got != want {
@@ -785,7 +819,7 @@ func TestLoginLockoutBehindAProxy(t *testing.T) {
 	t.Run("by default the header is ignored", func(t *testing.T) {
 		f := newFixture(t)
 		c := f.client(t)
-		for i := range 5 {
+		for i := range lockAddr {
 			login(c, fmt.Sprintf("guess%d", i), "wrong", fmt.Sprintf("203.0.113.%d", i))
 		}
 		if got, want := login(c, "aiko", password, "198.51.100.1"), http.StatusTooManyRequests; got != want {

@@ -82,7 +82,7 @@ func TestFailures(t *testing.T) {
 		}
 	})
 	t.Run("a store outage shows a page without internals", func(t *testing.T) {
-		c := serve(console.Deps{Bot: f.bot, Index: brokenIndex{f.store}, Pusher: f.pusher})
+		c := serve(console.Deps{Bot: f.bot, Index: brokenIndex{f.store}, Pusher: f.pusher, Staff: f.store})
 		for _, p := range []string{"/console/conversations", convPath(id), "/console/handoff", "/console/insights"} {
 			resp, body := c.get(p)
 			if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "10.0.0.7") || !strings.Contains(body, "unavailable") {
@@ -147,7 +147,7 @@ func TestLogsMaskUserIDs(t *testing.T) {
 		Users:  map[string]string{"aiko": mustHash(t)},
 		Now:    f.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, console.Deps{Bot: f.bot, Index: leakyIndex{f.store}, Pusher: f.pusher})
+	}, console.Deps{Bot: f.bot, Index: leakyIndex{f.store}, Pusher: f.pusher, Staff: f.store})
 	if err != nil {
 		t.Fatal(err)
 	}

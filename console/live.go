@@ -205,7 +205,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) {
 		case <-end.C:
 			return
 		case <-beat.C:
-			if c.auth.session(r) == nil {
+			if s, err := c.auth.session(r); s == nil && err == nil {
 				return // logged out or expired: the reconnect gets a 401
 			}
 			fmt.Fprint(w, ": ping\n\n")

@@ -21,7 +21,7 @@ func TestBrowserOutagePage(t *testing.T) {
 	f.send(t, bot.Telegram, "555000333", bot.KindStart, "")
 	var down atomic.Bool
 	c, err := console.New(console.Config{Users: map[string]string{"aiko": mustHash(t)}, Now: f.clock.Now},
-		console.Deps{Bot: f.bot, Index: outageIndex{f.store, &down}, Pusher: f.pusher})
+		console.Deps{Bot: f.bot, Index: outageIndex{f.store, &down}, Pusher: f.pusher, Staff: f.store})
 	if err != nil {
 		t.Fatal(err)
 	}

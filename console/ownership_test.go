@@ -180,7 +180,7 @@ func TestTakeOverRace(t *testing.T) {
 	f.send(t, bot.Telegram, "555000111", bot.KindStart, "")
 	index := &raceIndex{Index: f.store, second: make(chan struct{})}
 	c, err := console.New(console.Config{Users: map[string]string{"aiko": mustHash(t), "bek": mustHash(t)}, Now: f.clock.Now},
-		console.Deps{Bot: raceBot{f.bot, index}, Index: index, Pusher: f.pusher})
+		console.Deps{Bot: raceBot{f.bot, index}, Index: index, Pusher: f.pusher, Staff: f.store})
 	if err != nil {
 		t.Fatal(err)
 	}

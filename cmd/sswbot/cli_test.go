@@ -231,6 +231,8 @@ func TestServeRefusesHalfConfiguredChannels(t *testing.T) {
 		{map[string]string{"LINE_CHANNEL_SECRET": "s"}, "LINE is half-configured"},
 		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_URL": "https://x.example/telegram/webhook"}, "needs TELEGRAM_WEBHOOK_SECRET"},
 		{map[string]string{"SSWBOT_SESSION_TTL": "soon"}, "not a positive duration"},
+		{map[string]string{"SSWBOT_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "SSWBOT_TRUSTED_PROXIES"},
+		{map[string]string{"SSWBOT_CONSOLE_TRUST_PROXY": "true"}, "SSWBOT_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		code, _, errOut := runCmd(t, tt.env, "", "serve", "--addr", "127.0.0.1:0")

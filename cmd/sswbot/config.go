@@ -49,7 +49,7 @@ type Config struct {
 	ConsoleUsersFile string // one "name:hash" a line
 	ConsoleSecure    bool   // cookies marked Secure (behind TLS)
 	ConsoleSecureSet bool   // ConsoleSecure was given; else it follows Addr (Secure unless loopback)
-	ConsoleProxy     bool   // trust the last X-Forwarded-For address (behind one reverse proxy)
+	TrustedProxies   string // reverse proxies whose X-Forwarded-For is believed: "10.0.0.0/8,192.0.2.7"
 	ConsoleTZ        string // time zone of the console's pages (default Asia/Tokyo)
 	ConsoleStaffTZ   string // per staff member: "bek=Asia/Bishkek,aiko=Asia/Tokyo"
 
@@ -94,7 +94,7 @@ Environment variables (flags override them):
   SSWBOT_CONSOLE_USERS          staff accounts "name:bcrypt-hash,name2:hash2" (console off when none)
   SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
   SSWBOT_CONSOLE_SECURE_COOKIES cookies marked Secure (default: true unless SSWBOT_ADDR is a loopback address)
-  SSWBOT_CONSOLE_TRUST_PROXY    "true" only behind exactly one trusted reverse proxy (login lockout by X-Forwarded-For)
+  SSWBOT_TRUSTED_PROXIES        reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (login lockout)
   SSWBOT_CONSOLE_TZ             time zone of the console's pages (default Asia/Tokyo; exports stay UTC)
   SSWBOT_CONSOLE_STAFF_TZ       per staff member, e.g. "bek=Asia/Bishkek,aiko=Asia/Tokyo"
 `
@@ -161,7 +161,13 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	}
 	boolean(&c.ConsoleSecure, "SSWBOT_CONSOLE_SECURE_COOKIES")
 	c.ConsoleSecureSet = getenv("SSWBOT_CONSOLE_SECURE_COOKIES") != ""
-	boolean(&c.ConsoleProxy, "SSWBOT_CONSOLE_TRUST_PROXY")
+	str(&c.TrustedProxies, "SSWBOT_TRUSTED_PROXIES")
+	if getenv("SSWBOT_CONSOLE_TRUST_PROXY") != "" {
+		errs = append(errs, errors.New("SSWBOT_CONSOLE_TRUST_PROXY is gone: list the proxies in SSWBOT_TRUSTED_PROXIES (e.g. 10.0.0.5 or 10.0.0.0/24)"))
+	}
+	if _, err := console.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("SSWBOT_TRUSTED_PROXIES: %w", err))
+	}
 	return errors.Join(errs...)
 }
 

@@ -309,8 +309,12 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := console.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("SSWBOT_TRUSTED_PROXIES: %w", err)
+	}
 	c, err := console.New(console.Config{
-		Users: users, SecureCookies: cfg.secureCookies(), TrustProxy: cfg.ConsoleProxy, Routes: routeSteps(kb),
+		Users: users, SecureCookies: cfg.secureCookies(), TrustedProxies: proxies, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
 	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st})

@@ -75,6 +75,8 @@ type Store struct {
 	// suggestions are staff readings of misunderstood messages, by
 	// bot.Suggestion.Key; they hold no user id and outlive conversations.
 	suggestions map[string]bot.Suggestion
+
+	staff staffData // the console's logins, lockout counters and audit log (staff.go)
 }
 
 var (
