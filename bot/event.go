@@ -118,6 +118,12 @@ type Outcome struct {
 	// to Service.Release when nothing could be sent and the platform will
 	// deliver the event again.
 	Lease string
+	// Lang is the conversation's language after the turn ("" for a
+	// duplicate or a turn without the dialog), and LangChanged reports that
+	// this turn set or changed it: LINE then links the user's rich menu of
+	// that language.
+	Lang        string
+	LangChanged bool
 }
 
 // Payloads adapters may send as KindChoice for platform commands
@@ -130,4 +136,5 @@ const (
 	PayloadStaff    = dialog.PayloadStaff
 	PayloadForget   = dialog.PayloadForget
 	PayloadBack     = dialog.PayloadBack
+	PayloadAll      = dialog.PayloadAll
 )

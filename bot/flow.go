@@ -32,6 +32,7 @@ var uiKeys = []string{
 	"keyword_no_route", "restarted",
 	"reask", "understood", "clarify", "other_route", "other_route_instead", "ack_thanks", "ack_ok", "ack_hello",
 	"lang_ja", "lang_en", "lang_ru", "lang_ky",
+	"menu_bar",
 	"cmd_start", "cmd_help", "cmd_lang", "cmd_restart", "cmd_contacts", "cmd_staff", "cmd_forget",
 }
 

@@ -327,8 +327,10 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		if input.Kind == dialog.Text {
 			input.Reading = s.read(sess, input)
 		}
+		langBefore := sess.Lang
 		res := dialog.Step(s.flow, sess, input)
 		sess, forget = res.Session, res.Forget
+		out.Lang, out.LangChanged = sess.Lang, sess.Lang != langBefore
 		if res.Unrecognized {
 			in.Unrecognized = true
 			meta.Misses++

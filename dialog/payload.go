@@ -105,6 +105,9 @@ const (
 	PayloadStaff    = string(KindStaff)
 	PayloadForget   = string(KindForget)
 	PayloadBack     = string(KindBack)
+	// PayloadAll shows the route's checklist (the current question while
+	// no route is chosen); the LINE rich menu carries it.
+	PayloadAll = string(KindAll)
 )
 
 // Kinds returns the kinds without an argument (every fixed button), for

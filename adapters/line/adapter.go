@@ -69,6 +69,10 @@ type Config struct {
 	ReplyBudget time.Duration
 	// Now is the clock, used to judge a reply token's age; time.Now by default.
 	Now func() time.Time
+	// RichMenus links a user's rich menu to their language after a turn
+	// that set it (the menus and their aliases come from `sswbot line
+	// setup`). Off, the channel's default menu is everyone's.
+	RichMenus bool
 }
 
 // Adapter serves LINE's webhook and sends messages through the Messaging API.
@@ -78,6 +82,8 @@ type Adapter struct {
 	log *slog.Logger
 	m   *metrics.Set
 	wg  sync.WaitGroup // background sends
+	// menus caches the rich menu id of each language.
+	menus menuLinker
 }
 
 // New returns an Adapter that passes events to h.
@@ -208,9 +214,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer a.wg.Done()
 		defer cancel()
-		var sent []delivery
+		var sent, links []delivery
 		for d := range s.jobs {
-			if a.sendOne(sendCtx, s, d) {
+			if d.menuLang != "" {
+				links = append(links, d)
+			}
+			if len(d.replies) > 0 && a.sendOne(sendCtx, s, d) {
 				sent = append(sent, d)
 			}
 		}
@@ -223,6 +232,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if err := a.h.MarkDelivered(sendCtx, d.conv, d.eventID); err != nil {
 				a.log.Warn("line: marking delivered failed", "event", d.eventID, "err", err)
 			}
+		}
+		// Last, as nothing waits for it: the menu of a newly chosen language.
+		for _, l := range links {
+			a.linkMenu(sendCtx, l.to, l.menuLang)
 		}
 	}()
 
@@ -328,4 +341,7 @@ type delivery struct {
 	// possibleDouble marks a resolve without a usable token although the
 	// first handler had one: pushing may double the first message.
 	possibleDouble bool
+	// menuLang is the language whose rich menu the user gets after the
+	// send ("" for none).
+	menuLang string
 }

@@ -169,8 +169,14 @@ func (a *Adapter) handle(ctx context.Context, ev *event) (*delivery, error) {
 	case out.Silent:
 		return nil, nil
 	}
-	if kind == bot.KindStop || len(out.Replies) == 0 {
+	if kind == bot.KindStop {
 		return nil, nil // an unfollowed user cannot be messaged
+	}
+	if a.cfg.RichMenus && out.LangChanged && out.Lang != "" && kind != bot.KindGroup {
+		d.menuLang = out.Lang
+	}
+	if len(out.Replies) == 0 && d.menuLang == "" {
+		return nil, nil
 	}
 	return d, nil
 }

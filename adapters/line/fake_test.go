@@ -178,9 +178,10 @@ type fakeBot struct {
 	records     map[string]*record
 	delivered   []string
 	unavailable bool
-	inFlight    bool                        // another handler holds every event
-	slow        bool                        // wait for ctx to end, like a store that hangs
-	replies     func(bot.Event) []bot.Reply // nil: echo
+	inFlight    bool                          // another handler holds every event
+	slow        bool                          // wait for ctx to end, like a store that hangs
+	replies     func(bot.Event) []bot.Reply   // nil: echo
+	outcome     func(bot.Event, *bot.Outcome) // adds to a new event's outcome
 }
 
 type record struct {
@@ -231,7 +232,11 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	if ev.Kind != bot.KindGroup {
 		b.records[ev.EventID] = &record{replies: replies, leased: len(replies) > 0, delivered: len(replies) == 0}
 	}
-	return bot.Outcome{Replies: replies}, nil
+	out := bot.Outcome{Replies: replies}
+	if b.outcome != nil {
+		b.outcome(ev, &out)
+	}
+	return out, nil
 }
 
 func (b *fakeBot) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {

@@ -39,6 +39,8 @@ type Config struct {
 	LineSecret  string
 	LineToken   string
 	LineBaseURL string
+	// LineDataBaseURL is LINE's host for content and rich menu images.
+	LineDataBaseURL string
 
 	TelegramToken      string
 	TelegramBaseURL    string
@@ -64,6 +66,7 @@ func defaultConfig() Config {
 		SessionTTL:          30 * 24 * time.Hour,
 		TranscriptRetention: 180 * 24 * time.Hour,
 		LineBaseURL:         "https://api.line.me",
+		LineDataBaseURL:     "https://api-data.line.me",
 		TelegramBaseURL:     "https://api.telegram.org",
 		LogLevel:            "info",
 	}
@@ -87,6 +90,7 @@ Environment variables (flags override them):
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
   LINE_CHANNEL_ACCESS_TOKEN     LINE channel access token
   LINE_API_BASE_URL             LINE API base URL (default https://api.line.me)
+  LINE_DATA_API_BASE_URL        LINE host for rich menu images (default https://api-data.line.me)
   TELEGRAM_BOT_TOKEN            Telegram bot token (Telegram is off when empty)
   TELEGRAM_API_BASE_URL         Telegram Bot API base URL (default https://api.telegram.org)
   TELEGRAM_WEBHOOK_URL          public HTTPS URL of /telegram/webhook; empty = long polling
@@ -115,6 +119,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str(&c.LineSecret, "LINE_CHANNEL_SECRET")
 	str(&c.LineToken, "LINE_CHANNEL_ACCESS_TOKEN")
 	str(&c.LineBaseURL, "LINE_API_BASE_URL")
+	str(&c.LineDataBaseURL, "LINE_DATA_API_BASE_URL")
 	str(&c.TelegramToken, "TELEGRAM_BOT_TOKEN")
 	str(&c.TelegramBaseURL, "TELEGRAM_API_BASE_URL")
 	str(&c.TelegramWebhookURL, "TELEGRAM_WEBHOOK_URL")

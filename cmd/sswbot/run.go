@@ -17,6 +17,7 @@ Usage:
   sswbot graph                                      print the dialog as a Mermaid flowchart
   sswbot eval  [--lang L] [--cases FILE]            measure how well the bot understands typed messages
   sswbot examples export [--out FILE] [--clear]     staff suggestions from the console, as YAML for review
+  sswbot line setup [--dry-run]                    create the LINE rich menus (one per language)
   sswbot hash-password                              read a password on stdin, print its bcrypt hash
   sswbot healthcheck [--ready]                      exit 0 when the local serve answers /healthz (/readyz)
 
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = evalCmd(args[1:], getenv, stdout, stderr)
 	case "graph":
 		err = graph(args[1:], getenv, stdout, stderr)
+	case "line":
+		err = lineCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "hash-password":
 		err = hashPassword(args[1:], stdin, stdout, stderr)
 	case "healthcheck":

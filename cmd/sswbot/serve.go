@@ -109,7 +109,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.LineSecret != "" {
 		la, err = line.New(line.Config{
 			ChannelSecret: cfg.LineSecret, AccessToken: cfg.LineToken, APIBaseURL: cfg.LineBaseURL,
-			Logger: log.With("channel", "line"), Metrics: m,
+			Logger: log.With("channel", "line"), Metrics: m, RichMenus: true,
 		}, svc)
 		if err != nil {
 			return fmt.Errorf("line: %w", err)
