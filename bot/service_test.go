@@ -782,3 +782,26 @@ func joinTexts(out bot.Outcome) string {
 	}
 	return b.String()
 }
+
+// The outcome says when a turn set the language, so LINE can switch the
+// user's rich menu.
+func TestOutcomeReportsLanguageChange(t *testing.T) {
+	h := newHarness(t)
+	steps := []struct {
+		ev      bot.Event
+		lang    string
+		changed bool
+	}{
+		{bot.Event{Kind: bot.KindStart}, "", false},
+		{bot.Event{Kind: bot.KindChoice, Text: "l:ru"}, "ru", true},
+		{bot.Event{Kind: bot.KindChoice, Text: bot.PayloadContacts}, "ru", false},
+		{bot.Event{Kind: bot.KindChoice, Text: bot.PayloadLang}, "ru", false},
+		{bot.Event{Kind: bot.KindChoice, Text: "l:ky"}, "ky", true},
+	}
+	for i, s := range steps {
+		out := h.send(t, s.ev)
+		if out.Lang != s.lang || out.LangChanged != s.changed {
+			t.Errorf("turn %d (%s %q): Lang %q changed %v, want %q %v", i, s.ev.Kind, s.ev.Text, out.Lang, out.LangChanged, s.lang, s.changed)
+		}
+	}
+}
