@@ -32,6 +32,9 @@ type fakeLINE struct {
 	mu       sync.Mutex
 	requests []lineRequest
 	seenKeys map[string]bool
+	// links are the rich menus users were linked to ("user → menu id"),
+	// kept apart from the messages the tests count.
+	links []string
 }
 
 type lineRequest struct {
@@ -52,6 +55,20 @@ func newFakeLINE(t *testing.T) (*fakeLINE, string) {
 		}
 		if strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") {
 			io.WriteString(w, `{"userId":"U1","displayName":"Tanaka","language":"ja"}`)
+			return
+		}
+		// The rich menus `sswbot line setup` made: alias sswbot-<lang> is
+		// menu richmenu-<lang>.
+		if alias, ok := strings.CutPrefix(r.URL.Path, "/v2/bot/richmenu/alias/sswbot-"); ok && r.Method == http.MethodGet {
+			fmt.Fprintf(w, `{"richMenuAliasId":"sswbot-%s","richMenuId":"richmenu-%s"}`, alias, alias)
+			return
+		}
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/v2/bot/user/"); ok && r.Method == http.MethodPost && strings.Contains(rest, "/richmenu/") {
+			user, menu, _ := strings.Cut(rest, "/richmenu/")
+			f.mu.Lock()
+			f.links = append(f.links, user+" → "+menu)
+			f.mu.Unlock()
+			io.WriteString(w, `{}`)
 			return
 		}
 		var body map[string]any
@@ -221,6 +238,14 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 	final := strings.Join(pressLINE("fin:"), "\n")
 	if !strings.Contains(final, strings.Split(kb.UIText("done", "ja"), "。")[0]) {
 		t.Fatalf("the route did not finish:\n%s", final)
+	}
+	// The language the follow set (LINE's profile said ja) got its rich
+	// menu, once, after the greeting.
+	api.mu.Lock()
+	links := append([]string(nil), api.links...)
+	api.mu.Unlock()
+	if len(links) != 1 || links[0] != user+" → richmenu-ja" {
+		t.Errorf("rich menu links %q, want one to richmenu-ja", links)
 	}
 	contacts := strings.Join(pressLINE("g:contacts"), "\n")
 	for _, fact := range sourceFacts {
