@@ -209,30 +209,8 @@ func (a *Adapter) Setup(ctx context.Context) error {
 	}
 	name := strings.ToLower(me.Username)
 	a.botName.Store(&name)
-	langs := make([]string, 0, len(a.cfg.Commands))
-	for l := range a.cfg.Commands {
-		langs = append(langs, l)
-	}
-	sort.Strings(langs)
-	for _, lang := range langs {
-		type cmd struct {
-			Command     string `json:"command"`
-			Description string `json:"description"`
-		}
-		cmds := make([]cmd, 0, len(a.cfg.Commands[lang]))
-		for _, c := range a.cfg.Commands[lang] {
-			cmds = append(cmds, cmd{c.Name, c.Description})
-		}
-		p := map[string]string{
-			"commands": mustJSON(cmds),
-			"scope":    `{"type":"all_private_chats"}`,
-		}
-		if lang != "" {
-			p["language_code"] = lang
-		}
-		if _, err := a.do(ctx, "setMyCommands", p); err != nil {
-			return fmt.Errorf("set commands %q: %w", lang, err)
-		}
+	if err := a.setMenus(ctx); err != nil {
+		return err
 	}
 	if a.cfg.WebhookURL != "" {
 		p := map[string]string{
@@ -249,6 +227,62 @@ func (a *Adapter) Setup(ctx context.Context) error {
 	if _, err := a.do(ctx, "deleteWebhook", map[string]string{"drop_pending_updates": "false"}); err != nil {
 		return fmt.Errorf("delete webhook: %w", err)
 	}
+	return nil
+}
+
+// setMenus registers the command menu of every language and makes the chat
+// menu button show it. Both are idempotent. A failure that may pass
+// (network, 429, 5xx) is returned so that Setup is tried again; one
+// Telegram refuses for good is logged and counted, and the bot works on
+// without that menu.
+func (a *Adapter) setMenus(ctx context.Context) error {
+	langs := make([]string, 0, len(a.cfg.Commands))
+	for l := range a.cfg.Commands {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	type cmd struct {
+		Command     string `json:"command"`
+		Description string `json:"description"`
+	}
+	for _, lang := range langs {
+		cmds := make([]cmd, 0, len(a.cfg.Commands[lang]))
+		for _, c := range a.cfg.Commands[lang] {
+			cmds = append(cmds, cmd{c.Name, c.Description})
+		}
+		p := map[string]string{
+			"commands": mustJSON(cmds),
+			"scope":    `{"type":"all_private_chats"}`,
+		}
+		if lang != "" {
+			p["language_code"] = lang
+		}
+		if err := a.setupCall(ctx, "setMyCommands", p); err != nil {
+			return fmt.Errorf("set commands %q: %w", lang, err)
+		}
+	}
+	if len(langs) == 0 {
+		return nil
+	}
+	// Without chat_id this is the default button of every private chat.
+	if err := a.setupCall(ctx, "setChatMenuButton", map[string]string{"menu_button": `{"type":"commands"}`}); err != nil {
+		return fmt.Errorf("set menu button: %w", err)
+	}
+	return nil
+}
+
+// setupCall makes one best-effort setup call: only a failure worth
+// retrying is returned.
+func (a *Adapter) setupCall(ctx context.Context, method string, p map[string]string) error {
+	_, err := a.do(ctx, method, p)
+	if err == nil {
+		return nil
+	}
+	var ae *APIError
+	if transient(err) || (errors.As(err, &ae) && (ae.Code == http.StatusUnauthorized || ae.Code == http.StatusNotFound)) {
+		return err // tried again, or a bad token that serve reports
+	}
+	a.log.Error("telegram refused a menu setting; going on without it", "method", method, "lang", p["language_code"], "err", err)
 	return nil
 }
 

@@ -62,8 +62,11 @@ func TestSetupRegistersCommandsAndWebhook(t *testing.T) {
 	if err := a.Setup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := f.methods(), []string{"getMe", "setMyCommands", "setMyCommands", "setMyCommands", "setWebhook"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.methods(), []string{"getMe", "setMyCommands", "setMyCommands", "setMyCommands", "setChatMenuButton", "setWebhook"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("calls = %v, want %v", got, want)
+	}
+	if mb := f.callsOf("setChatMenuButton")[0].Form; mb.Get("menu_button") != `{"type":"commands"}` || mb.Has("chat_id") {
+		t.Errorf("setChatMenuButton = %v, want the commands button for every private chat", mb)
 	}
 	cmds := f.callsOf("setMyCommands")
 	for i, want := range []struct{ lang, commands string }{
@@ -88,6 +91,25 @@ func TestSetupRegistersCommandsAndWebhook(t *testing.T) {
 	}
 	if got, want := hook.Get("allowed_updates"), `["message","edited_message","callback_query","my_chat_member"]`; got != want {
 		t.Errorf("allowed_updates = %s, want %s", got, want)
+	}
+}
+
+// Menus are a convenience: one Telegram refuses for good is logged and the
+// bot goes on; one that may pass makes Setup fail so it is tried again.
+func TestSetupMenusBestEffort(t *testing.T) {
+	f := newFakeTG(t)
+	f.failNext("setMyCommands", 400, `{"ok":false,"error_code":400,"description":"Bad Request: command description is too long"}`)
+	a := newAdapter(t, f, newFakeBot(), nil, func(c *telegram.Config) { c.Commands = commands })
+	if err := a.Setup(context.Background()); err != nil {
+		t.Fatalf("Setup = %v, want nil after a refused command menu", err)
+	}
+	if got := f.methods(); got[len(got)-1] != "setWebhook" || len(f.callsOf("setChatMenuButton")) != 1 {
+		t.Errorf("calls = %v: the rest of the setup did not run", got)
+	}
+	f.failNext("setChatMenuButton", 500, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
+	var ae *telegram.APIError
+	if err := a.Setup(context.Background()); !errors.As(err, &ae) || ae.Code != 500 {
+		t.Errorf("Setup = %v, want the 500 so that it is retried", err)
 	}
 }
 

@@ -548,7 +548,8 @@ func tgEventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// checkSetup checks the command menus were registered for every language.
+// checkSetup checks the command menus were registered for every language
+// and the menu button shows them.
 func checkSetup(t *testing.T, calls []tgCall) {
 	t.Helper()
 	langs := map[string]bool{}
@@ -569,6 +570,9 @@ func checkSetup(t *testing.T, calls []tgCall) {
 		if !langs[l] {
 			t.Errorf("no setMyCommands for language %q (got %v)", l, langs)
 		}
+	}
+	if mb := callsOf(calls, "setChatMenuButton"); len(mb) != 1 || mb[0].Form.Get("menu_button") != `{"type":"commands"}` {
+		t.Errorf("setChatMenuButton calls %v, want one showing the commands", mb)
 	}
 }
 
