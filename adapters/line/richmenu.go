@@ -133,12 +133,30 @@ var (
 	menuAccent = color.RGBA{0x06, 0xc7, 0x55, 0xff}
 )
 
+// drawn remembers the images drawn in this process: drawing and encoding
+// one takes a good fraction of a second, and a setup or a test asks for
+// the same menu more than once.
+var drawn sync.Map // fmt of (Menu, accent) → []byte
+
 // MenuImage draws m's image as a PNG of MenuWidth×MenuHeight. accent is the
-// index of the item drawn highlighted (-1 for none).
+// index of the item drawn highlighted (-1 for none). The bytes are shared:
+// do not change them.
 func MenuImage(m Menu, accent int) ([]byte, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
+	key := fmt.Sprintf("%q", []any{m, accent})
+	if b, ok := drawn.Load(key); ok {
+		return b.([]byte), nil
+	}
+	b, err := drawMenu(m, accent)
+	if err == nil {
+		drawn.Store(key, b)
+	}
+	return b, err
+}
+
+func drawMenu(m Menu, accent int) ([]byte, error) {
 	f, err := loadMenuFont()
 	if err != nil {
 		return nil, fmt.Errorf("rich menu font: %w", err)
