@@ -53,12 +53,16 @@ func scan(text string, dst []run) []run {
 	if !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
 	}
-	var b []byte
-	script, clause := scriptNone, 0
+	// the runs' texts are cut from one string: one allocation a message
+	b := make([]byte, 0, len(text))
+	ends := make([]int, 0, 2*maxTokens)
+	first := len(dst)
+	start, script, clause := 0, scriptNone, 0
 	flush := func() {
-		if len(b) > 0 {
-			dst = append(dst, run{text: string(b), script: script, clause: clause})
-			b = b[:0]
+		if len(b) > start {
+			dst = append(dst, run{script: script, clause: clause})
+			ends = append(ends, start, len(b))
+			start = len(b)
 		}
 		script = scriptNone
 	}
@@ -81,6 +85,11 @@ func scan(text string, dst []run) []run {
 		b = utf8.AppendRune(b, foldRune(r))
 	}
 	flush()
+	all := string(b)
+	for i := first; i < len(dst); i++ {
+		k := 2 * (i - first)
+		dst[i].text = all[ends[k]:ends[k+1]]
+	}
 	return dst
 }
 

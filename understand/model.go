@@ -107,7 +107,34 @@ type Model struct {
 	negative []bool    // example says what is not (has a negation)
 
 	pool sync.Pool
+
+	// words caches what a word of a message is (its Cyrillic readings and
+	// the example words it matches), per language: people type the same
+	// few thousand words, and a word read once is read again without its
+	// transliterations, stems, prefixes and typo variants.
+	wordsMu sync.RWMutex
+	words   map[string]*wordInfo
 }
+
+// wordInfo is a cached word: the forms it is read in and every example word
+// they match, with the similarity.
+type wordInfo struct {
+	forms   [4]string
+	fs      [4]byte
+	fw      [4]float32
+	nf      int
+	weight  float32
+	credits []credit
+}
+
+type credit struct {
+	id  int32
+	sim float32
+}
+
+// maxCachedWords bounds the word cache (about 200 bytes a word): past it a
+// new word is read afresh each time.
+const maxCachedWords = 50000
 
 type example struct {
 	intent  int32
@@ -130,6 +157,7 @@ func New(c Corpus) (*Model, error) {
 		dels:     map[string][]int32{},
 		prefixes: map[string][]int32{},
 		english:  map[string]bool{},
+		words:    map[string]*wordInfo{},
 	}
 	type exTok struct {
 		ids []int32

@@ -1,8 +1,9 @@
 package understand
 
 import (
+	"cmp"
 	"math/bits"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -47,6 +48,9 @@ type qtok struct {
 	negPre  bool    // a negation that rules out what follows (no, без, не)
 	negPost bool    // a negation that rules out what precedes (ない, жок, эмес)
 	negSelf bool    // a Kyrgyz "-сыз" (without) on the word itself
+	// credits are the example words a cached word matches (nil for CJK
+	// bigrams, looked up as they come: their forms depend on neighbours)
+	credits []credit
 }
 
 // scratch is one Read's working memory, pooled so that Read allocates
@@ -65,6 +69,9 @@ type scratch struct {
 	seen       []int32
 	buf        []rune
 	bytes      []byte
+	wkey       []byte   // a word's cache key
+	cands      []cand   // reading()'s candidates
+	creds      []credit // a word's matches while they are collected
 	// deferred function-word matches; late is set while they are credited
 	deferred []deferred
 	late     bool
@@ -106,8 +113,18 @@ func (m *Model) Read(q Query) Reading {
 	m.tokenize(sc, q.Text, q.Lang)
 	for p := range sc.toks {
 		t := &sc.toks[p]
-		for f := 0; f < t.nf; f++ {
-			m.lookup(sc, t.forms[f], t.fs[f], t.fw[f], int8(p))
+		if t.script == scriptCJK {
+			sc.creds = sc.creds[:0]
+			for f := 0; f < t.nf; f++ {
+				sc.creds = m.lookup(sc, sc.creds, t.forms[f], t.fs[f], t.fw[f], q.Lang)
+			}
+			for _, c := range sc.creds {
+				m.credit(sc, c.id, c.sim, int8(p))
+			}
+			continue
+		}
+		for _, c := range t.credits {
+			m.credit(sc, c.id, c.sim, int8(p))
 		}
 	}
 	sc.late = true
@@ -167,26 +184,62 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 }
 
 func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
+	if r.script != scriptCJK {
+		w := m.word(sc, k, r.script, lang)
+		sc.toks = append(sc.toks, qtok{forms: w.forms, fs: w.fs, fw: w.fw, nf: w.nf, script: r.script,
+			clause: r.clause, weight: w.weight, credits: w.credits})
+		return
+	}
 	t := qtok{script: r.script, clause: r.clause, nf: 1}
 	t.forms[0], t.fw[0], t.fs[0] = k, sim, r.script
+	t.weight = m.weightOf(t.forms[:t.nf])
+	sc.toks = append(sc.toks, t)
+}
+
+// weightOf is what a word weighs: its first known form's weight.
+func (m *Model) weightOf(forms []string) float32 {
+	for _, f := range forms {
+		if id, ok := m.vocab[f]; ok {
+			return m.weight[id]
+		}
+	}
+	return unknownWeight
+}
+
+// word returns a (non-CJK) word's forms and matches, from the cache or read
+// afresh and cached.
+func (m *Model) word(sc *scratch, k string, script byte, lang string) *wordInfo {
+	sc.wkey = append(append(append(sc.wkey[:0], lang...), 0), k...)
+	m.wordsMu.RLock()
+	w := m.words[string(sc.wkey)]
+	m.wordsMu.RUnlock()
+	if w != nil {
+		return w
+	}
+	w = &wordInfo{nf: 1}
+	w.forms[0], w.fw[0], w.fs[0] = k, 1, script
 	// English and Japanese users type English in Latin letters; anyone else
 	// may be typing Russian or Kyrgyz.
-	if r.script == scriptLatin && lang != "en" && lang != "ja" && !m.isEnglish(k) {
+	if script == scriptLatin && lang != "en" && lang != "ja" && !m.isEnglish(k) {
 		for _, tr := range translits(k) {
-			if t.nf < len(t.forms) {
-				t.forms[t.nf], t.fw[t.nf], t.fs[t.nf] = tr, simTranslit, scriptCyrillic
-				t.nf++
+			if w.nf < len(w.forms) {
+				w.forms[w.nf], w.fw[w.nf], w.fs[w.nf] = tr, simTranslit, scriptCyrillic
+				w.nf++
 			}
 		}
 	}
-	t.weight = unknownWeight
-	for f := 0; f < t.nf; f++ {
-		if id, ok := m.vocab[t.forms[f]]; ok {
-			t.weight = m.weight[id]
-			break
-		}
+	w.weight = m.weightOf(w.forms[:w.nf])
+	sc.creds = sc.creds[:0]
+	for f := 0; f < w.nf; f++ {
+		sc.creds = m.lookup(sc, sc.creds, w.forms[f], w.fs[f], w.fw[f], lang)
 	}
-	sc.toks = append(sc.toks, t)
+	w.credits = append([]credit(nil), sc.creds...)
+	m.wordsMu.Lock()
+	if len(m.words) < maxCachedWords {
+		m.words[string(sc.wkey)] = w
+	}
+	m.wordsMu.Unlock()
+	return w
 }
 
 // isEnglish: a Latin word English examples use is read as English only
@@ -261,26 +314,26 @@ func kyrgyzWithout(w string) bool {
 	return false
 }
 
-// lookup credits every example word that form matches.
-func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8) {
+// lookup appends to dst every example word that form matches.
+func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw float32, lang string) []credit {
 	id, known := m.vocab[form]
 	if known {
-		m.credit(sc, id, fw*simExact, p)
+		dst = append(dst, credit{id, fw * simExact})
 	}
 	if script == scriptCJK || script == scriptDigit {
-		return
+		return dst
 	}
 	var st string
 	if known {
 		st = m.stemOf[id]
-	} else if script != scriptLatin || (sc.lang != "ru" && sc.lang != "ky") {
+	} else if script != scriptLatin || (lang != "ru" && lang != "ky") {
 		// (a Russian or Kyrgyz user's unknown Latin word is read through
 		// its transliteration, not as English)
 		st = stem(form, script)
 	}
 	if st != "" {
 		for _, o := range m.stems[st] {
-			m.credit(sc, o, fw*simStem, p)
+			dst = append(dst, credit{o, fw * simStem})
 		}
 	}
 	sc.buf = append(sc.buf[:0], []rune(form)...)
@@ -293,35 +346,36 @@ func (m *Model) lookup(sc *scratch, form string, script byte, fw float32, p int8
 			}
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
 			if o, ok := m.vocab[string(sc.bytes)]; ok {
-				m.credit(sc, o, fw*simPrefix, p)
+				dst = append(dst, credit{o, fw * simPrefix})
 			}
 			// … or both are one stem with different endings
 			// (салыштырып, салыштыруу)
 			if n >= stemMin {
 				for _, o := range m.prefixes[string(sc.bytes)] {
-					m.credit(sc, o, fw*simStem*simPrefix, p)
+					dst = append(dst, credit{o, fw * simStem * simPrefix})
 				}
 			}
 		}
 		// … or the example's word is the message's plus an ending
 		for _, o := range m.prefixes[form] {
-			m.credit(sc, o, fw*simPrefix, p)
+			dst = append(dst, credit{o, fw * simPrefix})
 		}
 	}
 	if tmin := typoLen(script); len(rs) >= tmin {
 		for _, o := range m.dels[form] {
-			m.credit(sc, o, fw*simTypo, p)
+			dst = append(dst, credit{o, fw * simTypo})
 		}
 		for i := range rs {
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
 			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
 			for _, o := range m.dels[string(sc.bytes)] {
 				if utf8.RuneCountInString(m.keys[o]) >= tmin {
-					m.credit(sc, o, fw*simTypo, p)
+					dst = append(dst, credit{o, fw * simTypo})
 				}
 			}
 		}
 	}
+	return dst
 }
 
 func appendRunes(b []byte, rs []rune) []byte {
@@ -469,18 +523,21 @@ func (m *Model) negated(sc *scratch, first, last int8, mask uint64) bool {
 	return false
 }
 
+// cand is one intent's reading while reading() ranks them.
+type cand struct {
+	Match
+	matched float32
+	mask    uint64
+	words   int // content words the intent's examples name in the message
+	idx     int
+	phrase  bool
+	cov     float32
+}
+
 // reading turns the intents' scores into Matches and Alternatives.
 func (m *Model) reading(sc *scratch, expect []string) Reading {
-	type cand struct {
-		Match
-		matched float32
-		mask    uint64
-		words   int // content words the intent's examples name in the message
-		idx     int
-		phrase  bool
-		cov     float32
-	}
-	var all []cand
+	all := sc.cands[:0]
+	defer func() { sc.cands = all[:0] }()
 	for i, c := range sc.intent {
 		if !c.ok || float64(c.score) < minScore {
 			continue
@@ -491,18 +548,17 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 	if len(all) == 0 {
 		return Reading{}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
+	slices.SortStableFunc(all, func(a, b cand) int {
 		if a.Negated != b.Negated {
-			return !a.Negated // a value ruled out never outranks one named
+			return cmpBool(!a.Negated) // a value ruled out never outranks one named
 		}
 		if a.Score != b.Score {
-			return a.Score > b.Score
+			return cmp.Compare(b.Score, a.Score)
 		}
 		if a.matched != b.matched {
-			return a.matched > b.matched
+			return cmp.Compare(b.matched, a.matched)
 		}
-		return a.Value < b.Value
+		return strings.Compare(a.Value, b.Value)
 	})
 	// the words the expected answer is read from are not read again as
 	// another answer: in «ищу работу в Японии», работу is the job seeker's.
@@ -601,21 +657,20 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 		return 1
 	}
-	sort.SliceStable(r.Matches, func(i, j int) bool {
-		a, b := r.Matches[i], r.Matches[j]
+	slices.SortStableFunc(r.Matches, func(a, b Match) int {
 		if ra, rb := rank(a.Slot), rank(b.Slot); ra != rb {
-			return ra < rb
+			return cmp.Compare(ra, rb)
 		}
 		if a.Confident != b.Confident {
-			return a.Confident
+			return cmpBool(a.Confident)
 		}
 		if ia, ib := inside(a), inside(b); ia != ib {
-			return ib
+			return cmpBool(ib)
 		}
 		if a.Score != b.Score {
-			return a.Score > b.Score
+			return cmp.Compare(b.Score, a.Score)
 		}
-		return kind(a) < kind(b)
+		return cmp.Compare(kind(a), kind(b))
 	})
 	top := r.Matches[0]
 	r.Confident = top.Confident
@@ -628,6 +683,14 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 	}
 	return r
+}
+
+// cmpBool orders a true first: -1 when first is true, 1 otherwise.
+func cmpBool(first bool) int {
+	if first {
+		return -1
+	}
+	return 1
 }
 
 func round(f float32) float64 { return float64(int(f*1000+0.5)) / 1000 }

@@ -1,7 +1,9 @@
 package understand_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"example.com/sswbot/understand"
@@ -111,4 +113,30 @@ func TestNewRejectsAnIntentWithoutExamples(t *testing.T) {
 			t.Errorf("New(%+v) = nil error, want one", c)
 		}
 	}
+}
+
+// Many goroutines read at once while the word cache fills: each reading is
+// the one a lone read gives (run with -race).
+func TestConcurrentReadsAgreeWithOneRead(t *testing.T) {
+	texts := []string{"ya uzhe v Tokio", "men japoniyada ishtegim kelet", "We are a Japanese company in Osaka",
+		"через агенство", "送出機関は使いません", "agenttiksiz", "how much does it cost", "rahmat"}
+	want := make([]string, len(texts))
+	for i, s := range texts {
+		want[i] = fmt.Sprint(mustModel(t).Read(understand.Query{Text: s, Lang: "ky"}))
+	}
+	m := mustModel(t)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range texts {
+				k := (i + g) % len(texts)
+				if got := fmt.Sprint(m.Read(understand.Query{Text: texts[k], Lang: "ky"})); got != want[k] {
+					t.Errorf("%q: %s, alone %s", texts[k], got, want[k])
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
