@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -85,4 +86,67 @@ func cardTexts(c *bot.Card) []string {
 		}
 	}
 	return keep
+}
+
+// TestMoreShowsTheRestAndChangesNothing: on a step, five buttons show (four
+// and "More"); "More" brings the other three, leaves the conversation where
+// it was and is no misunderstanding.
+func TestMoreShowsTheRestAndChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.send(t, bot.Event{Kind: bot.KindStart, Lang: "en"})
+	h.send(t, press("r:employer"))
+	h.send(t, press("w:kg"))
+	out := h.send(t, press("rt:direct"))
+	last := out.Replies[len(out.Replies)-1]
+	page := last.Page(5)
+	if len(last.Choices) != 7 || len(page) != 5 || page[4].Label != "More" {
+		t.Fatalf("page of %d buttons: %+v", len(last.Choices), page)
+	}
+	more := h.send(t, press(page[4].Payload))
+	if len(more.Replies) != 1 || more.Replies[0].Text != "More options:" {
+		t.Fatalf("More answered %+v", more.Replies)
+	}
+	var got []string
+	for _, c := range more.Replies[0].Choices {
+		got = append(got, c.Payload)
+	}
+	var want []string
+	for _, c := range last.Choices[4:] {
+		want = append(want, c.Payload)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("More brought %v, want %v", got, want)
+	}
+	m, _ := h.store.Meta(context.Background(), bot.ConversationOf(bot.Telegram, "u1"))
+	if m.Misses != 0 {
+		t.Errorf("More counted as %d misunderstandings", m.Misses)
+	}
+	// The conversation is still at the first step: "next" goes to the second.
+	next := h.send(t, press(choiceFor(t, out, "n:")))
+	if !strings.Contains(joinTexts(next), "Step 2 of 4") {
+		t.Errorf("after More, next shows %q", joinTexts(next))
+	}
+	// A forged More changes nothing either and says the button is old.
+	forged := h.send(t, press("more:nonsense"))
+	if len(forged.Replies) != 1 || len(forged.Replies[0].Choices) != 0 {
+		t.Errorf("forged More answered %+v", forged.Replies)
+	}
+}
+
+// TestEveryPageFits: under every answer, a page of five buttons names the
+// rest in a payload every platform takes.
+func TestEveryPageFits(t *testing.T) {
+	for _, s := range replysamples.All(t) {
+		for _, r := range s.Replies {
+			page := r.Page(5)
+			if len(r.Choices) > 5 && len(page) != 5 {
+				t.Errorf("%s: %d buttons on a page of five", s.Name, len(page))
+			}
+			for _, c := range page {
+				if len(c.Payload) > 64 {
+					t.Errorf("%s: payload %q over 64 bytes", s.Name, c.Payload)
+				}
+			}
+		}
+	}
 }

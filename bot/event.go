@@ -80,6 +80,9 @@ type Reply struct {
 	Choices []Choice `json:"choices,omitempty"`
 	Links   []Link   `json:"links,omitempty"`
 	Card    *Card    `json:"card,omitempty"`
+	// More is the label of the "More" button in the user's language, for
+	// platforms that show only some of the Choices (see Page).
+	More string `json:"more,omitempty"`
 }
 
 // Choice is a button. Payload is short ASCII (at most 64 bytes).

@@ -18,7 +18,7 @@ var commandWords = map[string]dialog.Payload{
 // uiKeys lists every interface text the bot renders; New checks them all.
 var uiKeys = []string{
 	"ask_language", "welcome", "ask_role", "ask_country", "ask_location", "ask_route", "compare_intro",
-	"step_header", "step_counter", "step_single", "btn_details", "btn_more",
+	"step_header", "step_counter", "step_single", "btn_details", "btn_more", "more_choices",
 	"label_who", "label_where", "label_contact", "label_note", "label_phone", "label_email",
 	"label_address", "label_link", "source_line", "source_line_many", "source_document",
 	"actor_receiving_org", "actor_worker", "actor_agency", "actor_center",

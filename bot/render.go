@@ -96,6 +96,9 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	last := &replies[len(replies)-1]
 	last.Choices = choices
 	last.Links = links
+	if len(choices) > 2 {
+		last.More = r.ui("btn_more", lang)
+	}
 	return replies
 }
 

@@ -303,6 +303,17 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		c.Entries = []Entry{in}
 		out.Silent = true
 		outcome = "silent"
+	case isMore(ev) && snap.Session != nil:
+		// "More" shows the rest of the buttons: no dialog, no change, no miss.
+		meta.Inactive = false
+		in.Text = s.r.ui("btn_more", sess.Lang)
+		in.StateAfter = before
+		c.Entries = []Entry{in}
+		out.Replies = s.r.more(sess, ev.Text)
+		for _, r := range out.Replies {
+			c.Entries = append(c.Entries, Entry{Time: now, Dir: Out, Text: r.Text, StateBefore: before, StateAfter: before,
+				KBVersion: s.kb.Version, EventID: ev.EventID, Choices: labels(r.Choices)})
+		}
 	default:
 		ranDialog = true
 		meta.Inactive = false
@@ -342,11 +353,8 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		in.StateAfter = after
 		c.Entries = append(c.Entries, in)
 		for _, r := range replies {
-			e := Entry{Time: now, Dir: Out, Text: r.Text, StateBefore: before, StateAfter: after, KBVersion: s.kb.Version, EventID: ev.EventID}
-			for _, ch := range r.Choices {
-				e.Choices = append(e.Choices, ch.Label)
-			}
-			c.Entries = append(c.Entries, e)
+			c.Entries = append(c.Entries, Entry{Time: now, Dir: Out, Text: r.Text, StateBefore: before, StateAfter: after,
+				KBVersion: s.kb.Version, EventID: ev.EventID, Choices: labels(r.Choices)})
 		}
 		out.Replies = replies
 		s.describe(&meta, sess)
@@ -552,4 +560,13 @@ func clipText(t string, limit int) string {
 		cut += size
 	}
 	return t[:cut] + " … [" + strconv.Itoa(n-limit) + " more characters not stored]"
+}
+
+// labels are the buttons' labels, as the transcript keeps them.
+func labels(cs []Choice) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Label)
+	}
+	return out
 }
