@@ -24,6 +24,9 @@ type Card struct {
 	// on its own.
 	Header string `json:"h,omitempty"`
 	Side   string `json:"sd,omitempty"` // "Japanese-side procedure"
+	// SideID is the content's id of the side ("japanese", "kyrgyz"), for an
+	// adapter that colours the sides differently.
+	SideID string `json:"si,omitempty"`
 	Title  string `json:"t,omitempty"`
 	// Subtitle: the checklist's legend ("✅ done · ▶ current …"), the
 	// summary's checklist title.

@@ -150,3 +150,22 @@ func TestEveryPageFits(t *testing.T) {
 		}
 	}
 }
+
+// TestSameAgenciesNoteOnce: the contacts list says once that the two
+// official lists name the same agencies.
+func TestSameAgenciesNoteOnce(t *testing.T) {
+	for _, s := range replysamples.All(t) {
+		if !strings.HasSuffix(s.Name, "/g:contacts") {
+			continue
+		}
+		text := ""
+		for _, r := range s.Replies {
+			text += r.Text
+		}
+		for _, phrase := range []string{"same certified sending agencies", "同じ認定送出機関", "те же агентства", "ошол эле агенттиктер"} {
+			if n := strings.Count(text, phrase); n > 1 {
+				t.Errorf("%s: %q %d times", s.Name, phrase, n)
+			}
+		}
+	}
+}

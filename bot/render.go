@@ -286,7 +286,7 @@ func (r *renderer) step(s dialog.Session, o dialog.Reply) (string, []Link, *Card
 		card.Header = fill(ui("step_counter"), "{n}", n, "{total}", total)
 	}
 	if st.Side != "" {
-		card.Side = ui("side_" + st.Side)
+		card.Side, card.SideID = ui("side_"+st.Side), st.Side
 	}
 	card.Body = st.BodyFor(s.Role).In(lang)
 	var who []string

@@ -1,6 +1,13 @@
 package line
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
+	"example.com/sswbot/bot"
+)
 
 // Internals the black-box tests check directly.
 var (
@@ -15,4 +22,44 @@ func SetPushBackoff(d ...time.Duration) (restore func()) {
 	old := pushBackoff
 	pushBackoff = d
 	return func() { pushBackoff = old }
+}
+
+// ValidateRequest checks a reply or push body against LINE's limits.
+var ValidateRequest = validateRequest
+
+// Render is what the adapter sends for replies.
+func Render(rs []bot.Reply) []messaging_api.MessageInterface { return render(rs) }
+
+// Requests are the JSON bodies of the reply requests for msgs.
+func Requests(msgs []messaging_api.MessageInterface) [][]byte {
+	var out [][]byte
+	for _, b := range batches(msgs) {
+		body, err := json.Marshal(&messaging_api.ReplyMessageRequest{ReplyToken: "t", Messages: b})
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, body)
+	}
+	return out
+}
+
+// QuickReplies lists the last message's quick replies as "label=data".
+func QuickReplies(msgs []messaging_api.MessageInterface) []string {
+	var qr *messaging_api.QuickReply
+	switch m := msgs[len(msgs)-1].(type) {
+	case *messaging_api.TextMessage:
+		qr = m.QuickReply
+	case *messaging_api.FlexMessage:
+		qr = m.QuickReply
+	}
+	if qr == nil {
+		return nil
+	}
+	var out []string
+	for _, it := range qr.Items {
+		if a, ok := it.Action.(messaging_api.PostbackAction); ok {
+			out = append(out, a.Label+"="+a.Data)
+		}
+	}
+	return out
 }

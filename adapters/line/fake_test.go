@@ -114,6 +114,13 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/bot/message/") {
+		// LINE refuses a message outside its limits with 400.
+		if err := line.ValidateRequest(body); err != nil {
+			writeJSON(w, http.StatusBadRequest, fmt.Sprintf(`{"message":%q}`, err.Error()))
+			return
+		}
+	}
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v2/bot/message/reply":
 		if f.rejectReply {

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -19,51 +20,128 @@ const (
 	maxDisplayRunes = 300
 )
 
-// render turns the bot's replies into LINE text messages. Long texts are
-// split; the buttons of the last reply that has any go on the last message,
-// the only one whose quick reply LINE shows. Links are appended to the text
-// (LINE links URLs itself) unless the text already holds them.
-func render(replies []bot.Reply) []messaging_api.TextMessage {
+// maxShownChoices is how many quick replies a message shows: four and
+// "More" fit a phone's width in one row of chips (bot.Reply.Page).
+const maxShownChoices = 5
+
+// render turns the bot's replies into LINE messages. A reply with a card
+// becomes one Flex bubble, shown instead of the card's Span texts; other
+// texts become text messages, split at LINE's limit. The buttons of the last
+// reply that has any go, paged to five with "More", on the last message,
+// the only one whose quick reply LINE shows. Links are appended to their
+// reply's text (LINE links URLs itself) unless the text or bubble already
+// shows them.
+func render(replies []bot.Reply) []messaging_api.MessageInterface {
 	var (
-		texts   []string
-		choices []bot.Choice
+		msgs  []messaging_api.MessageInterface
+		texts []string // the pending run of texts
+		page  []bot.Choice
+		links []bot.Link          // the links of the replies shown as bubbles
+		shown = map[string]bool{} // URLs a bubble shows
 	)
-	for _, r := range replies {
-		t := withLinks(r.Text, r.Links)
-		if strings.TrimSpace(t) != "" {
+	flush := func() {
+		for _, t := range texts {
+			msgs = append(msgs, &messaging_api.TextMessage{Text: t})
+		}
+		texts = nil
+	}
+	for i := 0; i < len(replies); i++ {
+		r := replies[i]
+		if len(r.Choices) > 0 {
+			page = r.Page(maxShownChoices)
+		}
+		if fm, ok := card(r.Card); ok {
+			flush()
+			msgs = append(msgs, fm)
+			for _, u := range cardURLs(r.Card) {
+				shown[u] = true
+			}
+			links = append(links, r.Links...)
+			// the card's other bubbles: only their buttons and links count
+			for _, x := range replies[i+1 : min(i+r.Card.Spans(), len(replies))] {
+				links = append(links, x.Links...)
+				if len(x.Choices) > 0 {
+					page = x.Page(maxShownChoices)
+				}
+			}
+			i += r.Card.Spans() - 1
+			continue
+		}
+		if t := withLinks(r.Text, r.Links); strings.TrimSpace(t) != "" {
 			texts = append(texts, splitText(t, maxTextUnits)...)
 		}
-		if len(r.Choices) > 0 {
-			choices = r.Choices
+	}
+	var rest []bot.Link
+	for _, l := range links {
+		if !shown[l.URL] {
+			rest = append(rest, l)
 		}
 	}
-	if len(texts) == 0 {
-		if len(choices) == 0 {
-			return nil
+	if len(rest) > 0 {
+		if len(texts) == 0 {
+			texts = append(texts, "")
 		}
-		texts = []string{"…"} // LINE needs a text to carry the buttons
+		t := withLinks(texts[len(texts)-1], rest)
+		texts = append(texts[:len(texts)-1], splitText(t, maxTextUnits)...)
 	}
-	if len(texts) > maxMessages {
+	if len(msgs)+len(texts) > maxMessages && len(texts) > 1 {
 		texts = merge(texts, maxTextUnits)
 	}
-	msgs := make([]messaging_api.TextMessage, len(texts))
-	for i, t := range texts {
-		msgs[i] = messaging_api.TextMessage{Text: t}
+	flush()
+	if len(msgs) == 0 {
+		if len(page) == 0 {
+			return nil
+		}
+		msgs = append(msgs, &messaging_api.TextMessage{Text: "…"}) // LINE needs a message to carry the buttons
 	}
-	msgs[len(msgs)-1].QuickReply = quickReply(choices)
+	switch m := msgs[len(msgs)-1].(type) {
+	case *messaging_api.TextMessage:
+		m.QuickReply = quickReply(page)
+	case *messaging_api.FlexMessage:
+		m.QuickReply = quickReply(page)
+	}
 	return msgs
 }
 
+// card lays a reply's card out as a Flex message; false when there is no
+// card, LINE has no layout for its kind, or the bubble would exceed LINE's
+// size limit (the text is sent then).
+func card(c *bot.Card) (*messaging_api.FlexMessage, bool) {
+	if c == nil {
+		return nil, false
+	}
+	fm, ok := flex(c)
+	if !ok {
+		return nil, false
+	}
+	if b, err := json.Marshal(fm.Contents); err != nil || len(b) > maxBubbleJSON {
+		return nil, false
+	}
+	return fm, true
+}
+
+// cardURLs are the URLs a card's bubble opens.
+func cardURLs(c *bot.Card) []string {
+	var out []string
+	for _, l := range c.Links {
+		out = append(out, l.URL)
+	}
+	for _, ct := range c.Contacts {
+		for _, l := range ct.Lines {
+			if l.Kind == bot.ContactLink {
+				out = append(out, l.Value)
+			}
+		}
+	}
+	return out
+}
+
 // batches groups messages into requests of at most maxMessages, in order.
-func batches(msgs []messaging_api.TextMessage) [][]messaging_api.MessageInterface {
+func batches(msgs []messaging_api.MessageInterface) [][]messaging_api.MessageInterface {
 	var out [][]messaging_api.MessageInterface
 	for len(msgs) > 0 {
 		n := min(len(msgs), maxMessages)
-		b := make([]messaging_api.MessageInterface, n)
-		for i := range n {
-			b[i] = msgs[i]
-		}
-		out = append(out, b)
+		out = append(out, msgs[:n:n])
 		msgs = msgs[n:]
 	}
 	return out

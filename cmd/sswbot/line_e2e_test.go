@@ -104,7 +104,12 @@ func (r lineRequest) messages() (texts []string, data []string) {
 	msgs, _ := r.Body["messages"].([]any)
 	for _, m := range msgs {
 		mm := m.(map[string]any)
-		texts = append(texts, fmt.Sprint(mm["text"]))
+		if mm["type"] == "flex" {
+			// a card: every text of the bubble
+			texts = append(texts, strings.Join(flexTexts(mm["contents"]), "\n"))
+		} else {
+			texts = append(texts, fmt.Sprint(mm["text"]))
+		}
 		if qr, ok := mm["quickReply"].(map[string]any); ok {
 			for _, it := range qr["items"].([]any) {
 				a := it.(map[string]any)["action"].(map[string]any)
@@ -113,6 +118,28 @@ func (r lineRequest) messages() (texts []string, data []string) {
 		}
 	}
 	return texts, data
+}
+
+// flexTexts lists the texts and the URIs of a Flex container, in order.
+func flexTexts(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["text"].(string); ok && x["type"] == "text" {
+			out = append(out, t)
+		}
+		if a, ok := x["action"].(map[string]any); ok && a["uri"] != nil {
+			out = append(out, fmt.Sprint(a["uri"])) // what a tap opens
+		}
+		for _, k := range []string{"header", "hero", "body", "footer", "contents"} {
+			out = append(out, flexTexts(x[k])...)
+		}
+	case []any:
+		for _, e := range x {
+			out = append(out, flexTexts(e)...)
+		}
+	}
+	return out
 }
 
 func sign(body []byte) string {

@@ -104,6 +104,7 @@ type lineBody struct {
 	Messages   []struct {
 		Type       string `json:"type"`
 		Text       string `json:"text"`
+		AltText    string `json:"altText"` // a Flex message's summary
 		QuickReply *struct {
 			Items []struct {
 				Action struct {
@@ -147,7 +148,7 @@ func (l *ledger) line(w http.ResponseWriter, r *http.Request) {
 	texts := make([]string, len(b.Messages))
 	button := ""
 	for i, m := range b.Messages {
-		texts[i] = m.Text
+		texts[i] = m.Text + m.AltText
 		if m.QuickReply != nil && len(m.QuickReply.Items) > 0 {
 			a := m.QuickReply.Items[0].Action
 			switch a.Type {
