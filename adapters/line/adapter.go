@@ -15,6 +15,7 @@ import (
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 
 	"example.com/sswbot/adapters/internal/apiclient"
+	handshake "example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/metrics"
 )
@@ -37,14 +38,10 @@ const (
 // (after the HTTP server has stopped) so no committed answer is cut off.
 const SendTimeout = 30 * time.Second
 
-// Handler is what the adapter needs from the bot (bot.Service implements it).
-type Handler interface {
-	// Handle commits ev and returns what to answer. An error wrapping
-	// bot.ErrUnavailable means nothing was written.
-	Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
-	// MarkDelivered records that the replies to eventID were sent.
-	MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error
-}
+// Handler is what the adapter needs from the bot (bot.Service implements
+// it): Handle commits an event, MarkDelivered records that its answer was
+// sent, Release gives its lease back early.
+type Handler = handshake.Handler
 
 // Config configures an Adapter. ChannelSecret and AccessToken are required.
 type Config struct {
@@ -78,10 +75,11 @@ type Config struct {
 // Adapter serves LINE's webhook and sends messages through the Messaging API.
 type Adapter struct {
 	cfg Config
-	h   Handler
-	log *slog.Logger
-	m   *metrics.Set
-	wg  sync.WaitGroup // background sends
+	// handshake is the delivery handshake shared with the other adapters.
+	handshake *handshake.Platform
+	log       *slog.Logger
+	m         *metrics.Set
+	wg        sync.WaitGroup // background sends
 	// menus caches the rich menu id of each language.
 	menus menuLinker
 }
@@ -115,7 +113,8 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Adapter{cfg: cfg, h: h, log: cfg.Logger.With("platform", platform), m: cfg.Metrics}
+	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics}
+	a.handshake = &handshake.Platform{Name: platform, Handler: h, Log: a.log, Metrics: a.m}
 	// Fail at startup on a malformed endpoint rather than on the first send.
 	if _, err := a.api(context.Background()); err != nil {
 		return nil, fmt.Errorf("line: api base url: %w", err)
@@ -214,13 +213,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer a.wg.Done()
 		defer cancel()
-		var sent, links []delivery
+		var done []finished
+		var links []delivery
 		for d := range s.jobs {
 			if d.menuLang != "" {
 				links = append(links, d)
 			}
-			if len(d.replies) > 0 && a.sendOne(sendCtx, s, d) {
-				sent = append(sent, d)
+			if len(d.replies) > 0 {
+				done = append(done, finished{d.job, a.sendOne(sendCtx, s, d)})
 			}
 		}
 		// The webhook may answer now: recording the deliveries is off its
@@ -228,10 +228,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// event's lease refuses copies, and after that a copy's retried
 		// reply token tells LINE's truth.
 		close(s.done)
-		for _, d := range sent {
-			if err := a.h.MarkDelivered(sendCtx, d.conv, d.eventID); err != nil {
-				a.log.Warn("line: marking delivered failed", "event", d.eventID, "err", err)
-			}
+		for _, f := range done {
+			f.job.Finish(sendCtx, f.redeliver)
 		}
 		// Last, as nothing waits for it: the menu of a newly chosen language.
 		for _, l := range links {
@@ -278,13 +276,23 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// finished is a delivery's end: redeliver when LINE will deliver the
+// event again.
+type finished struct {
+	job       *handshake.Job
+	redeliver bool
+}
+
 // sendOne delivers d, logs what a failure means for the user and reports
-// whether d was delivered.
-func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) bool {
+// whether LINE will deliver the event again (a transient failure before
+// the webhook's answer, which is then a 500). A redelivery repeats
+// nothing: the reply token is refused once used and every push has its
+// retry key, so its lease is given back for it.
+func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) (redeliver bool) {
 	err := a.deliver(ctx, d)
 	switch {
 	case err == nil:
-		return true
+		return false
 	case !transient(err):
 		a.log.Error("line: sending failed for good", "event", d.eventID, "user", hashID(d.to), "err", err)
 	case s.fail():
@@ -292,6 +300,7 @@ func (a *Adapter) sendOne(ctx context.Context, s *sender, d delivery) bool {
 		a.log.Error("line: sending failed after the acknowledgement, answer lost", "event", d.eventID, "user", hashID(d.to), "err", err)
 	default:
 		a.log.Warn("line: sending failed, asking for redelivery", "event", d.eventID, "err", err)
+		return true
 	}
 	return false
 }
@@ -330,7 +339,7 @@ func (s *sender) ack() bool {
 
 // delivery is what to send for one handled event.
 type delivery struct {
-	conv       bot.ConversationID
+	job        *handshake.Job
 	to         string // user, group or room id
 	eventID    string
 	replyToken string // "" when the token must not be used

@@ -122,8 +122,7 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 		if i == 0 && d.possibleDouble {
 			// The first handler may have replied before it stopped, and the
 			// token that would tell has expired: at least once.
-			a.m.PossibleDouble(platform)
-			a.log.Warn("line: pushing an answer whose reply may have been shown", "event", d.eventID)
+			d.job.PossibleDouble()
 		}
 		if err := a.push(ctx, d.to, msgs, retryKey(d.eventID, i)); err != nil {
 			return err

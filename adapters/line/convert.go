@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"time"
 
+	handshake "example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/bot"
 )
 
@@ -129,53 +129,32 @@ func (a *Adapter) handle(ctx context.Context, ev *event) (*delivery, error) {
 	if !m.redelivery && !a.tokenTooOld(m.timestamp) {
 		be.ReplyToken = m.replyToken
 	}
-	out, err := a.h.Handle(ctx, be)
-	if err != nil {
-		if errors.Is(err, bot.ErrInFlight) {
-			// Another handler has this event and may be sending: LINE
-			// redelivers later, and the copy then finds it delivered.
-			a.log.Info("line webhook: event in flight elsewhere, asking for redelivery", "event", m.id)
-			return nil, err
-		}
-		if errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil {
-			a.log.Warn("line webhook: event not committed, asking for redelivery", "event", m.id, "err", err)
-			return nil, err
-		}
-		// Any other error would fail again on redelivery.
-		a.log.Error("line webhook: handling failed", "event", m.id, "user", hashID(userID), "err", err)
+	job, action, err := a.handshake.Start(ctx, be)
+	switch {
+	case action == handshake.Retry:
+		return nil, err // LINE redelivers the request
+	case job == nil:
+		a.log.Error("line webhook: handling failed", "event", m.id, "user", hashID(userID))
 		return nil, nil
 	}
-
-	d := &delivery{
-		conv:       be.Conversation(),
-		to:         userID,
-		eventID:    m.id,
-		replyToken: be.ReplyToken,
-		replies:    out.Replies,
+	d := &delivery{job: job, to: userID, eventID: m.id, replyToken: be.ReplyToken}
+	if action == handshake.Send {
+		d.replies = job.Replies
 	}
-	switch {
-	case out.Duplicate:
-		if out.Delivered {
-			return nil, nil
-		}
+	if job.Resolve {
 		// The first handler stopped between commit and the end of its
-		// sends; this one holds the event now. Its recorded reply token
-		// tells, while it is valid, whether the reply got through.
-		d.resolve, d.replyToken = true, out.ReplyToken
+		// sends. Its recorded reply token tells, while it is valid,
+		// whether the reply got through.
+		d.resolve, d.replyToken = true, job.ReplyToken
 		if a.tokenTooOld(m.timestamp) && d.replyToken != "" {
 			d.replyToken, d.possibleDouble = "", true
 		}
-		a.log.Info("line webhook: resolving an uncertain send", "event", m.id, "token", d.replyToken != "")
-	case out.Silent:
-		return nil, nil
 	}
-	if kind == bot.KindStop {
-		return nil, nil // an unfollowed user cannot be messaged
-	}
-	if a.cfg.RichMenus && out.LangChanged && out.Lang != "" && kind != bot.KindGroup {
+	out := job.Outcome
+	if a.cfg.RichMenus && out.LangChanged && out.Lang != "" && kind != bot.KindGroup && kind != bot.KindStop && !out.Silent {
 		d.menuLang = out.Lang
 	}
-	if len(out.Replies) == 0 && d.menuLang == "" {
+	if len(d.replies) == 0 && d.menuLang == "" {
 		return nil, nil
 	}
 	return d, nil

@@ -21,6 +21,7 @@ func (quietBot) Handle(context.Context, bot.Event) (bot.Outcome, error) { return
 func (quietBot) MarkDelivered(context.Context, bot.ConversationID, string) error {
 	return nil
 }
+func (quietBot) Release(context.Context, bot.ConversationID, string, string) error { return nil }
 
 func Example() {
 	a, err := line.New(line.Config{ChannelSecret: "testsecret", AccessToken: "token"}, quietBot{})

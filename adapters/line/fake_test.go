@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +185,7 @@ type fakeBot struct {
 	events      []bot.Event
 	records     map[string]*record
 	delivered   []string
+	released    []string // Release calls
 	unavailable bool
 	inFlight    bool                          // another handler holds every event
 	slow        bool                          // wait for ctx to end, like a store that hangs
@@ -244,6 +246,24 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 		b.outcome(ev, &out)
 	}
 	return out, nil
+}
+
+// Released lists the Release calls.
+func (b *fakeBot) Released() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.released)
+}
+
+// Release gives the event's lease back (see bot.Service.Release).
+func (b *fakeBot) Release(ctx context.Context, id bot.ConversationID, eventID, lease string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r, ok := b.records[eventID]; ok {
+		r.leased = false
+	}
+	b.released = append(b.released, eventID)
+	return nil
 }
 
 func (b *fakeBot) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {

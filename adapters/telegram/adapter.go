@@ -19,7 +19,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/sswbot/adapters/internal/apiclient"
-	"example.com/sswbot/bot"
+	"example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/metrics"
 )
 
@@ -40,10 +40,7 @@ var (
 )
 
 // Handler is the bot service as the adapter sees it (bot.Service implements it).
-type Handler interface {
-	Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
-	MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error
-}
+type Handler = delivery.Handler
 
 // OffsetStore keeps the long-polling offset, so a restart neither loses nor
 // repeats updates. The offset is the next update_id to ask for (the last
@@ -80,12 +77,19 @@ type Config struct {
 	PerChatInterval time.Duration // minimum spacing per chat after a short burst; default 1s
 	GlobalRate      int           // messages per second over all chats; default 25
 	PollTimeout     time.Duration // getUpdates long-poll timeout, whole seconds, at least 1s; default 30s
+	// WebhookReplyByAPI sends every answer with sendMessage calls. By
+	// default the webhook gives a one-message answer in its response
+	// instead, which Telegram sends when it takes the acknowledgement:
+	// exactly once across crashes, but a method Telegram refuses there
+	// fails unseen (our HTML is escaped and checked, so none should be).
+	WebhookReplyByAPI bool
 }
 
 // Adapter is the Telegram channel. Create it with New.
 type Adapter struct {
 	cfg        Config
 	h          Handler
+	delivery   *delivery.Platform
 	offsets    OffsetStore
 	api        api
 	log        *slog.Logger
@@ -178,6 +182,7 @@ func New(cfg Config, h Handler, offsets OffsetStore) (*Adapter, error) {
 		sleep:    sleepCtx,
 		inflight: map[int]struct{}{},
 	}
+	a.delivery = &delivery.Platform{Name: "telegram", Handler: h, Log: a.log, Metrics: a.m}
 	a.limit = newLimiter(cfg.PerChatInterval, cfg.GlobalRate, a.now)
 	a.offsetName = "telegram:" + botKey(cfg.Token)
 	return a, nil

@@ -230,6 +230,7 @@ type fakeBot struct {
 	records     map[string]*record
 	order       []string // committed event ids
 	delivered   []string // MarkDelivered calls
+	released    []string // Release calls
 	unavailable bool
 	inFlight    bool // another handler holds every update
 	silent      bool
@@ -276,6 +277,14 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	b.records[ev.EventID] = &record{replies: replies}
 	b.order = append(b.order, ev.EventID)
 	return bot.Outcome{Replies: replies, Silent: b.silent}, nil
+}
+
+// Release gives the event's lease back (see bot.Service.Release).
+func (b *fakeBot) Release(ctx context.Context, id bot.ConversationID, eventID, lease string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.released = append(b.released, eventID)
+	return nil
 }
 
 func (b *fakeBot) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {
@@ -413,8 +422,9 @@ func newTestLogger(t testing.TB) (*slog.Logger, *syncBuffer) {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
-// newAdapter builds an adapter against f in webhook mode; edit adjusts the
-// config (set WebhookURL to "" for polling).
+// newAdapter builds an adapter against f in webhook mode, answering with
+// API calls (the answer in the webhook's response has its own tests); edit
+// adjusts the config (set WebhookURL to "" for polling).
 func newAdapter(t testing.TB, f *fakeTG, h telegram.Handler, offsets telegram.OffsetStore, edit func(*telegram.Config)) *telegram.Adapter {
 	t.Helper()
 	log, _ := newTestLogger(t)
@@ -427,6 +437,8 @@ func newAdapter(t testing.TB, f *fakeTG, h telegram.Handler, offsets telegram.Of
 		PerChatInterval: time.Millisecond,
 		GlobalRate:      1000,
 		PollTimeout:     time.Second,
+		// Answers as API calls, which the fake records in order.
+		WebhookReplyByAPI: true,
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -86,7 +86,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 func (a *Adapter) processDetached(ctx context.Context, u *tgbotapi.Update) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), updateTimeout)
 	defer cancel()
-	return a.process(ctx, u, "poll")
+	_, err := a.process(ctx, u, "poll", false)
+	return err
 }
 
 // loadOffset reads the stored offset, retrying through a store outage. It

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"example.com/sswbot/bot"
@@ -99,39 +100,88 @@ func (a *Adapter) markBlocked(ctx context.Context, userID, ref string) {
 	a.log.Info("user blocked the bot; conversation marked inactive")
 }
 
-// send delivers replies in order and returns how many messages went out. It
-// stops at the first failure; a 403 is returned as ErrBlocked.
+// send delivers replies in order (as few messages as fit) and returns how
+// many messages went out. It stops at the first failure; a 403 is returned
+// as ErrBlocked.
 func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) (sent int, err error) {
-	chat := strconv.FormatInt(chatID, 10)
+	return a.sendMessages(ctx, chatID, a.messages(replies))
+}
+
+// messages renders replies and joins them into as few messages as
+// Telegram's length allows: each message sent is a moment in which a crash
+// leaves the answer half sent, and one message fits a webhook's response.
+func (a *Adapter) messages(replies []bot.Reply) []outMsg {
+	var msgs []outMsg
 	for _, r := range replies {
-		for _, m := range a.render(r) {
-			if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
-				return sent, err
-			}
-			p := map[string]string{"chat_id": chat, "text": m.html, "parse_mode": "HTML"}
-			if m.markup != "" {
-				p["reply_markup"] = m.markup
-			}
-			_, err := a.do(ctx, "sendMessage", p)
-			var ae *APIError
-			if errors.As(err, &ae) && ae.badEntities() {
-				// Our escaping should make this impossible; plain text still
-				// reaches the user.
-				a.log.Error("Telegram rejected our HTML; sending plain text", "err", err)
-				delete(p, "parse_mode")
-				p["text"] = m.plain
-				_, err = a.do(ctx, "sendMessage", p)
-				ae = nil
-				errors.As(err, &ae)
-			}
-			if ae != nil && ae.Code == http.StatusForbidden {
-				return sent, fmt.Errorf("send message: %w (%v)", ErrBlocked, err)
-			}
-			if err != nil {
-				return sent, fmt.Errorf("send message: %w", err)
-			}
-			sent++
+		msgs = append(msgs, a.render(r)...)
+	}
+	return joinMessages(msgs, maxTextRunes)
+}
+
+// joinMessages joins neighbouring messages, a blank line apart, while the
+// result stays within max UTF-16 units. A keyboard ends a message: the
+// buttons stay under the text they belong to.
+func joinMessages(msgs []outMsg, max int) []outMsg {
+	var out []outMsg
+	for _, m := range msgs {
+		if n := len(out); n > 0 && out[n-1].markup == "" && utf16Len(out[n-1].html)+2+utf16Len(m.html) <= max {
+			last := &out[n-1]
+			last.html += "\n\n" + m.html
+			last.plain += "\n\n" + m.plain
+			last.markup = m.markup
+			continue
 		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// utf16Len counts s as Telegram does: in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// params are the sendMessage parameters of m.
+func (m outMsg) params(chat string) map[string]string {
+	p := map[string]string{"chat_id": chat, "text": m.html, "parse_mode": "HTML"}
+	if m.markup != "" {
+		p["reply_markup"] = m.markup
+	}
+	return p
+}
+
+// sendMessages sends msgs in order and returns how many went out. It
+// stops at the first failure; a 403 is returned as ErrBlocked.
+func (a *Adapter) sendMessages(ctx context.Context, chatID int64, msgs []outMsg) (sent int, err error) {
+	chat := strconv.FormatInt(chatID, 10)
+	for _, m := range msgs {
+		if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
+			return sent, err
+		}
+		p := m.params(chat)
+		_, err := a.do(ctx, "sendMessage", p)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.badEntities() {
+			// Our escaping should make this impossible; plain text still
+			// reaches the user.
+			a.log.Error("Telegram rejected our HTML; sending plain text", "err", err)
+			delete(p, "parse_mode")
+			p["text"] = m.plain
+			_, err = a.do(ctx, "sendMessage", p)
+			ae = nil
+			errors.As(err, &ae)
+		}
+		if ae != nil && ae.Code == http.StatusForbidden {
+			return sent, fmt.Errorf("send message: %w (%v)", ErrBlocked, err)
+		}
+		if err != nil {
+			return sent, fmt.Errorf("send message: %w", err)
+		}
+		sent++
 	}
 	return sent, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -68,11 +69,50 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer a.end(u.UpdateID)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), updateTimeout)
 	defer cancel()
-	if err := a.process(ctx, &u, "webhook"); err != nil {
+	ans, err := a.process(ctx, &u, "webhook", !a.cfg.WebhookReplyByAPI)
+	if err != nil {
 		http.Error(w, "try again later", http.StatusServiceUnavailable)
 		return
 	}
+	if ans == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	a.answerInResponse(ctx, w, ans)
+}
+
+// answerInResponse gives the answer as the webhook's response: Telegram
+// calls sendMessage with it when it reads the 200. The delivery is recorded
+// after the response is written; a crash in between leaves the intent
+// "sending", but Telegram, having its 200, sends no copy that could find it.
+func (a *Adapter) answerInResponse(ctx context.Context, w http.ResponseWriter, ans *webhookAnswer) {
+	chat := strconv.FormatInt(ans.to, 10)
+	// The send still counts against the chat's and the bot's limits.
+	if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
+		ans.job.Finish(ctx, true)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	}
+	body := map[string]any{"method": "sendMessage", "chat_id": ans.to, "text": ans.msg.html, "parse_mode": "HTML"}
+	if ans.msg.markup != "" {
+		body["reply_markup"] = json.RawMessage(ans.msg.markup)
+	}
+	b, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
+	_, werr := w.Write(b)
+	if werr == nil {
+		werr = http.NewResponseController(w).Flush()
+	}
+	a.m.Outbound("telegram", "sendMessage", "webhook")
+	if werr != nil {
+		// Telegram did not get the answer, so it delivers the update again.
+		a.log.Warn("webhook answer not written; the update will come again", "err", werr)
+		ans.job.Finish(ctx, true)
+		return
+	}
+	ans.job.Finish(ctx, false)
 }
 
 // begin marks update id as in progress; it reports false when it already is.

@@ -511,7 +511,8 @@ func TestWebhookPartlySentRepliesAreNotRepeated(t *testing.T) {
 	f := newFakeTG(t)
 	b := newFakeBot()
 	b.replies = func(ev bot.Event) []bot.Reply {
-		return []bot.Reply{{Text: "part 1"}, {Text: "part 2"}}
+		// A keyboard under part 1 keeps the two from being joined.
+		return []bot.Reply{{Text: "part 1", Choices: []bot.Choice{{Label: "A", Payload: "c:a"}}}, {Text: "part 2"}}
 	}
 	a := newAdapter(t, f, b, nil, nil)
 	f.passNext("sendMessage")

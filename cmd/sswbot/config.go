@@ -46,6 +46,7 @@ type Config struct {
 	TelegramBaseURL    string
 	TelegramWebhookURL string
 	TelegramSecret     string
+	TelegramReply      string // "response" (default): a one-message answer in the webhook's response; "api": sendMessage calls
 
 	ConsoleUsers     string // "name:bcrypthash,name2:hash2"
 	ConsoleUsersFile string // one "name:hash" a line
@@ -95,6 +96,7 @@ Environment variables (flags override them):
   TELEGRAM_API_BASE_URL         Telegram Bot API base URL (default https://api.telegram.org)
   TELEGRAM_WEBHOOK_URL          public HTTPS URL of /telegram/webhook; empty = long polling
   TELEGRAM_WEBHOOK_SECRET       secret_token for the webhook (required with TELEGRAM_WEBHOOK_URL)
+  TELEGRAM_WEBHOOK_REPLY        "response" (default: a one-message answer in the webhook's response, exactly once) or "api" (sendMessage calls)
   SSWBOT_CONSOLE_USERS          staff accounts "name:bcrypt-hash,name2:hash2" (console off when none)
   SSWBOT_CONSOLE_USERS_FILE     file with one "name:bcrypt-hash" a line
   SSWBOT_CONSOLE_SECURE_COOKIES cookies marked Secure (default: true unless SSWBOT_ADDR is a loopback address)
@@ -124,6 +126,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str(&c.TelegramBaseURL, "TELEGRAM_API_BASE_URL")
 	str(&c.TelegramWebhookURL, "TELEGRAM_WEBHOOK_URL")
 	str(&c.TelegramSecret, "TELEGRAM_WEBHOOK_SECRET")
+	str(&c.TelegramReply, "TELEGRAM_WEBHOOK_REPLY")
 	str(&c.ConsoleUsers, "SSWBOT_CONSOLE_USERS")
 	str(&c.ConsoleUsersFile, "SSWBOT_CONSOLE_USERS_FILE")
 	str(&c.ConsoleTZ, "SSWBOT_CONSOLE_TZ")
@@ -187,6 +190,9 @@ func (c *Config) validate() error {
 	var errs []error
 	if (c.LineSecret == "") != (c.LineToken == "") {
 		errs = append(errs, errors.New("LINE is half-configured: set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, or neither"))
+	}
+	if c.TelegramReply != "" && c.TelegramReply != "response" && c.TelegramReply != "api" {
+		errs = append(errs, fmt.Errorf("TELEGRAM_WEBHOOK_REPLY: %q is not response or api", c.TelegramReply))
 	}
 	if c.TelegramWebhookURL != "" && c.TelegramSecret == "" {
 		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET"))

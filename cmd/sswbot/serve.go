@@ -123,7 +123,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ta, err = telegram.New(telegram.Config{
 			Token: cfg.TelegramToken, APIBaseURL: cfg.TelegramBaseURL,
 			WebhookURL: cfg.TelegramWebhookURL, WebhookSecret: cfg.TelegramSecret,
-			Logger: log.With("channel", "telegram"), Metrics: m, Commands: telegramCommands(kb),
+			WebhookReplyByAPI: cfg.TelegramReply == "api",
+			Logger:            log.With("channel", "telegram"), Metrics: m, Commands: telegramCommands(kb),
 		}, svc, st)
 		if err != nil {
 			return fmt.Errorf("telegram: %w", err)

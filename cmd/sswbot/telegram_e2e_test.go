@@ -481,6 +481,14 @@ func tgKnowledge(t *testing.T) *knowledge.Base {
 // postWebhook posts an update to serve's webhook with secret ("" for none).
 func postWebhook(t *testing.T, addr string, u []byte, secret string) int {
 	t.Helper()
+	status, _ := postWebhookAnswer(t, addr, u, secret)
+	return status
+}
+
+// postWebhookAnswer posts an update and returns the status and the body,
+// which may hold the method Telegram is to call.
+func postWebhookAnswer(t *testing.T, addr string, u []byte, secret string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/telegram/webhook", bytes.NewReader(u))
 	if err != nil {
 		t.Fatal(err)
@@ -493,9 +501,9 @@ func postWebhook(t *testing.T, addr string, u []byte, secret string) int {
 	if err != nil {
 		t.Fatalf("post webhook: %v", err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, body
 }
 
 // webhookDeliver posts an update as Telegram does and returns the calls it
@@ -504,9 +512,12 @@ func webhookDeliver(f *fakeBotAPI, addr string) func(*testing.T, []byte) []tgCal
 	return func(t *testing.T, u []byte) []tgCall {
 		t.Helper()
 		n := len(f.all())
-		if got := postWebhook(t, addr, u, tgSecret); got != http.StatusOK {
+		got, answer := postWebhookAnswer(t, addr, u, tgSecret)
+		if got != http.StatusOK {
 			t.Fatalf("webhook answered %d, want 200", got)
 		}
+		// Telegram performs the method the answer may hold.
+		performWebhookAnswer(f.srv.URL, tgToken, answer)
 		return f.since(n)
 	}
 }

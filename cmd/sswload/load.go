@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -287,9 +288,28 @@ func (g *generator) post(target string, body []byte, header http.Header) (int, e
 	if err != nil {
 		return 0, err
 	}
-	_, _ = io.Copy(io.Discard, res.Body)
+	answer, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	res.Body.Close()
+	if g.cfg.Platform == "telegram" && res.StatusCode == http.StatusOK && len(answer) > 0 {
+		g.performAnswer(answer)
+	}
 	return res.StatusCode, nil
+}
+
+// performAnswer does what Telegram does with a method in a webhook's
+// response: it calls it. Here the fake Bot API checks and records it like
+// any sendMessage.
+func (g *generator) performAnswer(body []byte) {
+	var m map[string]json.RawMessage
+	var method string
+	if json.Unmarshal(body, &m) != nil || json.Unmarshal(m["method"], &method) != nil || method == "" {
+		return
+	}
+	delete(m, "method")
+	params, _ := json.Marshal(m)
+	req := httptest.NewRequest(http.MethodPost, "/bot"+g.l.tgToken+"/"+method, bytes.NewReader(params))
+	req.Header.Set("Content-Type", "application/json")
+	g.l.telegram(httptest.NewRecorder(), req)
 }
 
 func lineUserID(nonce uint32, i int) string { return fmt.Sprintf("U%08x%024x", nonce, i) }
