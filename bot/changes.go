@@ -11,8 +11,10 @@ import (
 // erase or a staff annotation. It carries no text: whoever shows it reads
 // the conversation again, so a change feed never holds a user's words.
 type Change struct {
-	// ID orders changes; the feed assigns it ("1733024000000-0"). Empty
-	// when publishing.
+	// ID is the feed's position just after this change, assigned by the
+	// feed: a stream id ("1733024000000-0") or, for a feed of several
+	// streams, one such id per stream joined by "." (a reader resumes
+	// from it). Empty when publishing.
 	ID           string         `json:"-"`
 	Conversation ConversationID `json:"c"`
 	Kind         ChangeKind     `json:"k"`
@@ -34,6 +36,12 @@ const (
 // live update, never data.
 type Publisher interface {
 	Publish(ctx context.Context, c Change) error
+}
+
+// BatchPublisher is a Publisher that sends several changes at once (one
+// round trip for all); Notifying uses it when it can.
+type BatchPublisher interface {
+	PublishAll(ctx context.Context, cs []Change) error
 }
 
 // Notifying returns a Store that publishes a Change after every successful
@@ -99,16 +107,45 @@ func (n *notifying) publish(c Change) {
 	}
 }
 
+// run publishes the queued changes: all that are waiting at once, in one
+// call when the publisher takes batches, so a busy bot pays one round trip
+// for many turns' changes.
 func (n *notifying) run() {
 	defer close(n.done)
+	bp, batches := n.pub.(BatchPublisher)
+	batch := make([]Change, 0, maxPublish)
 	for c := range n.queue {
+		batch = append(batch[:0], c)
+	fill:
+		for len(batch) < maxPublish {
+			select {
+			case c, ok := <-n.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, c)
+			default:
+				break fill
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := n.pub.Publish(ctx, c); err != nil {
-			n.log.Warn("bot: publish change", "kind", c.Kind, "err", err)
+		if batches {
+			if err := bp.PublishAll(ctx, batch); err != nil {
+				n.log.Warn("bot: publish changes", "changes", len(batch), "err", err)
+			}
+		} else {
+			for _, c := range batch {
+				if err := n.pub.Publish(ctx, c); err != nil {
+					n.log.Warn("bot: publish change", "kind", c.Kind, "err", err)
+				}
+			}
 		}
 		cancel()
 	}
 }
+
+// maxPublish bounds the changes published at once.
+const maxPublish = 256
 
 // Close publishes what is queued, then closes the store.
 func (n *notifying) Close() error {

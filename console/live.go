@@ -125,22 +125,49 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// changeID reads a feed id ("1733024000000-0"); ok is false for anything else.
-func changeID(s string) (ms, seq uint64, ok bool) {
-	a, b, found := strings.Cut(s, "-")
-	if !found || len(s) > 48 {
-		return 0, 0, false
+// changeID reads a feed position: a stream id ("1733024000000-0") or one
+// per stream of a sharded feed joined by "."; ok is false for anything else.
+func changeID(s string) (pos [][2]uint64, ok bool) {
+	if len(s) > 1024 {
+		return nil, false
 	}
-	ms, err1 := strconv.ParseUint(a, 10, 64)
-	seq, err2 := strconv.ParseUint(b, 10, 64)
-	return ms, seq, err1 == nil && err2 == nil
+	for part := range strings.SplitSeq(s, ".") {
+		a, b, found := strings.Cut(part, "-")
+		ms, err1 := strconv.ParseUint(a, 10, 64)
+		seq, err2 := strconv.ParseUint(b, 10, 64)
+		if !found || err1 != nil || err2 != nil {
+			return nil, false
+		}
+		pos = append(pos, [2]uint64{ms, seq})
+	}
+	return pos, true
 }
 
-// after reports whether feed id x comes after y.
+// after reports whether the change at position x is past position y, that
+// is, not yet covered by a reader at y: some stream of x is further on (a
+// change moves only its own stream's part). Positions of different shapes
+// compare by their newest part.
 func after(x, y string) bool {
-	xm, xs, _ := changeID(x)
-	ym, ys, _ := changeID(y)
-	return xm > ym || xm == ym && xs > ys
+	xp, _ := changeID(x)
+	yp, _ := changeID(y)
+	less := func(a, b [2]uint64) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }
+	if len(xp) != len(yp) {
+		newest := func(p [][2]uint64) (m [2]uint64) {
+			for _, v := range p {
+				if less(m, v) {
+					m = v
+				}
+			}
+			return m
+		}
+		return less(newest(yp), newest(xp))
+	}
+	for i := range xp {
+		if less(yp[i], xp[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // events is the server-sent event stream of changes. It replays what a
@@ -170,7 +197,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) {
 		last = r.URL.Query().Get("after") // the feed's position when the page was read
 	}
 	if last != "" {
-		if _, _, ok := changeID(last); ok {
+		if _, ok := changeID(last); ok {
 			sent = last
 			for range 10 { // at most 1,000 missed changes; a page reload covers the rest
 				cs, err := c.deps.Feed.Changes(ctx, sent, 0)

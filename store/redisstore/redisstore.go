@@ -33,6 +33,9 @@ type Options struct {
 	// dropped (and counted, see Dropped); 1000.
 	MaxEntries int
 	LeaseTTL   time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
+	// Senders is how many batches of concurrent turns' commands are in
+	// flight at once (see batcher); 2.
+	Senders int
 }
 
 func (o Options) withDefaults() Options {
@@ -42,12 +45,16 @@ func (o Options) withDefaults() Options {
 	retention.Fill(&o.SessionTTL, &o.TranscriptRetention, &o.DedupeTTL)
 	retention.FillLease(&o.LeaseTTL)
 	retention.FillEntries(&o.MaxEntries)
+	if o.Senders <= 0 {
+		o.Senders = 2
+	}
 	return o
 }
 
 // Store is a bot.Store and bot.Index on Redis.
 type Store struct {
 	rdb     redis.UniversalClient
+	batch   *batcher // the turn's scripts: Claim, Commit, MarkDelivered, Forget
 	opt     Options
 	index   string
 	dropped atomic.Int64 // transcript entries dropped by the cap
@@ -80,7 +87,7 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		rdb.Close()
 		return nil, unavailable("connect", err)
 	}
-	return &Store{rdb: rdb, opt: opt, index: opt.Prefix + "idx"}, nil
+	return &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx"}, nil
 }
 
 // universalOptions reads one URL into options for a universal client, so
@@ -415,23 +422,33 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	return nil
 }
 
-// script runs sc pipelined with the commands also queues, in one round trip.
-// Only after Redis lost its script cache (a restart) does it cost a second
-// one, to send the script itself. It returns the script's result and the
-// first error of the other commands.
+// script runs sc pipelined with the commands also queues, in one round trip
+// shared with the other turns' calls of the moment (batcher). Only after
+// Redis lost its script cache (a restart) does it cost a second one, to send
+// the script itself. It returns the script's result and the first error of
+// the other commands.
 func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, args []any, also func(redis.Pipeliner)) (*redis.Cmd, error) {
-	var res *redis.Cmd
-	cmds, _ := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	var (
+		res  *redis.Cmd
+		rest []redis.Cmder
+	)
+	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		res = sc.EvalSha(ctx, p, keys, args...)
 		if also != nil {
+			n := p.Len()
 			also(p)
+			rest = p.Cmds()[n:]
 		}
-		return nil
 	})
+	if err != nil {
+		res = redis.NewCmd(ctx)
+		res.SetErr(err)
+		return res, nil
+	}
 	if err := res.Err(); errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
 		res = sc.Eval(ctx, s.rdb, keys, args...)
 	}
-	for _, c := range cmds[1:] {
+	for _, c := range rest {
 		if err := c.Err(); err != nil {
 			return res, err
 		}
@@ -456,7 +473,11 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 		return nil
 	}
 	k := s.keys(id, eventID)
-	if err := markScript.Run(ctx, s.rdb, []string{k.event, k.lease}).Err(); err != nil {
+	res, err := s.script(ctx, markScript, []string{k.event, k.lease}, nil, nil)
+	if err == nil {
+		err = res.Err()
+	}
+	if err != nil {
 		return s.unavailable("mark delivered", err)
 	}
 	return nil
@@ -527,7 +548,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Dropped() int64 { return s.dropped.Load() }
 
 // Close implements bot.Store.
-func (s *Store) Close() error { return s.rdb.Close() }
+func (s *Store) Close() error {
+	s.batch.close()
+	return s.rdb.Close()
+}
 
 // LoadOffset returns the offset saved under name, 0 if none. The Telegram
 // poller keeps its update offset here.

@@ -382,3 +382,25 @@ func BenchmarkCommit(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }
+
+// A browser that kept a position from before the feed was sharded (one
+// stream id) resumes from it in every stream; a cursor of another size is
+// refused, not misread.
+func TestFeedReadsAnOldPosition(t *testing.T) {
+	s := mustNew(t, redisstore.Options{URL: redistest.Start(t).URL()})
+	ctx := t.Context()
+	for i := range 3 {
+		if err := s.Publish(ctx, bot.Change{Conversation: bot.ConversationOf(bot.LINE, fmt.Sprint("Uold", i)), Kind: bot.ChangeTurn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Changes(ctx, "0-0", 0); err != nil || len(got) != 3 {
+		t.Errorf("from 0-0: %+v, %v; want all three", got, err)
+	}
+	if got, err := s.Changes(ctx, "99999999999999-0", 0); err != nil || len(got) != 0 {
+		t.Errorf("from the future: %+v, %v; want none", got, err)
+	}
+	if _, err := s.Changes(ctx, "1-0.2-0", 0); err == nil {
+		t.Error("a cursor of two streams was accepted")
+	}
+}
