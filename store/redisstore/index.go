@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -123,9 +122,11 @@ func (s *Store) Transcript(ctx context.Context, id bot.ConversationID) ([]bot.En
 func decodeEntries(raws []string) ([]bot.Entry, error) {
 	es := make([]bot.Entry, len(raws))
 	for i, raw := range raws {
-		if err := json.Unmarshal([]byte(raw), &es[i]); err != nil {
+		e, err := decodeEntry(raw)
+		if err != nil {
 			return nil, fmt.Errorf("redisstore: bad transcript entry: %w", err)
 		}
+		es[i] = e
 	}
 	return es, nil
 }

@@ -378,11 +378,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome,
 		c.Holder, status, c.ReplyToken, s.opt.MaxEntries}
 	for _, e := range c.Entries {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("redisstore: encode entry: %w", err)
-		}
-		args = append(args, b)
+		args = append(args, encodeEntry(e))
 	}
 	k := s.keys(id, c.EventID)
 	now := time.Now()

@@ -1,0 +1,69 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"example.com/sswbot/bot"
+)
+
+// full returns an Entry with every field set, found by reflection, so a
+// field added to bot.Entry is in the round trip below without editing it.
+func full(t *testing.T) bot.Entry {
+	var e bot.Entry
+	v := reflect.ValueOf(&e).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(v.Type().Field(i).Name + " ünïcode 技能\n\x00{}")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{"one", "", "三"}))
+		case reflect.Struct:
+			f.Set(reflect.ValueOf(time.Date(2026, 12, 1, 5, 6, 7, 890123456, time.UTC)))
+		default:
+			t.Fatalf("bot.Entry.%s is a %s: teach encodeEntry and this test about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	return e
+}
+
+func TestEntryEncodingCoversEveryField(t *testing.T) {
+	e := full(t)
+	got, err := decodeEntry(string(encodeEntry(e)))
+	if err != nil || !reflect.DeepEqual(got, e) {
+		t.Fatalf("round trip:\n got %+v, %v\nwant %+v\n(a new field of bot.Entry must be added to encodeEntry and decodeEntry)", got, err, e)
+	}
+	if empty, err := decodeEntry(string(encodeEntry(bot.Entry{Time: e.Time}))); err != nil || !reflect.DeepEqual(empty, bot.Entry{Time: e.Time}) {
+		t.Errorf("an empty entry: %+v, %v", empty, err)
+	}
+	js, _ := json.Marshal(e)
+	t.Logf("%d bytes, as JSON %d", len(encodeEntry(e)), len(js))
+}
+
+// Entries written before the compact form, as JSON, are still read.
+func TestEntryReadsJSON(t *testing.T) {
+	e := full(t)
+	js, _ := json.Marshal(e)
+	if got, err := decodeEntry(string(js)); err != nil || !reflect.DeepEqual(got, e) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}
+
+func FuzzDecodeEntry(f *testing.F) {
+	f.Add(string(encodeEntry(bot.Entry{Text: "hi", Choices: []string{"a"}})))
+	f.Add(`{"t":"2026-01-01T00:00:00Z","dir":"in","text":"x"}`)
+	f.Add("\x01")
+	f.Fuzz(func(t *testing.T, raw string) {
+		e, err := decodeEntry(raw) // must not panic
+		if err == nil && raw != "" && raw[0] == entryV1 {
+			if again, err := decodeEntry(string(encodeEntry(e))); err != nil || !reflect.DeepEqual(again, e) {
+				t.Fatalf("re-encoded %+v reads as %+v, %v", e, again, err)
+			}
+		}
+	})
+}
