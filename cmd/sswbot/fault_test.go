@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -36,8 +37,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"example.com/sswbot/bot"
+	"example.com/sswbot/store/redisstore"
 	"example.com/sswbot/store/redisstore/redistest"
 )
 
@@ -365,23 +366,21 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	time.Sleep(300 * time.Millisecond)
 
 	// Count: answers per event, incoming transcript entries per event.
-	rdb := redis.NewClient(&redis.Options{Addr: strings.TrimPrefix(srv.URL(), "redis://")})
-	defer rdb.Close()
+	// Through the store's own reader: it knows how entries are encoded.
+	st, err := redisstore.New(ctx, redisstore.Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	changes := map[string]int{}
 	for u := range faultUsers {
-		conv := faultConv(mode, u)
-		raw, err := rdb.LRange(ctx, "sswbot:{"+conv+"}:t", 0, -1).Result()
-		if err != nil {
+		es, err := st.Transcript(ctx, bot.ConversationID(faultConv(mode, u)))
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
 			t.Fatal(err)
 		}
-		for _, r := range raw {
-			var e struct {
-				Dir string `json:"dir"`
-				Ev  string `json:"ev"`
-			}
-			_ = json.Unmarshal([]byte(r), &e)
-			if e.Dir == "in" {
-				changes[e.Ev]++
+		for _, e := range es {
+			if e.Dir == bot.In {
+				changes[e.EventID]++
 			}
 		}
 	}
