@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
+# redis-server is also the Sentinel (redis-server --sentinel) in cmd/sswload's Sentinel failover test.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools) # creates the Redis Cluster in cmd/sswload's scale-out test
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -8,25 +8,52 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"example.com/sswbot/store/redisstore/redistest"
 )
 
+// built is the sswbot binary, built once for every test of the package
+// that runs it (TestMain removes it).
+var built struct {
+	sync.Mutex
+	dir, bin string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
 // buildSSWBot builds the real binary, so the test runs `sswbot serve`
 // processes exactly as deployed.
 func buildSSWBot(t *testing.T) string {
 	t.Helper()
+	built.Lock()
+	defer built.Unlock()
+	if built.bin != "" {
+		return built.bin
+	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	bin := filepath.Join(t.TempDir(), "sswbot")
+	if built.dir == "" {
+		if built.dir, err = os.MkdirTemp("", "sswload-test-"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(built.dir, "sswbot")
 	cmd := exec.Command(gobin, "build", "-o", bin, "example.com/sswbot/cmd/sswbot")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	built.bin = bin
 	return bin
 }
 
@@ -92,20 +119,44 @@ func reportString(r *report) string {
 }
 
 // Two sswbot processes share a real 3-master + 3-replica Redis Cluster;
-// every user's events alternate between them. All users walk the same
-// conversation (follow, then the first button of each answer), so with
-// per-user order kept every user reads the same answers turn by turn.
-// Then a master is killed in the middle of the load: the requests that
-// hit its slots fail with 503 until its replica is promoted, the load
-// tool redelivers them as LINE does, and nothing is lost or doubled.
+// every user's events alternate between them, and a master is killed in
+// the middle of the load (see failoverUnderLoad).
 func TestTwoServersOnRedisClusterWithFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis Cluster and two servers")
 	}
-	cl := redistest.StartCluster(t, 3, 1)
+	failoverUnderLoad(t, redistest.StartCluster(t, 3, 1))
+}
+
+// The same on Redis Sentinel: a master with two replicas, watched by three
+// Sentinels; the servers reach the master through go-redis's failover
+// client (the Sentinel form of REDIS_URL), which asks the Sentinels where
+// the master is and follows them when they promote a replica.
+func TestTwoServersOnRedisSentinelWithFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Redis Sentinel and two servers")
+	}
+	failoverUnderLoad(t, redistest.StartSentinel(t, 2, 3))
+}
+
+// failingOver is a Redis deployment with automatic failover.
+type failingOver interface {
+	URL() string                    // its REDIS_URL
+	KillMaster() int                // kills the master (SIGKILL) and returns its port
+	WaitHealthy(wait time.Duration) // waits until a promoted master serves everything
+}
+
+// failoverUnderLoad runs two sswbot processes on redis, every user's events
+// alternating between them. All users walk the same conversation (follow,
+// then the first button of each answer), so with per-user order kept every
+// user reads the same answers turn by turn. Then a master is killed in the
+// middle of the load: the requests that need it fail with 503 until a
+// replica is promoted, the load tool redelivers them as LINE does, and
+// nothing is lost or doubled.
+func failoverUnderLoad(t *testing.T, redis failingOver) {
 	bin := buildSSWBot(t)
 	api := freeAddr(t)
-	a, b := startServe(t, bin, cl.URL(), api), startServe(t, bin, cl.URL(), api)
+	a, b := startServe(t, bin, redis.URL(), api), startServe(t, bin, redis.URL(), api)
 
 	cfg := testConfig(api, a, b)
 	cfg.Users, cfg.C, cfg.Events, cfg.Mode = 40, 8, 600, "walk"
@@ -123,7 +174,7 @@ func TestTwoServersOnRedisClusterWithFailover(t *testing.T) {
 	killed := make(chan int, 1)
 	go func() {
 		time.Sleep(1500 * time.Millisecond)
-		killed <- cl.KillMaster()
+		killed <- redis.KillMaster()
 	}()
 	rep, err = load(context.Background(), cfg, nil)
 	if err != nil {
@@ -138,6 +189,6 @@ func TestTwoServersOnRedisClusterWithFailover(t *testing.T) {
 		t.Fatal("no request failed while the master was down: the failover was not exercised")
 	}
 	t0 := time.Now()
-	cl.WaitHealthy(20 * time.Second)
+	redis.WaitHealthy(20 * time.Second)
 	t.Logf("healthy after %v", time.Since(t0))
 }

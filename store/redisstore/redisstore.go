@@ -95,7 +95,9 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 //
 //   - redis://host:6379/0 — a single node;
 //   - redis://host1:6379?addr=host2:6379&addr=host3:6379 — a Cluster;
-//   - redis://sentinel1:26379?master_name=mymaster&addr=sentinel2:26379 — Sentinel.
+//   - redis://sentinel1:26379?master_name=mymaster&addr=sentinel2:26379&password=pw — Sentinel;
+//     go-redis takes a password before the @ as the Sentinels' own and
+//     password= as the master's.
 //
 // A user's keys share one hash slot, so the turn script works on a Cluster.
 func universalOptions(raw string) (*redis.UniversalOptions, error) {

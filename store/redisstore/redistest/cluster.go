@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,12 +14,7 @@ import (
 // Cluster is a real Redis Cluster of redis-server processes on loopback,
 // created with `redis-cli --cluster create`, owned by one test.
 type Cluster struct {
-	tb    testing.TB
-	bin   string
-	cli   string
-	dir   string
-	nodes map[int]*exec.Cmd // port → process
-	done  map[int]chan struct{}
+	*nodes
 	ports []int
 }
 
@@ -32,25 +25,12 @@ type Cluster struct {
 // promoted within a few seconds.
 func StartCluster(tb testing.TB, masters, replicas int) *Cluster {
 	tb.Helper()
-	c := &Cluster{tb: tb, dir: tb.TempDir(), nodes: map[int]*exec.Cmd{}, done: map[int]chan struct{}{}}
-	for _, name := range []string{"redis-server", "redis-cli"} {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				tb.Fatalf("%s is required in CI: %v", name, err)
-			}
-			tb.Skipf("%s not found: %v", name, err)
-		}
-		if name == "redis-server" {
-			c.bin = p
-		} else {
-			c.cli = p
-		}
-	}
-	tb.Cleanup(c.stopAll)
+	c := &Cluster{nodes: newNodes(tb)}
 	c.ports = clusterPorts(tb, masters*(1+replicas))
 	for _, p := range c.ports {
-		c.start(p)
+		c.start(p, nil, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
+			"--save", "", "--appendonly", "no")
 	}
 	args := []string{"--cluster", "create"}
 	for _, p := range c.ports {
@@ -89,50 +69,6 @@ func free(port int) bool {
 	return true
 }
 
-func (c *Cluster) start(port int) {
-	c.tb.Helper()
-	dir := filepath.Join(c.dir, strconv.Itoa(port))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		c.tb.Fatal(err)
-	}
-	cmd := exec.Command(c.bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-		"--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
-		"--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
-	if err := cmd.Start(); err != nil {
-		c.tb.Fatalf("start redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	c.nodes[port], c.done[port] = cmd, done
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if out, err := c.do(port, "PING"); err == nil && out == "PONG" {
-			return
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			c.tb.Fatalf("redis-server on %d did not answer: %s", port, log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (c *Cluster) stopAll() {
-	for p, cmd := range c.nodes {
-		_ = cmd.Process.Kill()
-		<-c.done[p]
-	}
-	c.nodes = map[int]*exec.Cmd{}
-}
-
-// do runs one command with redis-cli against a node and returns its output.
-func (c *Cluster) do(port int, args ...string) (string, error) {
-	out, err := exec.Command(c.cli, append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(port)}, args...)...).Output()
-	return strings.TrimSpace(string(out)), err
-}
-
 // URL is the Cluster form of REDIS_URL: one node, the others as addr=.
 func (c *Cluster) URL() string {
 	u := fmt.Sprintf("redis://127.0.0.1:%d", c.ports[0])
@@ -157,7 +93,7 @@ type Node struct {
 // Nodes reads CLUSTER NODES from a live node.
 func (c *Cluster) Nodes() []Node {
 	c.tb.Helper()
-	for p := range c.nodes {
+	for p := range c.procs {
 		out, err := c.do(p, "CLUSTER", "NODES")
 		if err != nil || out == "" {
 			continue
@@ -195,10 +131,8 @@ func (c *Cluster) KillMaster() int {
 	c.tb.Helper()
 	for _, n := range c.Nodes() {
 		if n.Master && !n.Failed && n.Slots > 0 {
-			if cmd, ok := c.nodes[n.Port]; ok {
-				_ = cmd.Process.Kill()
-				<-c.done[n.Port]
-				delete(c.nodes, n.Port)
+			if c.live(n.Port) {
+				c.kill(n.Port)
 				return n.Port
 			}
 		}
@@ -211,20 +145,11 @@ func (c *Cluster) KillMaster() int {
 // slots are served by live masters, and every live replica is in sync.
 func (c *Cluster) WaitHealthy(timeout time.Duration) {
 	c.tb.Helper()
-	deadline := time.Now().Add(timeout)
-	var why string
-	for time.Now().Before(deadline) {
-		why = c.unhealthy()
-		if why == "" {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	c.tb.Fatalf("cluster not healthy after %v: %s", timeout, why)
+	c.waitFor("cluster", timeout, c.unhealthy)
 }
 
 func (c *Cluster) unhealthy() string {
-	for p := range c.nodes {
+	for p := range c.procs {
 		info, err := c.do(p, "CLUSTER", "INFO")
 		if err != nil || !strings.Contains(info, "cluster_state:ok") {
 			return fmt.Sprintf("node %d: cluster state not ok", p)
@@ -240,7 +165,7 @@ func (c *Cluster) unhealthy() string {
 	slots := 0
 	for _, n := range c.Nodes() {
 		if n.Master && !n.Failed {
-			if _, live := c.nodes[n.Port]; live {
+			if c.live(n.Port) {
 				slots += n.Slots
 			}
 		}
