@@ -125,14 +125,15 @@ func (c *Cluster) Nodes() []Node {
 	return nil
 }
 
-// KillMaster kills (SIGKILL, no goodbye) a master that serves slots and
-// returns its port; its replica takes over after the node timeout.
+// KillMaster kills (SIGKILL, no goodbye) a master that serves slots, once
+// its replica has its writes (see killInSync), and returns its port; its
+// replica takes over after the node timeout.
 func (c *Cluster) KillMaster() int {
 	c.tb.Helper()
 	for _, n := range c.Nodes() {
 		if n.Master && !n.Failed && n.Slots > 0 {
 			if c.live(n.Port) {
-				c.kill(n.Port)
+				c.killInSync(n.Port, nil)
 				return n.Port
 			}
 		}

@@ -106,15 +106,16 @@ func (s *Sentinel) Master() (int, error) {
 	return 0, fmt.Errorf("no live sentinel")
 }
 
-// KillMaster kills (SIGKILL, no goodbye) the master the Sentinels name and
-// returns its port; they promote a replica after the down-after time.
+// KillMaster kills (SIGKILL, no goodbye) the master the Sentinels name, once
+// its replicas have its writes (see killInSync), and returns its port; the
+// Sentinels promote a replica after the down-after time.
 func (s *Sentinel) KillMaster() int {
 	s.tb.Helper()
 	p, err := s.Master()
 	if err != nil || !s.live(p) {
 		s.tb.Fatalf("no live master to kill (%d): %v", p, err)
 	}
-	s.kill(p)
+	s.killInSync(p, s.auth())
 	return p
 }
 
@@ -178,13 +179,3 @@ func (s *Sentinel) unhealthy() string {
 }
 
 func lastLine(s string) string { return s[strings.LastIndexByte(s, '\n')+1:] }
-
-// field is the value of key in INFO output ("key:value" lines).
-func field(info, key string) string {
-	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
