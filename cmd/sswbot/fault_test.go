@@ -153,11 +153,13 @@ func (l *ledger) lineAPI(w http.ResponseWriter, r *http.Request) {
 
 // telegramAPI is the fake Bot API; polling serves queue from the offset on.
 type telegramAPI struct {
-	l       *ledger
-	url     string // where it listens
-	mu      sync.Mutex
-	queue   []tgQueued // updates not yet confirmed by an offset past them
-	polling bool
+	l   *ledger
+	url string // where it listens
+	// answered counts the answers given in a webhook's response.
+	answered atomic.Int64
+	mu       sync.Mutex
+	queue    []tgQueued // updates not yet confirmed by an offset past them
+	polling  bool
 }
 
 type tgQueued struct {
@@ -412,8 +414,11 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 			t.Errorf("event %s: %d state changes, want 1", ev.id, c)
 		}
 	}
-	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d",
-		mode, len(events), kills, redisDown, lost, doubled, windowed, badState)
+	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d, answers in the webhook's response %d",
+		mode, len(events), kills, redisDown, lost, doubled, windowed, badState, tg.answered.Load())
+	if mode == "telegram webhook" && tg.answered.Load() == 0 {
+		t.Error("no answer came in the webhook's response: the exactly-once path was not exercised")
+	}
 	if t.Failed() {
 		log, _ := os.ReadFile(logf.Name())
 		t.Logf("serve log (last 4 KiB):\n%s", log[max(0, len(log)-4096):])
@@ -530,8 +535,8 @@ func postFault(ctx context.Context, addr, mode string, body []byte, tg *telegram
 	if err != nil || res.StatusCode/100 != 2 {
 		return false // a response cut off by a kill is no answer: Telegram redelivers
 	}
-	if mode == "telegram webhook" {
-		performWebhookAnswer(tg.url, "1:fault", answer)
+	if mode == "telegram webhook" && performWebhookAnswer(tg.url, "1:fault", answer) {
+		tg.answered.Add(1)
 	}
 	return true
 }
