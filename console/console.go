@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -93,6 +94,10 @@ type Deps struct {
 	// defaults to Index when that keeps them too, as both stores do; the
 	// console needs one.
 	Staff StaffStore
+	// LINEPreview, when set, returns the JSON of the LINE messages the
+	// LINE adapter would send for replies; "Try it" then shows the last
+	// answer as it looks on LINE (cmd/sswbot gives it line.Preview).
+	LINEPreview func([]bot.Reply) []json.RawMessage
 }
 
 var _ Bot = (*bot.Service)(nil)

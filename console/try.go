@@ -33,9 +33,13 @@ func (c *Console) tryPage(w http.ResponseWriter, r *http.Request, s *session) {
 	if n := len(last); n > 0 {
 		choices, links = last[n-1].Choices, last[n-1].Links
 	}
+	var onLINE []lineMessage
+	if c.deps.LINEPreview != nil && len(last) > 0 {
+		onLINE = lineMessages(c.deps.LINEPreview(last))
+	}
 	c.render(w, r, http.StatusOK, "try", s, map[string]any{
 		"Bubbles": c.bubbles(s, es), "Earlier": len(es) == tryShown, "Choices": choices, "Links": links, "Started": len(es) > 0,
-		"Path": convURL(id, false),
+		"Path": convURL(id, false), "LINE": onLINE,
 	})
 }
 

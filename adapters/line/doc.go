@@ -1,7 +1,7 @@
 // Package line is sswbot's LINE Messaging API adapter. It owns the webhook
 // (signature check, size and method limits), the translation of LINE events
-// into bot.Event, the rendering of bot.Reply into LINE text messages with
-// quick-reply buttons, and the reply/push client. It must not know the
+// into bot.Event, the rendering of bot.Reply into LINE messages (cards as Flex bubbles,
+// texts, at most five quick replies with "More"), and the reply/push client. It must not know the
 // dialog, the knowledge base, the store or the other adapters: it talks to
 // the bot through its own small Handler interface.
 //

@@ -222,3 +222,22 @@ func merge(texts []string, limit int) []string {
 	}
 	return out
 }
+
+// Preview returns the JSON of each message the adapter would send for
+// replies, exactly as sent: the console's "Try it" shows it laid out.
+func Preview(replies []bot.Reply) []json.RawMessage {
+	var out []json.RawMessage
+	for _, b := range batches(render(replies)) {
+		body, err := json.Marshal(&messaging_api.ReplyMessageRequest{ReplyToken: "preview", Messages: b})
+		if err != nil {
+			continue
+		}
+		var req struct {
+			Messages []json.RawMessage `json:"messages"`
+		}
+		if json.Unmarshal(body, &req) == nil {
+			out = append(out, req.Messages...)
+		}
+	}
+	return out
+}

@@ -320,7 +320,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 		Users: users, SecureCookies: cfg.secureCookies(), TrustedProxies: proxies, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
-	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st})
+	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
