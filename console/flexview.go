@@ -29,8 +29,8 @@ type flexNode struct {
 	Bold     bool
 	Under    bool
 	URI      template.URL // a URI action (http, https, tel): shown as a link
-	Label    string // a button's or postback action's label
-	Style    string // a button's style
+	Label    string       // a button's or postback action's label
+	Style    string       // a button's style
 	Children []*flexNode
 	Header   *flexNode
 	Body     *flexNode
