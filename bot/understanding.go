@@ -53,6 +53,14 @@ func Corpus(kb *knowledge.Base) understand.Corpus {
 		}
 	}
 	labels("route", "compare", kb.UI["btn_compare"])
+	// The employer is in Japan, so a place in a sending country named in
+	// passing says where the worker is ("a company in Japan, the worker in
+	// Bishkek"); a place in Japan may be the employer's.
+	for i := range c.Intents {
+		if in := &c.Intents[i]; in.Slot == "location" && kb.Country(in.Value) != nil {
+			in.Passing = true
+		}
+	}
 	for _, co := range kb.Countries {
 		if kb.Intent("country", co.ID) != nil {
 			labels("country", co.ID, co.Name)

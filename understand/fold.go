@@ -66,7 +66,14 @@ func scan(text string, dst []run) []run {
 		}
 		script = scriptNone
 	}
+	var last rune
+	repeats := 0
 	for _, r := range text {
+		if r == 'ー' || r == '〜' || r == '~' {
+			// a drawn-out vowel: はーい is はい, ありがとー is ありがとう's
+			// casual form; the examples are folded the same way
+			continue
+		}
 		s := classify(r)
 		switch {
 		case s == scriptNone:
@@ -82,7 +89,17 @@ func scan(text string, dst []run) []run {
 			flush()
 		}
 		script = s
-		b = utf8.AppendRune(b, foldRune(r))
+		fr := foldRune(r)
+		// a letter held down ("okkkk", «спасибоооо») counts twice at
+		// most: a doubled letter may be the word's own (ооба, агенттик)
+		if fr == last && len(b) > start {
+			if repeats++; repeats >= 2 {
+				continue
+			}
+		} else {
+			last, repeats = fr, 0
+		}
+		b = utf8.AppendRune(b, fr)
 	}
 	flush()
 	all := string(b)

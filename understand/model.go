@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -25,6 +26,10 @@ type Intent struct {
 	// Examples maps a language to phrasings as users type them; the key ""
 	// holds phrasings of any language (place names, codes).
 	Examples map[string][]string
+	// Passing: a mention in passing answers the slot, even at another
+	// question. Set for a place only one side can be in ("the worker in
+	// Bishkek"), not for one the employer may be in ("a company in Osaka").
+	Passing bool
 }
 
 // Query is one message to read.
@@ -105,6 +110,9 @@ type Model struct {
 	slotW    []float32 // token slot → weight
 	slotCue  []bool    // token slot is a negation ("without", без, なし)
 	negative []bool    // example says what is not (has a negation)
+	// weak: the example is function words only («да», "ok then"): a
+	// message of function words only is read against these
+	weak []bool
 
 	pool sync.Pool
 
@@ -171,7 +179,7 @@ func New(c Corpus) (*Model, error) {
 		if in.Slot == "" || in.Value == "" {
 			return nil, fmt.Errorf("understand: intent %d has no slot or value", ii)
 		}
-		m.intents = append(m.intents, Intent{Slot: in.Slot, Value: in.Value})
+		m.intents = append(m.intents, Intent{Slot: in.Slot, Value: in.Value, Passing: in.Passing})
 		langs := make([]string, 0, len(in.Examples))
 		for l := range in.Examples {
 			langs = append(langs, l)
@@ -249,11 +257,15 @@ func New(c Corpus) (*Model, error) {
 	for s, id := range slotFirst {
 		m.slotW[s] = m.weight[id]
 	}
+	m.weak = make([]bool, len(m.examples))
 	for ei := range m.examples {
 		ex := &m.examples[ei]
+		weak := true
 		for s := ex.off; s < ex.off+ex.n; s++ {
 			ex.total += m.slotW[s]
+			weak = weak && m.slotW[s] < content
 		}
+		m.weak[ei] = weak
 	}
 	m.pool.New = func() any { return newScratch(len(m.slotEx), len(m.examples), len(m.intents)) }
 	return m, nil
@@ -331,10 +343,18 @@ func tokenKeys(r run) []string {
 func translits(k string) []string {
 	a := key(translit(k, true, false), scriptCyrillic)
 	b := key(translit(k, true, true), scriptCyrillic)
-	if a == b {
-		return []string{a}
+	out := []string{a}
+	if a != b {
+		out = append(out, b)
 	}
-	return []string{a, b}
+	if strings.ContainsRune(k, 'w') {
+		// phones without Cyrillic type ш as "w" (iw, ishtew) as often as в
+		c := key(translit(strings.ReplaceAll(k, "w", "sh"), true, false), scriptCyrillic)
+		if c != a && c != b {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // stem is the Snowball stem of a key (English for Latin, Russian for

@@ -116,7 +116,7 @@ func (m *Model) Read(q Query) Reading {
 		if t.script == scriptCJK {
 			sc.creds = sc.creds[:0]
 			for f := 0; f < t.nf; f++ {
-				sc.creds = m.lookup(sc, sc.creds, t.forms[f], t.fs[f], t.fw[f], q.Lang)
+				sc.creds = m.lookup(sc, sc.creds, t.forms[f], t.fs[f], t.fw[f], q.Lang, true)
 			}
 			for _, c := range sc.creds {
 				m.credit(sc, c.id, c.sim, int8(p))
@@ -229,9 +229,15 @@ func (m *Model) word(sc *scratch, k string, script byte, lang string) *wordInfo 
 		}
 	}
 	w.weight = m.weightOf(w.forms[:w.nf])
+	// a word the examples use as it is typed is not a typo of another
+	// ("контакты" is not «контракт» mistyped)
+	_, known := m.vocab[w.forms[0]]
+	for f := 1; f < w.nf && !known; f++ {
+		_, known = m.vocab[w.forms[f]]
+	}
 	sc.creds = sc.creds[:0]
 	for f := 0; f < w.nf; f++ {
-		sc.creds = m.lookup(sc, sc.creds, w.forms[f], w.fs[f], w.fw[f], lang)
+		sc.creds = m.lookup(sc, sc.creds, w.forms[f], w.fs[f], w.fw[f], lang, !known)
 	}
 	w.credits = append([]credit(nil), sc.creds...)
 	m.wordsMu.Lock()
@@ -258,7 +264,7 @@ func (m *Model) isEnglish(k string) bool {
 var (
 	negBefore = set("no", "not", "without", "dont", "doesnt", "didnt", "never", "none", "isnt", "arent", "wont", "nor",
 		"не", "без", "нет", "ни")
-	negAfter = set("not", "не", "нет", "жок", "емес")
+	negAfter = set("not", "не", "нет", "жок", "емес", "елек", "елекмин", "елекпиз", "елекпи")
 	// ja: the bigram that starts a negative ending
 	negAfterCJK = set("なし", "無し", "不要", "せず", "さず", "使わ", "通さ", "頼ま", "以外", "わず")
 	// ない and ません deny the verb before them: only "use", "go through",
@@ -315,7 +321,7 @@ func kyrgyzWithout(w string) bool {
 }
 
 // lookup appends to dst every example word that form matches.
-func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw float32, lang string) []credit {
+func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw float32, lang string, typos bool) []credit {
 	id, known := m.vocab[form]
 	if known {
 		dst = append(dst, credit{id, fw * simExact})
@@ -361,7 +367,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 			dst = append(dst, credit{o, fw * simPrefix})
 		}
 	}
-	if tmin := typoLen(script); len(rs) >= tmin {
+	if tmin := typoLen(script); typos && len(rs) >= tmin {
 		for _, o := range m.dels[form] {
 			dst = append(dst, credit{o, fw * simTypo})
 		}
@@ -393,7 +399,7 @@ func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
 		return
 	}
 	for _, s := range m.post[id] {
-		if sc.late && !sc.mark[m.slotEx[s]] {
+		if sc.late && !sc.mark[m.slotEx[s]] && !m.weak[m.slotEx[s]] {
 			continue
 		}
 		if sim <= sc.best[s] {
@@ -591,6 +597,11 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 				if o.Slot != mt.Slot || o.Value == mt.Value || o.Negated || o.Score <= mt.Score-Margin {
 					continue
 				}
+				if m.intents[c.idx].Passing && !m.intents[o.idx].Passing {
+					// "a company in Japan, the worker in Bishkek": the
+					// place only the worker can be in says where they are
+					continue
+				}
 				// a longer phrase explains a word away: in "a company
 				// hiring a worker", "worker" does not make a job seeker.
 				if c.matched < explains*o.matched && (o.mask&^sc.intentMask[c.idx] != 0 || c.matched <= o.matched) {
@@ -619,15 +630,37 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			// nor from one word in passing: "a Japanese company" says
 			// where the employer is, not the worker; "still in Bishkek" or
 			// a message that is just "Bishkek" does.
-			if c.words < 2 && !c.phrase && m.share(sc, c.mask&^expMask) < 0.8 {
+			if c.words < 2 && !c.phrase && !m.intents[c.idx].Passing && m.share(sc, c.mask&^expMask) < 0.8 {
 				mt.Confident = false
 			}
 		}
 		r.Matches = append(r.Matches, mt)
 	}
-	rank := func(slot string) int {
+	// an expected answer read from a word of a message that another
+	// reading explains far better is not an answer: 「担当者と直接話したい」
+	// asks for a person, not for direct hiring.
+	for i, e := range r.Matches {
+		if !e.Confident || !expected(expect, e.Slot) {
+			continue
+		}
+		ce := all[firstOf(all, e.Slot)]
+		for _, o := range r.Matches {
+			co := all[firstOf(all, o.Slot)]
+			if o.Confident && !answers[o.Slot] && co.mask&ce.mask == 0 && co.cov >= 2*ce.cov && m.share(sc, ce.mask) < 0.4 {
+				r.Matches[i].Confident = false
+			}
+		}
+	}
+	anyConfident := false
+	for _, mt := range r.Matches {
+		anyConfident = anyConfident || mt.Confident
+	}
+	rank := func(mt Match) int {
+		if !mt.Confident && anyConfident {
+			return len(expect) // an unsure answer does not outrank a sure reading
+		}
 		for i, s := range expect {
-			if s == slot {
+			if s == mt.Slot {
 				return i
 			}
 		}
@@ -658,7 +691,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		return 1
 	}
 	slices.SortStableFunc(r.Matches, func(a, b Match) int {
-		if ra, rb := rank(a.Slot), rank(b.Slot); ra != rb {
+		if ra, rb := rank(a), rank(b); ra != rb {
 			return cmp.Compare(ra, rb)
 		}
 		if a.Confident != b.Confident {
@@ -750,7 +783,7 @@ var answers = set("role", "location", "country", "route")
 // usedBefore: one of the few bigrams before toks[i] holds a verb of using.
 func usedBefore(sc *scratch, i int) bool {
 	for p := i - 1; p >= 0 && p >= i-3; p-- {
-		if t := sc.toks[p]; t.script == scriptCJK && strings.ContainsAny(t.forms[0], "使通利頼依") {
+		if t := sc.toks[p]; t.script == scriptCJK && strings.ContainsAny(t.forms[0], "使通利頼依来") {
 			return true
 		}
 	}
