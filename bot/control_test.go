@@ -17,7 +17,7 @@ import (
 var controlMessages = []string{
 	// acknowledgements and thanks
 	"ok", "OK!", "okay", "k", "kk", "ok ok", "got it", "thanks", "thank you!", "thx", "ty", "cool", "fine", "alright", "nice",
-	"了解", "了解です", "はい了解", "OK です", "ありがとう", "ありがとうございます！", "どうも", "はーい", "わかりました", "なるほど",
+	"了解", "了解です", "はい了解", "OK です", "ありがとう", "ありがとうございます！", "どうも", "わかりました", "なるほど",
 	"ок", "окей", "ладно", "хорошо", "понял", "поняла", "ясно", "спасибо", "спс", "благодарю", "норм",
 	"макул", "жакшы", "түшүндүм", "рахмат", "чоң рахмат", "ооба макул", "макул рахмат", "ok rahmat", "spasibo", "ponyal",
 	// emoji only, stickers forwarded as text, punctuation
