@@ -20,6 +20,9 @@ package bot
 type Card struct {
 	Kind CardKind `json:"k"`
 	Span int      `json:"n,omitempty"` // replies holding the plain text; 0 means 1
+	// Lang is the language of the texts ("ja", "en", "ru", "ky"), for an
+	// adapter's punctuation (full-width brackets in Japanese).
+	Lang string `json:"lg,omitempty"`
 	// Header is the step counter ("Step 2 of 4"); empty for a step shown
 	// on its own.
 	Header string `json:"h,omitempty"`

@@ -83,6 +83,9 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	var links []Link
 	for _, o := range out {
 		text, ls, card := r.say(s, o)
+		if card != nil {
+			card.Lang = lang
+		}
 		parts = append(parts, part{text, card})
 		links = append(links, ls...)
 	}

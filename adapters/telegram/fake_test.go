@@ -101,6 +101,17 @@ func (f *fakeTG) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		f.getUpdates(w, r, form)
 	case "sendMessage":
+		// Telegram's own checks of what we send.
+		if form.Get("parse_mode") == "HTML" {
+			if err := checkHTML(form.Get("text")); err != nil {
+				writeAnswer(w, answer{400, fmt.Sprintf(`{"ok":false,"error_code":400,"description":%q}`, "Bad Request: can't parse entities: "+err.Error())})
+				return
+			}
+		}
+		if err := checkKeyboard(form.Get("reply_markup")); err != nil {
+			writeAnswer(w, answer{400, fmt.Sprintf(`{"ok":false,"error_code":400,"description":%q}`, "Bad Request: "+err.Error())})
+			return
+		}
 		f.mu.Lock()
 		f.msgID++
 		id := f.msgID

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"example.com/sswbot/bot"
 	"example.com/sswbot/textsplit"
@@ -111,9 +109,14 @@ func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) (
 // Telegram's length allows: each message sent is a moment in which a crash
 // leaves the answer half sent, and one message fits a webhook's response.
 func (a *Adapter) messages(replies []bot.Reply) []outMsg {
+	dropped := func(what string) { a.log.Error(what + " dropped") }
 	var msgs []outMsg
-	for _, r := range replies {
-		msgs = append(msgs, a.render(r)...)
+	for _, m := range format(replies, dropped) {
+		o := outMsg{html: m.HTML, plain: m.Plain}
+		if m.Keyboard != nil {
+			o.markup = mustJSON(map[string][][]Button{"inline_keyboard": m.Keyboard})
+		}
+		msgs = append(msgs, o)
 	}
 	return joinMessages(msgs, maxTextRunes)
 }
@@ -214,79 +217,9 @@ func (a *Adapter) removeKeyboard(ctx context.Context, chatID int64, msgID int) {
 }
 
 // outMsg is one sendMessage: the HTML text, the same text unescaped, and
-// the keyboard (only on the last part of a reply).
+// the keyboard JSON (only on the last message of a reply).
 type outMsg struct {
 	html, plain, markup string
-}
-
-type button struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data,omitempty"`
-	URL          string `json:"url,omitempty"`
-}
-
-// render turns a reply into messages within Telegram's limits.
-func (a *Adapter) render(r bot.Reply) []outMsg {
-	markup := a.keyboard(r)
-	text := strings.TrimSpace(r.Text)
-	if text == "" {
-		if markup == "" {
-			return nil
-		}
-		text = "⬇" // Telegram refuses a keyboard without text
-	}
-	// The HTML is split, not the text: a part never ends inside a tag or
-	// an entity, and its tags balance.
-	parts := textsplit.SplitHTML(escapeHTML(text), maxTextRunes, textsplit.UTF16)
-	out := make([]outMsg, len(parts))
-	for i, p := range parts {
-		out[i] = outMsg{html: p, plain: plainText(p)}
-	}
-	out[len(out)-1].markup = markup
-	return out
-}
-
-// keyboard builds the inline keyboard JSON, or "" for none. Short labels go
-// two to a row; links get a row each.
-func (a *Adapter) keyboard(r bot.Reply) string {
-	var rows [][]button
-	var pending *button
-	for _, c := range r.Choices {
-		if !validPayload(c.Payload) || strings.TrimSpace(c.Label) == "" {
-			a.log.Error("button dropped: payload must be 1-64 bytes of printable ASCII and the label not empty")
-			continue
-		}
-		b := button{Text: c.Label, CallbackData: c.Payload}
-		short := utf8.RuneCountInString(c.Label) <= 16
-		switch {
-		case short && pending != nil:
-			rows = append(rows, []button{*pending, b})
-			pending = nil
-		case short:
-			pending = &b
-		default:
-			if pending != nil {
-				rows = append(rows, []button{*pending})
-				pending = nil
-			}
-			rows = append(rows, []button{b})
-		}
-	}
-	if pending != nil {
-		rows = append(rows, []button{*pending})
-	}
-	for _, l := range r.Links {
-		u, err := url.Parse(l.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSpace(l.Label) == "" {
-			a.log.Error("link button dropped: needs a label and an absolute http(s) URL")
-			continue
-		}
-		rows = append(rows, []button{{Text: l.Label, URL: l.URL}})
-	}
-	if len(rows) == 0 {
-		return ""
-	}
-	return mustJSON(map[string][][]button{"inline_keyboard": rows})
 }
 
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
