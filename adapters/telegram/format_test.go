@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"example.com/sswbot/adapters/telegram"
@@ -15,6 +16,17 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/format")
+
+// samples are every answer of every walk, made once for the tests that
+// need them (the walks run the real bot and take seconds).
+var samples = sync.OnceValue(func() []replysamples.Sample { return replysamples.All(onceTB{}) })
+
+// onceTB lets replysamples report a failure outside any one test.
+type onceTB struct{ testing.TB }
+
+func (onceTB) Helper()                   {}
+func (onceTB) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
+func (onceTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
 func TestCheckHTML(t *testing.T) {
 	for _, tt := range []struct {
@@ -55,7 +67,7 @@ var (
 // e-mail address as plain text Telegram makes tappable.
 func TestFormatEveryAnswer(t *testing.T) {
 	kinds := map[bot.CardKind]int{}
-	for _, s := range replysamples.All(t) {
+	for _, s := range samples() {
 		msgs := telegram.Format(s.Replies)
 		if len(msgs) == 0 {
 			t.Errorf("%s: no message", s.Name)
@@ -175,7 +187,7 @@ func TestFormatGolden(t *testing.T) {
 	want := []string{"/rt:compare", "/rt:agency", "/n:A.3.2", "/all", "/fin:A.6", "/g:contacts"}
 	got := map[string]*strings.Builder{}
 	seen := map[string]bool{}
-	for _, s := range replysamples.All(t) {
+	for _, s := range samples() {
 		if !strings.Contains(s.Name, "/employer/agency/") {
 			continue
 		}
