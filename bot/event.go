@@ -83,6 +83,9 @@ type Reply struct {
 	// More is the label of the "More" button in the user's language, for
 	// platforms that show only some of the Choices (see Page).
 	More string `json:"more,omitempty"`
+	// Image is the URL of a picture sent before the text (an invite's QR
+	// code): a LINE image message, a Telegram photo. "" for none.
+	Image string `json:"image,omitempty"`
 }
 
 // Choice is a button. Payload is short ASCII (at most 64 bytes).

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"example.com/sswbot/dialog"
@@ -44,6 +45,9 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 	if err := kb.HasUI(uiKeys...); err != nil {
 		return nil, err
 	}
+	if err := kb.HasUI(caseUIKeys...); err != nil {
+		return nil, err
+	}
 	f := &dialog.Flow{
 		Languages: knowledge.Languages,
 		Roles:     kb.Roles,
@@ -55,7 +59,7 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 		for _, r := range c.Routes {
 			dr := dialog.Route{Country: c.ID, ID: r.ID, Location: r.Location}
 			for _, s := range r.Steps {
-				dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics, InsteadOf: s.InsteadOf})
+				dr.Steps = append(dr.Steps, dialog.Procedure{ID: s.ID, Topics: s.Topics, InsteadOf: s.InsteadOf, Sides: sidesOf(s.Actors)})
 			}
 			f.Routes = append(f.Routes, dr)
 		}
@@ -63,6 +67,13 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 			if len(f.RoutesAt(c.ID, l)) == 0 {
 				return nil, fmt.Errorf("bot: country %s has no route for location %q", c.ID, l)
 			}
+		}
+	}
+	for _, r := range kb.Roles {
+		if r == workerRole {
+			f.WorkerRoles = append(f.WorkerRoles, r)
+		} else {
+			f.OrgRoles = append(f.OrgRoles, r)
 		}
 	}
 	// Aliases: every button label in every language. Sorted payloads keep
@@ -94,4 +105,23 @@ func buildFlow(kb *knowledge.Base) (*dialog.Flow, error) {
 		f.Keywords = append(f.Keywords, dk)
 	}
 	return f, nil
+}
+
+// In a shared case the worker is the content's role "worker"; every other
+// role (the employer, a supporter) speaks for the organisation.
+const workerRole = "worker"
+
+// actorSides says which side of a shared case marks a step its actor does:
+// the receiving organisation's steps the organisation, the worker's the
+// worker; a step both do either. The Center and the agencies use no chat.
+var actorSides = map[string]string{"receiving_org": dialog.SideOrg, "worker": dialog.SideWorker}
+
+func sidesOf(actors []string) []string {
+	var out []string
+	for _, a := range actors {
+		if sd, ok := actorSides[a]; ok && !slices.Contains(out, sd) {
+			out = append(out, sd)
+		}
+	}
+	return out
 }

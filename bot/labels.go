@@ -26,6 +26,14 @@ var fixedLabels = map[dialog.Kind]string{
 	dialog.KindCompare:  "btn_compare",
 	dialog.KindNext:     "btn_next",
 	dialog.KindFinish:   "btn_finish",
+
+	dialog.KindInvite:    "btn_invite",
+	dialog.KindCase:      "btn_case",
+	dialog.KindLeaveCase: "btn_leave_case",
+	dialog.KindJoinYes:   "btn_join_yes",
+	dialog.KindJoinNo:    "btn_join_no",
+	dialog.KindMarkDone:  "btn_mark_done",
+	dialog.KindMarkStart: "btn_mark_progress",
 }
 
 // changeLabels maps each question to the ui text of the change-menu button

@@ -21,7 +21,10 @@ const (
 // renderer turns the dialog's Says into texts from the knowledge base.
 type renderer struct {
 	kb   *knowledge.Base
+	flow *dialog.Flow
 	days int // session TTL in days, for {days}
+	// inviteDays is how long an invite code is valid, for {days} there.
+	inviteDays int
 }
 
 // country is the session's sending country (the first one until chosen).
@@ -77,12 +80,20 @@ func (r *renderer) label(p dialog.Payload, c *knowledge.Country, lang string) st
 // choices as buttons on the last message. A part with a card (a step, the
 // checklist, the contacts, the comparison, the summary) gets bubbles of its
 // own, the first of which carries the card.
-func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
+func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []Reply {
 	lang, c := s.Lang, r.country(s)
 	var parts []part
 	var links []Link
+	image := ""
 	for _, o := range out {
-		text, ls, card := r.say(s, o)
+		text, ls, ok := r.sayCase(s, o, tc)
+		var card *Card
+		if !ok {
+			text, ls, card = r.say(s, o)
+		}
+		if o.Say == dialog.SayInvite && tc != nil {
+			image = tc.image
+		}
 		if card != nil {
 			card.Lang = lang
 		}
@@ -102,6 +113,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply) []Reply {
 	if len(choices) > 2 {
 		last.More = r.ui("btn_more", lang)
 	}
+	last.Image = image
 	return replies
 }
 

@@ -35,6 +35,18 @@ type Options struct {
 	// longer one is stored cut, with a marker saying how much is missing.
 	// The dialog and the replies still get the whole text. Default 2000.
 	MaxStoredText int
+	// Cases keeps shared cases, invite codes and the outbox; nil turns
+	// shared cases off (no invite button).
+	Cases CaseStore
+	// InviteTTL is how long an invite code is valid; DefaultInviteTTL.
+	InviteTTL time.Duration
+	// InviteLink returns the link that opens the worker's chat with an
+	// invite code (the Telegram deep link https://t.me/<bot>?start=<code>),
+	// "" when unknown (then only the code is shown). It is asked at each
+	// invite, so the bot's username may be learnt after start.
+	InviteLink func(code string) string
+	// InviteImage returns the URL of the code's QR image, "" for none.
+	InviteImage func(code string) string
 }
 
 // maxAttempts bounds the optimistic retry loop. Conflicts happen only when
@@ -54,6 +66,8 @@ type Service struct {
 	// across processes and restarts) and a counter (unique per Handle).
 	holderPrefix string
 	holders      atomic.Uint64
+	// outboxWake tells the outbox sender that a commit here wrote entries.
+	outboxWake chan struct{}
 }
 
 // New builds a Service over store with the content in kb. It fails when the
@@ -74,6 +88,9 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	if opt.DefaultLang == nil {
 		opt.DefaultLang = map[Platform]string{LINE: "ja"}
 	}
+	if opt.InviteTTL <= 0 {
+		opt.InviteTTL = DefaultInviteTTL
+	}
 	if len(kb.Countries) == 0 {
 		return nil, errors.New("bot: the knowledge base has no country")
 	}
@@ -82,6 +99,9 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	flow, err := buildFlow(kb)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Cases == nil {
+		flow.OrgRoles = nil // no store for cases: nobody is offered an invite
 	}
 	var model *understand.Model
 	if c := Corpus(kb); len(c.Intents) > 0 {
@@ -93,8 +113,9 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
 		store: store, kb: kb, flow: flow, model: model, opt: opt,
-		r:            renderer{kb: kb, days: int(opt.SessionTTL / (24 * time.Hour))},
+		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour))},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
+		outboxWake:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -208,6 +229,7 @@ func (s *Service) Release(ctx context.Context, id ConversationID, eventID, lease
 
 func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (Outcome, string, error) {
 	id := ev.Conversation()
+	var cx caseInput // keeps a new case's id and code across retries
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		snap, err := s.store.Claim(ctx, id, ev.EventID, holder)
 		if errors.Is(err, ErrInFlight) {
@@ -229,9 +251,26 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 					return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
 				}
 			}
+			// The first handling may have stopped before the case was
+			// changed: change it now (a change applied already is skipped).
+			if err := s.applyCase(ctx, rec.Case); err != nil {
+				return Outcome{}, "", err
+			}
 			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered, ReplyToken: snap.Recorded.ReplyToken}, "", nil
 		}
-		c, out, forget, outcome := s.turn(snap, ev)
+		if err := s.caseInputs(ctx, snap, ev, &cx); err != nil {
+			s.opt.Metrics.StoreError("load")
+			return Outcome{}, "", fmt.Errorf("bot: %w", err)
+		}
+		c, out, forget, outcome, op := s.turn(snap, ev, &cx)
+		ok, err := s.casePrepare(ctx, op)
+		if err != nil {
+			return Outcome{}, "", fmt.Errorf("bot: %w", err)
+		}
+		if !ok { // the invite was taken meanwhile: the same turn, the code invalid
+			cx.invite.Valid, cx.inviteCase = false, ""
+			c, out, forget, outcome, op = s.turn(snap, ev, &cx)
+		}
 		s.clip(c.Entries)
 		// The send intent goes with the turn: the reply token, or
 		// "delivered" at once when there is nothing to send.
@@ -254,6 +293,10 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 				return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
 			}
 		}
+		if err := s.applyCase(ctx, op); err != nil {
+			s.opt.Metrics.StoreError("case")
+			return Outcome{}, "", err
+		}
 		return out, outcome, nil
 	}
 	return Outcome{}, "", fmt.Errorf("bot: %d concurrent updates in a row: %w", maxAttempts, ErrConflict)
@@ -261,7 +304,7 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 
 // turn computes one event's commit from a snapshot. It is pure apart from
 // the clock, so the retry loop can call it again on a fresh snapshot.
-func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget bool, outcome string) {
+func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Outcome, forget bool, outcome string, op *caseOp) {
 	now := s.opt.Now()
 	meta := Meta{ID: ev.Conversation(), Platform: ev.Platform, Started: now}
 	if snap.Meta != nil {
@@ -295,6 +338,9 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 		in.StateAfter = before
 		c.Entries = []Entry{in}
 		outcome = "inactive"
+		if sess.Case != "" {
+			op = &caseOp{ID: ev.EventID, Kind: caseStop, Case: sess.Case, Party: Party{Conv: ev.Conversation()}}
+		}
 	case meta.Owner != "" && !s.passesHandoff(ev):
 		// A person owns the conversation: record, stay silent.
 		meta.Inactive = false
@@ -335,11 +381,16 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 			input.Kind = dialog.Unsupported
 		}
 		in.Text = s.inText(ev, sess)
+		input.Case, input.Invite = cx.view, cx.invite
+		if cx.choice != "" {
+			input.Kind, input.Text = dialog.Choice, cx.choice
+		}
 		if input.Kind == dialog.Text {
 			input.Reading = s.read(sess, input)
 		}
 		langBefore := sess.Lang
 		res := dialog.Step(s.flow, sess, input)
+		op = s.caseAfter(&res, cx, ev, meta, sess)
 		sess, forget = res.Session, res.Forget
 		out.Lang, out.LangChanged = sess.Lang, sess.Lang != langBefore
 		if res.Unrecognized {
@@ -348,10 +399,15 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 			outcome = "unrecognized"
 		}
 		in.Topic = outOfScope(res.Replies)
-		replies := s.r.render(sess, res.Replies)
+		replies := s.r.render(sess, res.Replies, s.caseContext(cx, op))
 		after := sess.Label(s.flow)
 		in.StateAfter = after
 		c.Entries = append(c.Entries, in)
+		if op != nil {
+			// The case's events in this side's transcript (the console).
+			c.Entries = append(c.Entries, Entry{Time: now, Dir: System, Text: op.describe(), StateBefore: after,
+				StateAfter: after, KBVersion: s.kb.Version, EventID: ev.EventID})
+		}
 		for _, r := range replies {
 			c.Entries = append(c.Entries, Entry{Time: now, Dir: Out, Text: r.Text, StateBefore: before, StateAfter: after,
 				KBVersion: s.kb.Version, EventID: ev.EventID, Choices: labels(r.Choices)})
@@ -374,9 +430,9 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 	if ranDialog || snap.Session != nil {
 		c.Session, _ = json.Marshal(sess)
 	}
-	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget})
+	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget, Case: op})
 	c.Meta = meta
-	return c, out, forget, outcome
+	return c, out, forget, outcome, op
 }
 
 // recorded is what the dedupe record keeps of a turn: the replies, and
@@ -385,6 +441,9 @@ func (s *Service) turn(snap Snapshot, ev Event) (c Commit, out Outcome, forget b
 type recorded struct {
 	Replies []Reply `json:"r,omitempty"`
 	Forget  bool    `json:"f,omitempty"`
+	// Case is the turn's change to a shared case, applied after the
+	// commit and again by a redelivery (to no effect when applied).
+	Case *caseOp `json:"c,omitempty"`
 }
 
 // passesHandoff lets privacy requests through while a person owns the
@@ -394,7 +453,8 @@ func (s *Service) passesHandoff(ev Event) bool {
 		return false
 	}
 	p, _ := dialog.Parse(ev.Text)
-	return p.Kind == dialog.KindForget || p.Kind == dialog.KindYes || p.Kind == dialog.KindNo
+	return p.Kind == dialog.KindForget || p.Kind == dialog.KindYes || p.Kind == dialog.KindNo ||
+		p.Kind == dialog.KindLeaveCase
 }
 
 // inText is what the transcript shows for an incoming event: typed text as
@@ -441,6 +501,11 @@ func (s *Service) MarkDelivered(ctx context.Context, id ConversationID, eventID 
 
 // Forget erases everything kept about the conversation.
 func (s *Service) Forget(ctx context.Context, id ConversationID) error {
+	// A shared case first loses this side (the other is told), so no
+	// trace of it stays in the case.
+	if err := s.detach(ctx, id); err != nil {
+		return err
+	}
 	if err := s.store.Forget(ctx, id); err != nil {
 		return fmt.Errorf("bot: forget: %w", err)
 	}

@@ -104,7 +104,7 @@ func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Re
 	if len(out) == 0 {
 		t.Fatalf("no reply in %+v", s)
 	}
-	replies := svc.r.render(s, out)
+	replies := svc.r.render(s, out, nil)
 	if len(replies) > MaxMessages {
 		t.Fatalf("%d messages in %+v", len(replies), s)
 	}

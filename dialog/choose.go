@@ -53,6 +53,15 @@ func init() {
 		KindNext:      (*turn).next,
 		KindFinish:    (*turn).next,
 		KindTypedNext: (*turn).typedNext,
+
+		KindInvite:    (*turn).invite,
+		KindCase:      (*turn).caseStatus,
+		KindLeaveCase: (*turn).leaveCase,
+		KindJoin:      (*turn).join,
+		KindJoinYes:   (*turn).joinYes,
+		KindJoinNo:    (*turn).joinNo,
+		KindMarkDone:  (*turn).mark,
+		KindMarkStart: (*turn).mark,
 	}
 }
 
@@ -105,6 +114,10 @@ func (t *turn) forgetYes(Payload) {
 		return
 	}
 	t.forget = true
+	if t.s.Case != "" {
+		// Forgetting detaches this side from its shared case.
+		t.op = &CaseOp{Kind: CaseLeave, Case: t.s.Case}
+	}
 	t.s = fresh(t.s.Lang)
 	t.say(SayForgotten)
 }
@@ -214,7 +227,9 @@ func (t *turn) change(to State) {
 }
 
 // isAside reports whether st is a detour that returns to s.Return.
-func isAside(st State) bool { return st == StateChange || st == StateForget || st == StateOffer }
+func isAside(st State) bool {
+	return st == StateChange || st == StateForget || st == StateOffer || st == StateJoin
+}
 
 // aside enters a detour (change menu, forget confirmation, offer of a
 // person), remembering where to return; one aside replaces another.
@@ -264,7 +279,7 @@ func (t *turn) back() {
 	case StateDone:
 		r := t.f.Route(s.Country, s.Route)
 		s.State, s.Step = StateStep, r.Steps[len(r.Steps)-1].ID
-	case StateChange, StateForget, StateOffer:
+	case StateChange, StateForget, StateOffer, StateJoin:
 		t.resume()
 		return
 	default:

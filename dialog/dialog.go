@@ -28,6 +28,12 @@ type Input struct {
 	// Reading is what typed text means, read by the caller for the
 	// question Expect names; zero when not read.
 	Reading Reading
+	// Case is the shared case the session belongs to (Session.Case), as
+	// the caller loaded it; nil when there is none or it ended.
+	Case *CaseView
+	// Invite is the invite code of a join request (a KindJoin or
+	// KindJoinYes payload, or a start payload), as the caller looked it up.
+	Invite *Invite
 }
 
 // Say names one message to render; Step carries the step id for SayStep,
@@ -95,6 +101,8 @@ type Result struct {
 	Forget bool
 	// Unrecognized marks typed text the dialog could not match.
 	Unrecognized bool
+	// Case is what the caller must do to the shared case with this turn.
+	Case *CaseOp
 }
 
 // MissesBeforeStaff is how many misunderstandings in a row lead to the
@@ -105,17 +113,24 @@ const MissesBeforeStaff = 3
 // corrupt) session yields a valid session and at least one reply.
 func Step(f *Flow, s Session, in Input) Result {
 	s = Normalize(f, s)
-	t := turn{f: f, s: s}
+	t := turn{f: f, s: s, in: in}
+	t.dropEndedCase()
 	if in.Expired {
 		t.s = fresh(s.Lang)
 		t.say(SayExpired)
-		t.start(in, "")
+		t.start(in, "", true)
 		return t.result()
 	}
 	switch in.Kind {
 	case Start:
-		t.s = fresh(s.Lang)
-		t.start(in, in.Text)
+		t.s = t.keepCase(fresh(s.Lang))
+		if in.Invite != nil {
+			// A deep link with an invite code: greet, then ask for consent.
+			t.start(in, "", false)
+			t.join(Payload{Kind: KindJoin, Arg: in.Invite.Code})
+			break
+		}
+		t.start(in, in.Text, true)
 	case Unsupported:
 		t.say(SayUnsupported)
 		t.current()
@@ -133,16 +148,25 @@ func Step(f *Flow, s Session, in Input) Result {
 type turn struct {
 	f       *Flow
 	s       Session
+	in      Input
 	replies []Reply
 	forget  bool
 	unrec   bool
+	op      *CaseOp
 }
 
 func (t *turn) result() Result {
 	if len(t.replies) == 0 {
 		t.current()
 	}
-	return Result{Session: t.s, Replies: t.replies, Forget: t.forget, Unrecognized: t.unrec}
+	return Result{Session: t.s, Replies: t.replies, Forget: t.forget, Unrecognized: t.unrec, Case: t.op}
+}
+
+// keepCase carries the shared case over into a fresh session (start over,
+// a new /start): only leaving or forgetting ends one's part in a case.
+func (t *turn) keepCase(s Session) Session {
+	s.Case, s.Side = t.s.Case, t.s.Side
+	return s
 }
 
 func (t *turn) say(what Say, choices ...Payload) {
@@ -151,9 +175,9 @@ func (t *turn) say(what Say, choices ...Payload) {
 
 func fresh(lang string) Session { return Session{V: SessionVersion, Lang: lang} }
 
-// start greets and asks the first open question. role preselects the role
-// from a deep link ("/start worker").
-func (t *turn) start(in Input, role string) {
+// start greets and asks the first open question (unless ask is false).
+// role preselects the role from a deep link ("/start worker").
+func (t *turn) start(in Input, role string, ask bool) {
 	if t.s.Lang == "" && has(t.f.Languages, in.LangHint) {
 		t.s.Lang = in.LangHint
 	}
@@ -163,7 +187,9 @@ func (t *turn) start(in Input, role string) {
 	if t.s.Lang != "" {
 		t.say(SayWelcome)
 	}
-	t.advance()
+	if ask {
+		t.advance()
+	}
 }
 
 // advance moves to the first unanswered question, or into the walk. A
@@ -210,6 +236,8 @@ func (t *turn) current() {
 		t.say(SayForgetConfirm, ch...)
 	case StateOffer:
 		t.say(SayOfferStaff, ch...)
+	case StateJoin:
+		t.say(SayJoinConsent, ch...)
 	}
 }
 
@@ -227,8 +255,9 @@ func (t *turn) choices() []Payload {
 		if r.Index(s.Step) == len(r.Steps)-1 {
 			next.Kind = KindFinish
 		}
-		return []Payload{next, {Kind: KindAll}, {Kind: KindContacts}, {Kind: KindBack}, {Kind: KindChange},
-			{Kind: KindStaff}, {Kind: KindRestart}}
+		ch := append(t.caseChoices(), next, Payload{Kind: KindAll}, Payload{Kind: KindContacts}, Payload{Kind: KindBack},
+			Payload{Kind: KindChange}, Payload{Kind: KindStaff}, Payload{Kind: KindRestart})
+		return ch
 	case StateDone:
 		return []Payload{{Kind: KindAll}, {Kind: KindContacts}, {Kind: KindChange}, {Kind: KindRestart}}
 	case StateChange:
@@ -239,7 +268,12 @@ func (t *turn) choices() []Payload {
 				ch = append(ch, Payload{Kind: KindChange, Arg: q.Change})
 			}
 		}
+		if s.Case != "" {
+			ch = append(ch, Payload{Kind: KindLeaveCase})
+		}
 		return append(ch, Payload{Kind: KindForget}, Payload{Kind: KindContinue})
+	case StateJoin:
+		return []Payload{{Kind: KindJoinYes, Arg: s.JoinCode}, {Kind: KindJoinNo}}
 	case StateForget:
 		return []Payload{{Kind: KindYes}, {Kind: KindNo}}
 	case StateOffer:
@@ -252,8 +286,8 @@ func (t *turn) choices() []Payload {
 func (t *turn) text(in Input) {
 	if t.s.State == "" {
 		// A first message ("hello") starts the conversation.
-		t.s = fresh(t.s.Lang)
-		t.start(in, "")
+		t.s = t.keepCase(fresh(t.s.Lang))
+		t.start(in, "", true)
 		return
 	}
 	norm := NormalizeText(in.Text)

@@ -15,6 +15,10 @@ type Flow struct {
 	// Keywords map normalised words to targets: "topic:<name>", "contacts",
 	// "compare", "help" or "staff".
 	Keywords []Keyword
+	// OrgRoles are the roles that may invite a worker to a shared case
+	// (SideOrg); WorkerRoles the role a joining worker takes (the first).
+	OrgRoles    []string
+	WorkerRoles []string
 }
 
 // Route is an ordered list of steps for a worker at Location.
@@ -32,6 +36,9 @@ type Procedure struct {
 	// InsteadOf lists topics of other routes whose part this step plays
 	// on its own (a change of status of residence instead of a visa).
 	InsteadOf []string
+	// Sides may mark the step in a shared case (SideOrg, SideWorker),
+	// from the content's actors.
+	Sides []string
 }
 
 // Keyword is a list of normalised words that lead to Target.

@@ -56,8 +56,17 @@ func Normalize(f *Flow, s Session) Session {
 		}
 		return (st == StateStep || st == StateDone) && r != nil
 	}
+	if s.State == StateJoin && s.JoinCode == "" {
+		s.State, s.Return = s.Return, ""
+	}
+	if s.State != StateJoin {
+		s.JoinCode = ""
+	}
+	if s.Case == "" {
+		s.Side = ""
+	}
 	switch s.State {
-	case StateChange, StateForget, StateOffer:
+	case StateChange, StateForget, StateOffer, StateJoin:
 		if !answered(s.Return) {
 			s.Return = firstOpen(f, s)
 		}

@@ -52,6 +52,7 @@ const (
 var withArg = map[Kind]bool{
 	KindSetLang: true, KindSetRole: true, KindSetCountry: true, KindSetLocation: true, KindSetRoute: true,
 	KindNext: true, KindFinish: true, KindChange: true,
+	KindJoin: true, KindJoinYes: true, KindMarkDone: true, KindMarkStart: true,
 }
 
 // plain lists the kinds without an argument.
@@ -59,6 +60,7 @@ var plain = map[Kind]bool{
 	KindHelp: true, KindLang: true, KindRestart: true, KindContacts: true, KindStaff: true, KindForget: true,
 	KindBack: true, KindAll: true, KindContinue: true, KindYes: true, KindNo: true, KindCompare: true,
 	KindTypedNext: true, KindChange: true,
+	KindInvite: true, KindCase: true, KindLeaveCase: true, KindJoinNo: true,
 }
 
 // MaxPayload is the longest payload platforms carry: Telegram allows 64
@@ -114,5 +116,6 @@ const (
 // callers that label them.
 func Kinds() []Kind {
 	return []Kind{KindHelp, KindLang, KindRestart, KindContacts, KindStaff, KindForget, KindBack,
-		KindAll, KindChange, KindContinue, KindYes, KindNo, KindCompare}
+		KindAll, KindChange, KindContinue, KindYes, KindNo, KindCompare,
+		KindInvite, KindCase, KindLeaveCase, KindJoinNo}
 }

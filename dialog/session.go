@@ -36,6 +36,17 @@ type Session struct {
 	Misses   int    `json:"m,omitempty"`  // consecutive misunderstandings
 	Handoff  bool   `json:"h,omitempty"`  // asked for a person
 	Return   State  `json:"ret,omitempty"`
+	// Case is the shared case the user belongs to, Side their side of it
+	// (SideOrg, SideWorker); see case.go.
+	Case string `json:"cs,omitempty"`
+	Side string `json:"sd,omitempty"`
+	// JoinCode is the invite code whose consent question is open (StateJoin).
+	JoinCode string `json:"jc,omitempty"`
+	// CodeFails counts wrong invite codes in a row; CodeWait is when the
+	// next code may be tried (Unix seconds), set by the caller, which has
+	// the clock, to slow down guessing.
+	CodeFails int   `json:"cf,omitempty"`
+	CodeWait  int64 `json:"cw,omitempty"`
 }
 
 // Label names the session's position for transcripts and the funnel:

@@ -77,6 +77,9 @@ type Store struct {
 	suggestions map[string]bot.Suggestion
 
 	staff staffData // the console's logins, lockout counters and audit log (staff.go)
+	// cs holds shared cases (cases.go); outSeq orders their outbox.
+	cs     *cases
+	outSeq int64
 }
 
 var (

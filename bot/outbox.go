@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"example.com/sswbot/dialog"
+)
+
+// outboxLease hides a claimed notification from other senders while it is
+// being sent; one whose sender died is sent after it (again: LINE drops the
+// repeat by its retry key, Telegram may show it twice).
+const outboxLease = time.Minute
+
+// RunOutbox sends the notifications of shared cases through the notifier of
+// each recipient's platform until ctx ends: at once after a commit in this
+// process, else every poll (other processes' commits). Several processes may
+// run it; a claim hides an entry from the others.
+func (s *Service) RunOutbox(ctx context.Context, notifiers map[Platform]Notifier, poll time.Duration) {
+	if s.opt.Cases == nil {
+		return
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		if _, err := s.DrainOutbox(ctx, notifiers); err != nil && ctx.Err() == nil {
+			s.opt.Logger.Warn("outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.outboxWake:
+		case <-t.C:
+		}
+	}
+}
+
+// DrainOutbox sends every notification due now and returns how many were
+// sent. A failed send stays for a later claim; a blocked recipient's is
+// dropped and that side of the case becomes inactive.
+func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifier) (int, error) {
+	sent := 0
+	for {
+		es, err := s.opt.Cases.ClaimOutbox(ctx, s.opt.Now(), outboxLease, 16)
+		if err != nil || len(es) == 0 {
+			return sent, err
+		}
+		for _, e := range es {
+			n := notifiers[e.To.Platform()]
+			if n == nil {
+				s.opt.Logger.Warn("outbox: no channel for the recipient's platform", "platform", e.To.Platform())
+				if err := s.opt.Cases.DoneOutbox(ctx, e.ID); err != nil {
+					return sent, err
+				}
+				continue
+			}
+			err := n.Notify(ctx, e.To.UserID(), e.ID, e.Replies)
+			switch {
+			case errors.Is(err, ErrBlocked):
+				s.opt.Logger.Info("outbox: the recipient blocked the bot; their side of the case is inactive")
+				op := &caseOp{ID: "blocked:" + e.ID, Kind: caseStop, Case: e.Case, Party: Party{Conv: e.To}}
+				if err := s.applyCase(ctx, op); err != nil {
+					return sent, err
+				}
+			case err != nil:
+				s.opt.Logger.Warn("outbox: notification not sent; retried later", "err", err)
+				continue
+			default:
+				sent++
+				s.noteNotified(ctx, e)
+			}
+			if err := s.opt.Cases.DoneOutbox(ctx, e.ID); err != nil {
+				return sent, err
+			}
+		}
+	}
+}
+
+// noteNotified writes a sent notification into the recipient's transcript
+// (best effort: the notification went out either way).
+func (s *Service) noteNotified(ctx context.Context, e OutboxEntry) {
+	var texts []string
+	for _, r := range e.Replies {
+		texts = append(texts, r.Text)
+	}
+	_, err := s.staffAction(ctx, e.To, func(*Meta, *dialog.Session) (Entry, error) {
+		return Entry{Dir: Out, Text: strings.Join(texts, "\n\n"), EventID: e.ID}, nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		s.opt.Logger.Warn("outbox: notification not written to the transcript", "err", err)
+	}
+}
