@@ -246,3 +246,37 @@ func TestWrongCodesAreSlowedDown(t *testing.T) {
 		t.Fatalf("after the wait: %q; want the consent question", got)
 	}
 }
+
+// TestABlockedSideGetsNoNotices: a worker who blocked the bot (a stop) is
+// inactive in the case and not notified; their next message makes them
+// active again.
+func TestABlockedSideGetsNoNotices(t *testing.T) {
+	t.Parallel()
+	h := newCaseHarness(t)
+	org := func(p string) bot.Outcome {
+		return h.send(t, bot.Event{Platform: bot.LINE, UserID: "Uorg", DisplayName: "ACME", Lang: "en", Kind: bot.KindChoice, Text: p})
+	}
+	wk := func(ev bot.Event) bot.Outcome {
+		ev.Platform, ev.UserID, ev.DisplayName, ev.Lang = bot.Telegram, "42", "Aibek", "en"
+		return h.send(t, ev)
+	}
+	h.send(t, bot.Event{Platform: bot.LINE, UserID: "Uorg", DisplayName: "ACME", Lang: "en", Kind: bot.KindStart})
+	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
+		org(p)
+	}
+	code := codePattern.FindString(org("ci").Replies[0].Text)
+	wk(bot.Event{Kind: bot.KindStart, Text: code})
+	wk(press("jy:" + code))
+	wk(bot.Event{Kind: bot.KindStop})
+	org("cp:A.4")
+	h.drain(t)
+	if got := h.tg.take(); len(got) != 0 {
+		t.Fatalf("a worker who blocked the bot was notified: %+v", got)
+	}
+	wk(bot.Event{Kind: bot.KindText, Text: "hello"})
+	org("cd:A.4")
+	h.drain(t)
+	if got := h.tg.take(); len(got) != 1 || !strings.Contains(got[0].replies[0].Text, "(A.4)") {
+		t.Fatalf("after writing again the worker got %+v; want the A.4 notice", got)
+	}
+}

@@ -28,8 +28,12 @@ type caseOp struct {
 	Route   string `json:"route,omitempty"`
 }
 
-// caseStop is the change a blocked bot makes: the side becomes inactive.
-const caseStop dialog.CaseOpKind = "stop"
+// caseStop is the change a blocked bot makes: the side becomes inactive;
+// caseActive the change its next message makes: active again.
+const (
+	caseStop   dialog.CaseOpKind = "stop"
+	caseActive dialog.CaseOpKind = "active"
+)
 
 // caseInput is what a turn needs of shared cases, loaded before it runs.
 type caseInput struct {
@@ -43,6 +47,9 @@ type caseInput struct {
 	// newID and newCode name the case a turn may create (the same across
 	// the retries of one event).
 	newID, newCode string
+	// inactive: the user's side of the case is inactive (they had blocked
+	// the bot); writing again makes it active.
+	inactive bool
 }
 
 // joinCommand reads "/join CODE" (or "join CODE") typed on any platform.
@@ -57,7 +64,7 @@ func joinCommand(text string) (string, bool) {
 // caseInputs loads the session's case and looks up an invite code the event
 // carries. Without a case store everything stays empty (no shared cases).
 func (s *Service) caseInputs(ctx context.Context, snap Snapshot, ev Event, cx *caseInput) error {
-	cx.view, cx.invite, cx.inviteCase, cx.choice = nil, nil, "", ""
+	cx.view, cx.invite, cx.inviteCase, cx.choice, cx.inactive = nil, nil, "", "", false
 	if s.opt.Cases == nil {
 		return nil
 	}
@@ -100,6 +107,7 @@ func (s *Service) caseInputs(ctx context.Context, snap Snapshot, ev Event, cx *c
 	if c.Ended || me == nil || me.Left {
 		return nil
 	}
+	cx.inactive = !me.Active
 	v := &dialog.CaseView{ID: c.ID, Country: c.Country, Route: c.Route, Side: me.Side, Steps: c.Steps}
 	for _, p := range c.Parties {
 		if p.Side != me.Side && !p.Left && p.Conv != "" {
@@ -159,6 +167,9 @@ func (s *Service) caseAfter(res *dialog.Result, cx *caseInput, ev Event, meta Me
 	now := s.opt.Now()
 	if cx.invite != nil && cx.invite.Wait == 0 && !cx.invite.Valid && sess.CodeFails > before.CodeFails {
 		sess.CodeWait = now.Add(joinWait(sess.CodeFails)).Unix()
+	}
+	if res.Case == nil && cx.inactive && sess.Case != "" {
+		return &caseOp{ID: ev.EventID, Kind: caseActive, Case: sess.Case, Party: Party{Conv: ev.Conversation(), Active: true}}
 	}
 	if res.Case == nil {
 		return nil
@@ -288,9 +299,11 @@ func (s *Service) change(c *Case, op *caseOp) []OutboxEntry {
 		event(op.Step + ": " + string(op.State))
 		notify = func(to Party) []Reply { return s.r.caseReport(c, to, actor, op.Step, op.State) }
 	case dialog.CaseLeave:
+		// A side that left keeps nothing of itself in the case (the
+		// notice below is rendered from actor, taken before).
 		me.Left, me.Active = true, false
+		me.Conv, me.Name, me.Lang = "", "", ""
 		if op.Forget {
-			me.Conv, me.Name, me.Lang = "", "", ""
 			event("forgotten")
 		} else {
 			event("left")
@@ -305,6 +318,8 @@ func (s *Service) change(c *Case, op *caseOp) []OutboxEntry {
 	case caseStop:
 		me.Active = false
 		event("blocked")
+	case caseActive:
+		event("active again")
 	}
 	if notify == nil {
 		return nil

@@ -98,6 +98,8 @@ type Deps struct {
 	// LINE adapter would send for replies; "Try it" then shows the last
 	// answer as it looks on LINE (cmd/sswbot gives it line.Preview).
 	LINEPreview func([]bot.Reply) []json.RawMessage
+	// Cases, when set, lists the shared cases (the Cases page).
+	Cases Cases
 }
 
 var _ Bot = (*bot.Service)(nil)
@@ -205,6 +207,7 @@ func (c *Console) routes() {
 	page("GET /console/try", c.tryPage)
 	page("POST /console/try", c.trySend)
 	page("GET /console/audit", c.auditPage)
+	page("GET /console/cases", c.casesPage)
 	page("POST /console/conversations/{id}/note", c.addNote)
 	page("POST /console/conversations/{id}/labels", c.setLabels)
 	page("POST /console/conversations/{id}/assign", c.assign)

@@ -14,7 +14,7 @@ import (
 	"example.com/sswbot/bot"
 )
 
-var pageNames = []string{"login", "list", "conversation", "forget", "handoff", "insights", "try", "audit", "error", "off"}
+var pageNames = []string{"login", "list", "conversation", "forget", "handoff", "insights", "try", "audit", "cases", "error", "off"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

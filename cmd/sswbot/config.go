@@ -57,6 +57,9 @@ type Config struct {
 	ConsoleStaffTZ   string // per staff member: "bek=Asia/Bishkek,aiko=Asia/Tokyo"
 
 	LogLevel string
+
+	InviteTTL        time.Duration // how long an invite code is valid; 0 = the bot's default (14 days)
+	TelegramUsername string        // the bot's @username for invite links; empty = from getMe
 }
 
 func defaultConfig() Config {
@@ -88,6 +91,8 @@ Environment variables (flags override them):
   SSWBOT_MEMORY_MAX_BYTES       size bound of the in-memory store, idle conversations evicted (default 268435456 = 256 MiB)
   SSWBOT_KNOWLEDGE              content directory overriding the embedded content
   SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
+  SSWBOT_INVITE_TTL             how long a shared case's invite code is valid (default 336h = 14 days)
+  SSWBOT_TELEGRAM_USERNAME      the Telegram bot's username for invite links (default: as getMe reports it)
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
   LINE_CHANNEL_ACCESS_TOKEN     LINE channel access token
   LINE_API_BASE_URL             LINE API base URL (default https://api.line.me)
@@ -131,6 +136,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str(&c.ConsoleUsersFile, "SSWBOT_CONSOLE_USERS_FILE")
 	str(&c.ConsoleTZ, "SSWBOT_CONSOLE_TZ")
 	str(&c.ConsoleStaffTZ, "SSWBOT_CONSOLE_STAFF_TZ")
+	str(&c.TelegramUsername, "SSWBOT_TELEGRAM_USERNAME")
 	var errs []error
 	dur := func(dst *time.Duration, key string) {
 		if v := getenv(key); v != "" {
@@ -145,6 +151,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	dur(&c.SessionTTL, "SSWBOT_SESSION_TTL")
 	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
 	dur(&c.EventLease, "SSWBOT_EVENT_LEASE")
+	dur(&c.InviteTTL, "SSWBOT_INVITE_TTL")
 	positive := func(key string, set func(int64)) {
 		if v := getenv(key); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -228,6 +235,7 @@ func (c *Config) loadKnowledge() (*knowledge.Base, error) {
 type storage interface {
 	bot.Store
 	bot.Index
+	bot.CaseStore
 	console.Feed
 	console.Notes
 	LoadOffset(ctx context.Context, name string) (int64, error)

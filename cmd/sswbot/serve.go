@@ -79,7 +79,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Every commit and erase feeds the console's live view, in every process.
 	ns := bot.Notifying(st, st, log)
 	closer = ns // publishes the queued changes, then closes st
-	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText})
+	// The Telegram adapter is made after the bot (it calls the bot); the
+	// invite link asks it for the bot's username when an invite is made.
+	var ta *telegram.Adapter
+	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText,
+		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta)})
 	if err != nil {
 		return err
 	}
@@ -120,7 +124,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		push.line = la
 		log.Info("LINE channel on", "path", "/line/webhook")
 	}
-	var ta *telegram.Adapter
 	if cfg.TelegramToken != "" {
 		ta, err = telegram.New(telegram.Config{
 			Token: cfg.TelegramToken, APIBaseURL: cfg.TelegramBaseURL,
@@ -135,6 +138,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			mux.Handle("/telegram/webhook", ta)
 		}
 		push.telegram = ta
+	}
+	notifiers := map[bot.Platform]bot.Notifier{}
+	if la != nil {
+		notifiers[bot.LINE] = la
+	}
+	if ta != nil {
+		notifiers[bot.Telegram] = ta
 	}
 	cons, err := mountConsole(mux, cfg, kb, svc, st, push, log)
 	if err != nil {
@@ -209,6 +219,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		case <-time.After(15 * time.Second):
 		}
 	}
+	// The shared cases' notifications: at once after a commit here, and
+	// every few seconds for those other processes committed.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		svc.RunOutbox(runCtx, notifiers, outboxPoll)
+	}()
 	adminAt := "off"
 	if adminLn != nil {
 		adminAt = "http://" + adminLn.Addr().String()
@@ -240,6 +257,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	wg.Wait()
 	return err
+}
+
+// outboxPoll is how often the outbox is read for notifications committed
+// by other processes (this process's own are sent at once).
+const outboxPoll = 3 * time.Second
+
+// inviteLink builds the Telegram deep link of an invite code: the bot's
+// username from SSWBOT_TELEGRAM_USERNAME, else as getMe reported it.
+func inviteLink(cfg Config, ta **telegram.Adapter) func(string) string {
+	return func(code string) string {
+		name := strings.TrimPrefix(cfg.TelegramUsername, "@")
+		if name == "" && *ta != nil {
+			name = (*ta).BotName()
+		}
+		if name == "" {
+			return ""
+		}
+		return "https://t.me/" + name + "?start=" + code
+	}
 }
 
 // lineDrain is how long shutdown waits for LINE replies still being sent
@@ -320,7 +356,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 		Users: users, SecureCookies: cfg.secureCookies(), TrustedProxies: proxies, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
-	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview})
+	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview, Cases: st})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}

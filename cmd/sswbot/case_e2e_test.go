@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"example.com/sswbot/knowledge"
+	"example.com/sswbot/store/redisstore/redistest"
+)
+
+// TestSharedCaseAcrossLINEAndTelegram is issue 14's end-to-end path through
+// the real serve, with the fake LINE and Telegram APIs and a real Redis: an
+// employer on LINE (ja) invites, a worker on Telegram (ky) joins with the
+// deep link, each marks a step and the other is notified in their own
+// language, a redelivered mark notifies once, the worker leaves and the
+// employer is told, and forgetting the worker leaves the employer intact.
+func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	lineAPI, lineURL := newFakeLINE(t)
+	tg := newFakeBotAPI(t)
+	env := lineEnv(lineURL)
+	env["TELEGRAM_BOT_TOKEN"] = tgToken
+	env["TELEGRAM_API_BASE_URL"] = tg.srv.URL
+	env["TELEGRAM_WEBHOOK_URL"] = tgHook
+	env["TELEGRAM_WEBHOOK_SECRET"] = tgSecret
+	env["REDIS_URL"] = rs.URL()
+	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
+	base := startServe(t, env)
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The employer: follow (LINE's profile says "Tanaka"), then a route.
+	follow, _ := os.ReadFile("testdata/line/follow.json")
+	if got := postLINE(t, base, follow, sign(follow)); got != http.StatusOK {
+		t.Fatalf("follow: %d", got)
+	}
+	const employer = "u206d25c2ea6bd87c17655609a1c37cb8"
+	n := 0
+	press := func(data string) []string {
+		t.Helper()
+		n++
+		before := len(lineAPI.all())
+		body := postback(employer, fmt.Sprintf("01JCASE%019d", n), data)
+		if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
+			t.Fatalf("postback %s: %d", data, got)
+		}
+		reqs := lineAPI.all()[before:]
+		for _, r := range reqs {
+			if r.Path == "/v2/bot/message/reply" {
+				texts, _ := r.messages()
+				return texts
+			}
+		}
+		t.Fatalf("postback %s: no reply among %+v", data, reqs)
+		return nil
+	}
+	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
+		press(p)
+	}
+	invite := strings.Join(press("ci"), "\n")
+	m := regexp.MustCompile(`https://t\.me/ssw_guide_bot\?start=([2-9A-HJ-NP-Z]{10})`).FindStringSubmatch(invite)
+	if m == nil {
+		t.Fatalf("the invite has no deep link with a code:\n%s", invite)
+	}
+	code := m[1]
+	if !strings.Contains(invite, "/join "+code) {
+		t.Errorf("the invite does not show the code itself:\n%s", invite)
+	}
+
+	// pushes returns the texts LINE was asked to push from request i on.
+	pushes := func(from int) []string {
+		var out []string
+		for _, r := range lineAPI.all()[from:] {
+			if r.Path == "/v2/bot/message/push" && !r.Refused {
+				texts, _ := r.messages()
+				out = append(out, strings.Join(texts, "\n"))
+			}
+		}
+		return out
+	}
+	waitPush := func(from int, want string) string {
+		t.Helper()
+		var got string
+		waitFor(t, "a LINE push with "+want, func() bool {
+			for _, p := range pushes(from) {
+				if strings.Contains(p, want) {
+					got = p
+					return true
+				}
+			}
+			return false
+		})
+		return got
+	}
+
+	// The worker opens the deep link: /start CODE, in Kyrgyz.
+	worker := tgUser{id: 5512349999, name: "Айбек", lang: "ky"}
+	c := &tgConv{t: t, user: worker, deliver: webhookDeliver(tg, base), nextID: 934200000}
+	consent := c.command("/start " + code)
+	if !strings.Contains(consent.text(), "Tanaka") || !strings.Contains(consent.text(), "бөлүшөсүзбү") {
+		t.Fatalf("the consent question does not name the organisation in Kyrgyz:\n%s", consent.text())
+	}
+	lines := len(lineAPI.all())
+	c.press("jy:" + code)
+	joined := waitPush(lines, "Айбек")
+	if !strings.Contains(joined, "参加しました") {
+		t.Errorf("the employer's join notice is not Japanese: %q", joined)
+	}
+
+	// The employer marks A.4 done: the worker is told in Kyrgyz, A.5 next.
+	sends := len(callsOf(tg.all(), "sendMessage"))
+	press("cd:A.4")
+	var note string
+	waitFor(t, "the worker's notification", func() bool {
+		for _, s := range callsOf(tg.all(), "sendMessage")[sends:] {
+			if strings.Contains(s.text(), "(A.4)") {
+				note = s.text()
+				return true
+			}
+		}
+		return false
+	})
+	for _, want := range []string{"Иш берүүчүңүз (Tanaka) билдирет", kb.UIText("case_state_done", "ky"),
+		"Кийинки кадам: Визага арыз берүү (A.5)", "Япониянын Кыргыз Республикасындагы Элчилиги", "A.4, A.5"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the worker's notification lacks %q:\n%s", want, note)
+		}
+	}
+
+	// The worker walks to A.5 and marks it: the employer is told in Japanese.
+	c.press("n:A.1.1")
+	c.press("n:A.4")
+	lines = len(lineAPI.all())
+	c.press("cd:A.5")
+	mark := c.updates[len(c.updates)-1]
+	report := waitPush(lines, "（A.5）")
+	for _, want := range []string{"採用予定の方（Айбек）からの報告", "査証発給申請（A.5） — 完了", "次の手続：", "（A.6）"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the employer's notification lacks %q:\n%s", want, report)
+		}
+	}
+	// Telegram delivers the mark again: no second answer, no second notice.
+	sends = len(callsOf(tg.all(), "sendMessage"))
+	if got := postWebhook(t, base, mark, tgSecret); got != http.StatusOK {
+		t.Fatalf("redelivered mark: %d", got)
+	}
+	if got := callsOf(tg.all(), "sendMessage")[sends:]; len(got) != 0 {
+		t.Errorf("the redelivered mark was answered again: %q", got[0].text())
+	}
+
+	// The worker leaves: the employer is told (after the one A.5 notice:
+	// the outbox keeps order, so a second one would have come first).
+	c.press("chg")
+	c.press("cl")
+	left := waitPush(lines, "退出しました")
+	if !strings.Contains(left, "Айбек") {
+		t.Errorf("the leave notice does not name the worker: %q", left)
+	}
+	a5 := 0
+	for _, p := range pushes(lines) {
+		a5 += strings.Count(p, "（A.5）")
+	}
+	if a5 != 1 {
+		t.Errorf("the employer got the A.5 notice %d times, want once", a5)
+	}
+
+	// Forget on the worker's side: the employer's conversation is intact.
+	c.press("g:forget")
+	c.press("fy")
+	status := strings.Join(press("cs"), "\n")
+	if strings.Contains(status, "Айбек") || !strings.Contains(status, "査証発給申請（A.5） — 完了") {
+		t.Errorf("after the worker forgot, the employer sees:\n%s", status)
+	}
+
+	// The console lists the case: the employer masked, the worker detached,
+	// the progress and what happened; the transcripts hold the case events.
+	staff, _ := staffClient(t, base, "aiko", "correct horse")
+	page := func(path string) string {
+		t.Helper()
+		resp, err := staff.Get("http://" + base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		return string(b)
+	}
+	cases := page("/console/cases")
+	for _, want := range []string{"2 of 4 done", "A.5: done", "1 side(s) left", "A.4: done", "joined", "left"} {
+		if !strings.Contains(cases, want) {
+			t.Errorf("the cases page lacks %q", want)
+		}
+	}
+	if strings.Contains(cases, "Айбек") || strings.Contains(cases, "Tanaka") {
+		t.Errorf("the cases page shows a name unmasked")
+	}
+	conv := page("/console/conversations/" + url.PathEscape("line:"+employer))
+	if !strings.Contains(conv, "A.4 marked done") {
+		t.Errorf("the employer's transcript lacks the case event")
+	}
+}
