@@ -255,7 +255,9 @@ func (t *turn) choices() []Payload {
 		if r.Index(s.Step) == len(r.Steps)-1 {
 			next.Kind = KindFinish
 		}
-		ch := append(t.caseChoices(), next, Payload{Kind: KindAll}, Payload{Kind: KindContacts}, Payload{Kind: KindBack},
+		// Next stays first (the one to press to go on); the shared case's
+		// buttons follow it.
+		ch := append(append([]Payload{next}, t.caseChoices()...), Payload{Kind: KindAll}, Payload{Kind: KindContacts}, Payload{Kind: KindBack},
 			Payload{Kind: KindChange}, Payload{Kind: KindStaff}, Payload{Kind: KindRestart})
 		return ch
 	case StateDone:
