@@ -144,7 +144,7 @@ func TestOutOfScopeAnswersInventNoNumbers(t *testing.T) {
 			}
 			topics++
 			for _, s := range places {
-				for _, r := range svc.r.render(s, []dialog.Reply{{Say: dialog.SayOutOfScope, Step: in.Value}}) {
+				for _, r := range svc.r.render(s, []dialog.Reply{{Say: dialog.SayOutOfScope, Step: in.Value}}, nil) {
 					for _, n := range numbers(r.Text) {
 						if !inSource[n] {
 							t.Fatalf("oos=%s (%s) says %q, a number the document does not give:\n%s", in.Value, lang, n, r.Text)
