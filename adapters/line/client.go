@@ -104,7 +104,7 @@ func errorDetail(res *http.Response) string {
 // transient error makes the webhook answer 500, and the redelivered event
 // is pushed with the stable key.
 func (a *Adapter) deliver(ctx context.Context, d delivery) error {
-	for i, msgs := range batches(render(d.replies)) {
+	for i, msgs := range withImages(batches(render(d.replies)), d.replies) {
 		if i == 0 && d.replyToken != "" {
 			err := a.reply(ctx, d.replyToken, msgs)
 			if err == nil {

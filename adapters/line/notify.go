@@ -16,7 +16,7 @@ func (a *Adapter) Notify(ctx context.Context, userID, id string, replies []bot.R
 	if userID == "" || id == "" {
 		return errors.New("line: notify: missing user or notification id")
 	}
-	for i, msgs := range batches(render(replies)) {
+	for i, msgs := range withImages(batches(render(replies)), replies) {
 		if err := a.push(ctx, userID, msgs, retryKey("notify:"+id, i)); err != nil {
 			return fmt.Errorf("line: notify: %w", err)
 		}

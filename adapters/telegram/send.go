@@ -102,7 +102,26 @@ func (a *Adapter) markBlocked(ctx context.Context, userID, ref string) {
 // many messages went out. It stops at the first failure; a 403 is returned
 // as ErrBlocked.
 func (a *Adapter) send(ctx context.Context, chatID int64, replies []bot.Reply) (sent int, err error) {
+	a.sendPhotos(ctx, chatID, replies)
 	return a.sendMessages(ctx, chatID, a.messages(replies))
+}
+
+// sendPhotos sends the replies' pictures (an invite's QR code) before their
+// text. The text alone carries the link and the code, so a photo that
+// fails is logged, not retried.
+func (a *Adapter) sendPhotos(ctx context.Context, chatID int64, replies []bot.Reply) {
+	chat := strconv.FormatInt(chatID, 10)
+	for _, r := range replies {
+		if r.Image == "" {
+			continue
+		}
+		if err := a.sleep(ctx, a.limit.reserve(chat)); err != nil {
+			return
+		}
+		if _, err := a.do(ctx, "sendPhoto", map[string]string{"chat_id": chat, "photo": r.Image}); err != nil {
+			a.log.Warn("photo not sent", "err", err)
+		}
+	}
 }
 
 // messages renders replies and joins them into as few messages as

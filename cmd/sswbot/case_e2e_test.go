@@ -33,6 +33,7 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 	env["TELEGRAM_WEBHOOK_URL"] = tgHook
 	env["TELEGRAM_WEBHOOK_SECRET"] = tgSecret
 	env["REDIS_URL"] = rs.URL()
+	env["SSWBOT_PUBLIC_URL"] = "https://bot.example/"
 	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
 	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
 	base := startServe(t, env)
@@ -75,6 +76,32 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 		t.Fatalf("the invite has no deep link with a code:\n%s", invite)
 	}
 	code := m[1]
+	// The invite's QR code: a LINE image message of our own HTTPS path,
+	// served only while the code is live, never cached.
+	var image string
+	for _, r := range lineAPI.all() {
+		msgs, _ := r.Body["messages"].([]any)
+		for _, mm := range msgs {
+			if m := mm.(map[string]any); m["type"] == "image" {
+				image, _ = m["originalContentUrl"].(string)
+			}
+		}
+	}
+	if want := "https://bot.example/qr/" + code + ".png"; image != want {
+		t.Errorf("the invite's image is %q, want %q", image, want)
+	}
+	qr := func() (int, string, string) {
+		resp, err := http.Get("http://" + base + "/qr/" + code + ".png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Cache-Control"), string(b[:min(len(b), 8)])
+	}
+	if st, cc, head := qr(); st != http.StatusOK || cc != "no-store" || head != "\x89PNG\r\n\x1a\n" {
+		t.Errorf("GET the live code's QR: %d, Cache-Control %q, starts %q; want a PNG, no-store", st, cc, head)
+	}
 	if !strings.Contains(invite, "/join "+code) {
 		t.Errorf("the invite does not show the code itself:\n%s", invite)
 	}
@@ -114,6 +141,9 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 	}
 	lines := len(lineAPI.all())
 	c.press("jy:" + code)
+	if st, _, _ := qr(); st != http.StatusNotFound {
+		t.Errorf("GET the used code's QR: %d, want 404", st)
+	}
 	joined := waitPush(lines, "Айбек")
 	if !strings.Contains(joined, "参加しました") {
 		t.Errorf("the employer's join notice is not Japanese: %q", joined)

@@ -60,6 +60,7 @@ type Config struct {
 
 	InviteTTL        time.Duration // how long an invite code is valid; 0 = the bot's default (14 days)
 	TelegramUsername string        // the bot's @username for invite links; empty = from getMe
+	PublicURL        string        // https://host where serve is reached from outside (the invites' QR images)
 }
 
 func defaultConfig() Config {
@@ -93,6 +94,7 @@ Environment variables (flags override them):
   SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
   SSWBOT_INVITE_TTL             how long a shared case's invite code is valid (default 336h = 14 days)
   SSWBOT_TELEGRAM_USERNAME      the Telegram bot's username for invite links (default: as getMe reports it)
+  SSWBOT_PUBLIC_URL             https:// address of this server from outside; invites then carry a QR image (/qr/CODE.png)
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
   LINE_CHANNEL_ACCESS_TOKEN     LINE channel access token
   LINE_API_BASE_URL             LINE API base URL (default https://api.line.me)
@@ -137,6 +139,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	str(&c.ConsoleTZ, "SSWBOT_CONSOLE_TZ")
 	str(&c.ConsoleStaffTZ, "SSWBOT_CONSOLE_STAFF_TZ")
 	str(&c.TelegramUsername, "SSWBOT_TELEGRAM_USERNAME")
+	str(&c.PublicURL, "SSWBOT_PUBLIC_URL")
 	var errs []error
 	dur := func(dst *time.Duration, key string) {
 		if v := getenv(key); v != "" {

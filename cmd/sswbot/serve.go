@@ -83,7 +83,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// invite link asks it for the bot's username when an invite is made.
 	var ta *telegram.Adapter
 	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText,
-		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta)})
+		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta), InviteImage: inviteImage(cfg.PublicURL)})
 	if err != nil {
 		return err
 	}
@@ -99,6 +99,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		io.WriteString(w, "ready\n")
 	})
+	mux.Handle("GET /qr/{file}", qrHandler(st, inviteLink(cfg, &ta), log))
 	// /metrics goes on the admin listener (loopback by default), not the
 	// public one: it tells strangers nothing about our traffic.
 	admin := http.NewServeMux()
