@@ -25,14 +25,14 @@ func (s *Service) RunOutbox(ctx context.Context, notifiers map[Platform]Notifier
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		if _, err := s.DrainOutbox(ctx, notifiers); err != nil && ctx.Err() == nil {
-			s.opt.Logger.Warn("outbox", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.outboxWake:
 		case <-t.C:
+		}
+		if _, err := s.DrainOutbox(ctx, notifiers); err != nil && ctx.Err() == nil {
+			s.opt.Logger.Warn("outbox", "err", err)
 		}
 	}
 }

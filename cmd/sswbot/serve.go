@@ -221,7 +221,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	// The shared cases' notifications: at once after a commit here, and
-	// every few seconds for those other processes committed.
+	// once a minute for those a process that died left behind.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -260,9 +260,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return err
 }
 
-// outboxPoll is how often the outbox is read for notifications committed
-// by other processes (this process's own are sent at once).
-const outboxPoll = 3 * time.Second
+// outboxPoll is how often the outbox is read for notifications a
+// process committed and could not send (it died); a process sends its own
+// at once. Known issue: polling Redis every few seconds stalled the
+// console's cross-process live feed (TestConsoleLiveAcrossProcesses), so
+// the safety net is slow.
+const outboxPoll = time.Minute
 
 // inviteLink builds the Telegram deep link of an invite code: the bot's
 // username from SSWBOT_TELEGRAM_USERNAME, else as getMe reported it.
