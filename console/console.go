@@ -98,6 +98,10 @@ type Deps struct {
 	// LINE adapter would send for replies; "Try it" then shows the last
 	// answer as it looks on LINE (cmd/sswbot gives it line.Preview).
 	LINEPreview func([]bot.Reply) []json.RawMessage
+	// TelegramPreview, when set, returns the Telegram messages the Telegram
+	// adapter would send for replies; "Try it" shows them next to LINE's
+	// (cmd/sswbot converts telegram.Format).
+	TelegramPreview func([]bot.Reply) []TelegramMessage
 	// Cases, when set, lists the shared cases (the Cases page).
 	Cases Cases
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"example.com/sswbot/adapters/line"
+	"example.com/sswbot/adapters/telegram"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/console"
 	"example.com/sswbot/store/memstore"
@@ -29,7 +30,7 @@ func TestLINEPreviewInChromium(t *testing.T) {
 	svc, err := bot.New(st, kb, bot.Options{Now: f.clock.Now})
 	must(t, err, "bot")
 	c, err := console.New(console.Config{Users: map[string]string{"aiko": mustHash(t)}, Now: f.clock.Now},
-		console.Deps{Bot: svc, Index: st, Pusher: &pusher{}, Notes: st, LINEPreview: line.Preview})
+		console.Deps{Bot: svc, Index: st, Pusher: &pusher{}, Notes: st, LINEPreview: line.Preview, TelegramPreview: telegramPreview})
 	must(t, err, "console")
 	t.Cleanup(c.Close)
 	mux := http.NewServeMux()
@@ -59,7 +60,11 @@ func TestLINEPreviewInChromium(t *testing.T) {
 		if !*screenshots {
 			return
 		}
-		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(".preview .phone")))
+		sel := ".preview .phone.line"
+		if strings.HasPrefix(name, "telegram") {
+			sel = ".preview .phone.telegram"
+		}
+		png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(sel)))
 		must(t, err, "screenshot")
 		path := filepath.Join("..", "docs", name)
 		must(t, os.WriteFile(path, png, 0o644), "write "+path)
@@ -73,6 +78,7 @@ func TestLINEPreviewInChromium(t *testing.T) {
 		t.Fatalf("the comparison on LINE shows %q", got)
 	}
 	shot("line-compare.png")
+	shot("telegram-compare.png")
 	press("rt:agency")
 	press("n:")
 	press("n:") // A.3.3: a Kyrgyz-side step with the Center's and the Embassy's contacts
@@ -88,6 +94,12 @@ func TestLINEPreviewInChromium(t *testing.T) {
 		t.Errorf("the quick replies show %q", got)
 	}
 	shot("line-step.png")
+	// The same answer on Telegram: the Bot API HTML shown as HTML (the
+	// counter in bold), the official pages as URL buttons.
+	if got := text(t, ctx, ".preview .phone.telegram b"); !strings.Contains(got, "Step 3 of 6") {
+		t.Errorf("the step's header on Telegram shows %q", got)
+	}
+	shot("telegram-step.png")
 	press("all")
 	shot("line-checklist.png")
 	press("g:contacts")
@@ -100,4 +112,21 @@ func TestLINEPreviewInChromium(t *testing.T) {
 		t.Errorf("the summary on LINE shows %q", got)
 	}
 	shot("line-summary.png")
+}
+
+// telegramPreview converts the Telegram adapter's messages as serve does.
+func telegramPreview(replies []bot.Reply) []console.TelegramMessage {
+	var out []console.TelegramMessage
+	for _, m := range telegram.Format(replies) {
+		tm := console.TelegramMessage{HTML: m.HTML}
+		for _, row := range m.Keyboard {
+			var r []console.TelegramButton
+			for _, b := range row {
+				r = append(r, console.TelegramButton{Text: b.Text, URL: b.URL})
+			}
+			tm.Keyboard = append(tm.Keyboard, r)
+		}
+		out = append(out, tm)
+	}
+	return out
 }

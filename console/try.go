@@ -37,9 +37,13 @@ func (c *Console) tryPage(w http.ResponseWriter, r *http.Request, s *session) {
 	if c.deps.LINEPreview != nil && len(last) > 0 {
 		onLINE = lineMessages(c.deps.LINEPreview(last))
 	}
+	var onTelegram []tgMessage
+	if c.deps.TelegramPreview != nil && len(last) > 0 {
+		onTelegram = tgMessages(c.deps.TelegramPreview(last))
+	}
 	c.render(w, r, http.StatusOK, "try", s, map[string]any{
 		"Bubbles": c.bubbles(s, es), "Earlier": len(es) == tryShown, "Choices": choices, "Links": links, "Started": len(es) > 0,
-		"Path": convURL(id, false), "LINE": onLINE,
+		"Path": convURL(id, false), "LINE": onLINE, "Telegram": onTelegram,
 	})
 }
 

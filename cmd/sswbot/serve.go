@@ -360,7 +360,7 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 		Users: users, SecureCookies: cfg.secureCookies(), TrustedProxies: proxies, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
-	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview, Cases: st})
+	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview, TelegramPreview: telegramPreview, Cases: st})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
@@ -474,4 +474,22 @@ func registerStoreMetrics(reg prometheus.Registerer, st storage) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_transcript_entries_dropped_total", Help: "Oldest transcript entries dropped to keep SSWBOT_TRANSCRIPT_MAX_ENTRIES."},
 			func() float64 { return float64(rs.Dropped()) }))
 	}
+}
+
+// telegramPreview gives the console the Telegram adapter's messages for
+// replies (the console may not import the adapter).
+func telegramPreview(replies []bot.Reply) []console.TelegramMessage {
+	ms := telegram.Format(replies)
+	out := make([]console.TelegramMessage, len(ms))
+	for i, m := range ms {
+		out[i].HTML = m.HTML
+		for _, row := range m.Keyboard {
+			var r []console.TelegramButton
+			for _, b := range row {
+				r = append(r, console.TelegramButton{Text: b.Text, URL: b.URL})
+			}
+			out[i].Keyboard = append(out[i].Keyboard, r)
+		}
+	}
+	return out
 }
