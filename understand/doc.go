@@ -9,7 +9,9 @@
 //
 //   - Fold normalises the text (NFKC, case and width, ё→е, katakana→hiragana,
 //     punctuation and emoji dropped) and Read splits it into words (Japanese
-//     and Chinese script: character bigrams, as there are no spaces).
+//     and Chinese script: character bigrams, as there are no spaces; a
+//     bigram joining a kanji and a particle (社を, を経) is skipped, and a
+//     kanji with its inflection (働き, 働く) also reads as its stem 働…).
 //   - Each word is compared with the examples' words by a matching key that
 //     forgives what phones do to Russian and Kyrgyz (ө/ү/ң/й/ь typed as
 //     o/u/n/i or left out), by Snowball stems (English, Russian), by shared

@@ -193,12 +193,16 @@ func New(c Corpus) (*Model, error) {
 				seen := map[int32]bool{}
 				for _, r := range runs {
 					for _, k := range tokenKeys(r) {
+						k, st, _ := strings.Cut(k, "\x00")
 						id := m.intern(k, r.script)
 						if seen[id] {
 							continue
 						}
 						seen[id] = true
 						t := exTok{ids: []int32{id}, cue: isCue(k, r.script)}
+						if st != "" {
+							t.ids = append(t.ids, m.intern(st, r.script))
+						}
 						if r.script == scriptLatin && lang == "en" {
 							m.english[k] = true
 							m.english[m.stemOf[id]] = true
@@ -334,7 +338,18 @@ func tokenKeys(r run) []string {
 	}
 	out := make([]string, 0, len(rs)-1)
 	for i := 0; i+1 < len(rs); i++ {
-		out = append(out, string(rs[i:i+2]))
+		if cjkPair(rs, i) {
+			k := string(rs[i : i+2])
+			if st, ok := cjkStem(rs, i); ok {
+				k += "\x00" + st // also its stem (Cut apart in New)
+			}
+			out = append(out, k)
+		} else if k, ok := cjkSingle(rs, i); ok {
+			out = append(out, string(k))
+		}
+	}
+	if len(out) == 0 {
+		return []string{string(rs[:2])} // 「では」: a run of particles is still a word
 	}
 	return out
 }

@@ -175,9 +175,20 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 			m.addTok(sc, k, r, lang, 1)
 			continue
 		}
+		n := len(sc.toks)
 		for i := 0; i+1 < len(rs) && len(sc.toks) < maxTokens; i++ {
+			if !cjkPair(rs, i) {
+				// a kanji beside a particle: the pair is no word (stop.go)
+				if k, ok := cjkSingle(rs, i); ok {
+					m.addTok(sc, string(k), r, lang, 1)
+				}
+				continue
+			}
 			m.addTok(sc, string(rs[i:i+2]), r, lang, 1)
 			m.cjkForms(&sc.toks[len(sc.toks)-1], rs, i)
+		}
+		if len(sc.toks) == n && len(sc.toks) < maxTokens {
+			m.addTok(sc, string(rs[:2]), r, lang, 1)
 		}
 	}
 	m.markNegations(sc)
@@ -799,6 +810,9 @@ func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 			t.forms[t.nf], t.fw[t.nf], t.fs[t.nf] = k, sim, scriptCJK
 			t.nf++
 		}
+	}
+	if st, ok := cjkStem(rs, i); ok {
+		add(st, simStem)
 	}
 	if isKanji(rs[i]) {
 		add(string(rs[i]), 1)

@@ -32,3 +32,56 @@ const stopFactor = 0.25
 func okurigana(r rune) bool { return r >= 'ぁ' && r <= 'ゖ' }
 
 func isKanji(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF || r == '々' }
+
+// particle reports whether r is a one-kana particle (を, は, が, に …). Beside
+// a kanji it is a word of its own: 会社を経営 is 会社 + を + 経営, and the
+// bigrams 社を and を経 are not words. Read and New both skip them, so a
+// message need not repeat an example's particles to match it: 「日本の会社
+// です」 reads as 「会社の者です」 does.
+func particle(r rune) bool {
+	switch r {
+	case 'を', 'は', 'が', 'に', 'で', 'の', 'と', 'も', 'へ', 'や', 'か':
+		return true
+	}
+	return false
+}
+
+// cjkPair says whether the bigram rs[i:i+2] is read: not when it joins a
+// kanji and a particle (社を, を経). (Skipping every kana before a kanji, as
+// in から採用, was tried too: it read the eval sets worse.)
+func cjkPair(rs []rune, i int) bool {
+	a, b := rs[i], rs[i+1]
+	return !(isKanji(a) && particle(b) || particle(a) && isKanji(b))
+}
+
+// stemMark ends the key of a verb's or adjective's stem: the kanji before
+// its inflection. 働き, 働く and 働い share 「働…」, so 「働く側です」 meets
+// 「働きたい」; a stem matches at simStem, never as the word itself.
+const stemMark = "…"
+
+// cjkStem is the stem key of the pair at i, if it is a kanji followed by
+// kana of inflection (not a particle).
+func cjkStem(rs []rune, i int) (string, bool) {
+	if !isKanji(rs[i]) || isKanji(rs[i+1]) || particle(rs[i+1]) {
+		return "", false
+	}
+	return string(rs[i]) + stemMark, true
+}
+
+// loneKanji: rs[i] is a kanji with kana on both sides (寮は, 次の): a word
+// of one kanji, read on its own where its bigram with a particle is skipped.
+func loneKanji(rs []rune, i int) bool {
+	return isKanji(rs[i]) && (i == 0 || !isKanji(rs[i-1])) && (i+1 == len(rs) || !isKanji(rs[i+1]))
+}
+
+// cjkSingle is the one-kanji word a skipped pair at i stands for, if any:
+// the kanji before a particle, or the last kanji of the run after one.
+func cjkSingle(rs []rune, i int) (rune, bool) {
+	switch {
+	case isKanji(rs[i]) && loneKanji(rs, i):
+		return rs[i], true
+	case i+2 == len(rs) && isKanji(rs[i+1]) && loneKanji(rs, i+1):
+		return rs[i+1], true
+	}
+	return 0, false
+}
