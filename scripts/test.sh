@@ -54,5 +54,6 @@ fuzz() {
 }
 fuzz FuzzWebhook ./adapters/line
 fuzz FuzzDecodeAsSDK ./adapters/line
+fuzz FuzzEncodeAsSDK ./adapters/line
 fuzz FuzzWebhook ./adapters/telegram
 fuzz FuzzLoad ./knowledge

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"sync"
 	"time"
 
@@ -82,6 +83,10 @@ type Adapter struct {
 	wg        sync.WaitGroup // background sends
 	// menus caches the rich menu id of each language.
 	menus menuLinker
+	// auth is the Authorization header of every Messaging API call.
+	auth []string
+	// replyURL and pushURL are where replies and pushes go.
+	replyURL, pushURL string
 }
 
 // New returns an Adapter that passes events to h.
@@ -113,7 +118,9 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics}
+	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics,
+		auth: []string{"Bearer " + cfg.AccessToken}, replyURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/reply"),
+		pushURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/push")}
 	a.handshake = &handshake.Platform{Name: platform, Handler: h, Log: a.log, Metrics: a.m}
 	// Fail at startup on a malformed endpoint rather than on the first send.
 	if _, err := a.api(context.Background()); err != nil {
@@ -137,6 +144,17 @@ func checkBaseURL(s string) error {
 		return fmt.Errorf("%q must not carry user info, a query or a fragment", s)
 	}
 	return nil
+}
+
+// endpoint joins the API's base URL (checked by checkBaseURL) and a path
+// as the SDK does.
+func endpoint(base, p string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base + p
+	}
+	u.Path = path.Join(u.Path, p)
+	return u.String()
 }
 
 // api returns a Messaging API client bound to ctx. The SDK's WithContext

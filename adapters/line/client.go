@@ -1,6 +1,7 @@
 package line
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -132,44 +133,35 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 }
 
 func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
-	api, err := a.api(ctx)
+	res, err := a.post(ctx, a.replyURL, replyBody(token, msgs), "")
+	a.m.Outbound(platform, "reply", statusLabel(res, err))
 	if err != nil {
 		return &apiError{method: "reply", err: err}
 	}
-	res, _, err := api.ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{
-		ReplyToken: token,
-		Messages:   msgs,
-	})
-	a.m.Outbound(platform, "reply", statusLabel(res, err))
-	if err != nil {
-		detail := errorDetail(res)
-		closeBody(res)
-		return &apiError{method: "reply", status: status(res), detail: detail, err: err}
+	defer closeBody(res)
+	if res.StatusCode/100 != 2 {
+		return &apiError{method: "reply", status: res.StatusCode, detail: errorDetail(res), err: errStatus}
 	}
-	closeBody(res)
 	return nil
 }
 
 // push sends msgs to one user, group or room, retrying transient failures
 // with the same key. A 409 means LINE already accepted this key: success.
 func (a *Adapter) push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, key string) error {
-	api, err := a.api(ctx)
-	if err != nil {
-		return &apiError{method: "push", err: err}
-	}
+	body := pushBody(to, msgs)
 	for attempt := 0; ; attempt++ {
-		res, _, err := api.PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{
-			To:       to,
-			Messages: msgs,
-		}, key)
+		res, err := a.post(ctx, a.pushURL, body, key)
 		closeBody(res)
 		a.m.Outbound(platform, "push", statusLabel(res, err))
-		if err == nil {
+		if err == nil && res.StatusCode/100 == 2 {
 			return nil
 		}
 		if status(res) == http.StatusConflict {
 			a.log.Info("line: push already accepted for this retry key")
 			return nil
+		}
+		if err == nil {
+			err = errStatus
 		}
 		perr := &apiError{method: "push", status: status(res), err: err}
 		if !transient(perr) || attempt+1 >= pushAttempts {
@@ -184,6 +176,34 @@ func (a *Adapter) push(ctx context.Context, to string, msgs []messaging_api.Mess
 		}
 	}
 }
+
+// errStatus is the error of a call LINE answered with a status other than
+// 2xx; apiError carries the status and LINE's message.
+var errStatus = errors.New("unexpected status")
+
+// post sends a request body the adapter encoded itself (encode.go) to the
+// Messaging API, with the headers the SDK sends: the channel access token,
+// the JSON content type, and the retry key of a push. The response is the
+// caller's to close; a status other than 2xx is not an error here.
+func (a *Adapter) post(ctx context.Context, url string, body []byte, retryKey string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header["Authorization"] = a.auth
+	req.Header["Content-Type"] = jsonContentType
+	req.Header["User-Agent"] = userAgent
+	if retryKey != "" {
+		req.Header["X-Line-Retry-Key"] = []string{retryKey}
+	}
+	return a.cfg.HTTPClient.Do(req)
+}
+
+// Header values shared by every request (net/http does not change them).
+var (
+	jsonContentType = []string{"application/json; charset=UTF-8"}
+	userAgent       = []string{"sswbot"}
+)
 
 // Push sends text to a LINE user outside any webhook (a staff message). It
 // is split like replies; each request gets a fresh retry key.

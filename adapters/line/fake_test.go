@@ -116,6 +116,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v2/bot/message/") {
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			writeJSON(w, http.StatusUnsupportedMediaType, fmt.Sprintf(`{"message":"content type %q"}`, ct))
+			return
+		}
 		// LINE refuses a message outside its limits with 400.
 		if err := line.ValidateRequest(body); err != nil {
 			writeJSON(w, http.StatusBadRequest, fmt.Sprintf(`{"message":%q}`, err.Error()))

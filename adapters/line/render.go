@@ -32,6 +32,13 @@ const maxShownChoices = 5
 // reply's text (LINE links URLs itself) unless the text or bubble already
 // shows them.
 func render(replies []bot.Reply) []messaging_api.MessageInterface {
+	return renderWith(replies, cardMessage)
+}
+
+// renderWith is render with card laying out the cards: cardMessage (the
+// cache of encoded bubbles) in the adapter, the SDK's types alone in the
+// test that proves the two send the same.
+func renderWith(replies []bot.Reply, card func(*bot.Card) (*messaging_api.FlexMessage, bool)) []messaging_api.MessageInterface {
 	var (
 		msgs  []messaging_api.MessageInterface
 		texts []string // the pending run of texts
@@ -101,23 +108,6 @@ func render(replies []bot.Reply) []messaging_api.MessageInterface {
 		m.QuickReply = quickReply(page)
 	}
 	return msgs
-}
-
-// card lays a reply's card out as a Flex message; false when there is no
-// card, LINE has no layout for its kind, or the bubble would exceed LINE's
-// size limit (the text is sent then).
-func card(c *bot.Card) (*messaging_api.FlexMessage, bool) {
-	if c == nil {
-		return nil, false
-	}
-	fm, ok := flex(c)
-	if !ok {
-		return nil, false
-	}
-	if b, err := json.Marshal(fm.Contents); err != nil || len(b) > maxBubbleJSON {
-		return nil, false
-	}
-	return fm, true
 }
 
 // cardURLs are the URLs a card's bubble opens.
@@ -228,14 +218,10 @@ func merge(texts []string, limit int) []string {
 func Preview(replies []bot.Reply) []json.RawMessage {
 	var out []json.RawMessage
 	for _, b := range batches(render(replies)) {
-		body, err := json.Marshal(&messaging_api.ReplyMessageRequest{ReplyToken: "preview", Messages: b})
-		if err != nil {
-			continue
-		}
 		var req struct {
 			Messages []json.RawMessage `json:"messages"`
 		}
-		if json.Unmarshal(body, &req) == nil {
+		if json.Unmarshal(replyBody("preview", b), &req) == nil {
 			out = append(out, req.Messages...)
 		}
 	}

@@ -1,0 +1,168 @@
+package line
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+
+	"example.com/sswbot/bot"
+)
+
+// A card comes from the content alone (a step in a language, for a role,
+// on a route; the checklist with its marks; the contacts), so the same
+// card recurs for every user who reaches the same place. Its bubble is
+// laid out (flex) and encoded once, then kept as JSON that requests splice
+// in whole: a cached step costs building its key (a copy of the card's
+// texts, ~1 µs) instead of the SDK's types and the encoding.
+//
+// The key is the card's whole content, so a hit is the same card: nothing
+// of one card can show in another, and a new content version simply makes
+// new keys. The cache is bounded; when full it starts over (the content
+// has a few hundred distinct cards, so that happens only when something
+// varies per user, which no card does today).
+const (
+	maxCachedBubbles = 2048
+	maxCachedBytes   = 24 << 20 // keys and JSON
+)
+
+// bubbles is the process's cache of encoded bubbles.
+var bubbles = &bubbleCache{}
+
+type bubbleCache struct {
+	mu    sync.RWMutex
+	m     map[string]*encodedBubble
+	bytes int
+}
+
+// encodedBubble is a card's bubble as JSON. It is a FlexContainerInterface
+// with a MarshalJSON, so a FlexMessage holding it still marshals through
+// the SDK's types (the console's preview, the tests).
+type encodedBubble struct {
+	alt  string
+	json []byte // nil: no bubble (LINE has no layout for it, or it is too big)
+}
+
+func (*encodedBubble) GetType() string                { return "bubble" }
+func (e *encodedBubble) MarshalJSON() ([]byte, error) { return e.json, nil }
+
+// bubble returns the card's encoded bubble, laying it out and encoding it
+// on a miss.
+func (bc *bubbleCache) bubble(c *bot.Card) *encodedBubble {
+	kp := getBuf()
+	defer putBuf(kp)
+	key := appendCardKey((*kp)[:0], c)
+	*kp = key
+	bc.mu.RLock()
+	e, ok := bc.m[string(key)] // no allocation for the lookup
+	bc.mu.RUnlock()
+	if ok {
+		return e
+	}
+	e = encodeCard(c)
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	if bc.m == nil || len(bc.m) >= maxCachedBubbles || bc.bytes > maxCachedBytes {
+		bc.m, bc.bytes = make(map[string]*encodedBubble), 0
+	}
+	if old, ok := bc.m[string(key)]; ok { // another turn was quicker
+		return old
+	}
+	bc.m[string(key)] = e
+	bc.bytes += len(key) + len(e.json) + len(e.alt)
+	return e
+}
+
+// encodeCard lays a card out as a bubble and encodes it; a card LINE has no
+// layout for, or whose bubble exceeds LINE's size limit, gets none (its
+// text is sent then).
+func encodeCard(c *bot.Card) *encodedBubble {
+	fm, ok := flex(c)
+	if !ok {
+		return &encodedBubble{}
+	}
+	bp := getBuf()
+	defer putBuf(bp)
+	j := appendContainer((*bp)[:0], fm.Contents)
+	*bp = j
+	if len(j) > maxBubbleJSON {
+		return &encodedBubble{}
+	}
+	return &encodedBubble{alt: fm.AltText, json: append([]byte(nil), j...)}
+}
+
+// cardMessage is the Flex message of a card through the cache; false
+// when there is no card or no bubble for it.
+func cardMessage(c *bot.Card) (*messaging_api.FlexMessage, bool) {
+	if c == nil {
+		return nil, false
+	}
+	e := bubbles.bubble(c)
+	if e.json == nil {
+		return nil, false
+	}
+	return &messaging_api.FlexMessage{AltText: e.alt, Contents: e}, true
+}
+
+// appendCardKey writes every field of c, each string with its length, so
+// that two cards have the same key only when they are equal.
+// TestCardKeyCoversEveryField fails when Card gains a field this misses.
+func appendCardKey(b []byte, c *bot.Card) []byte {
+	b = keyStr(b, string(c.Kind))
+	b = binary.AppendVarint(b, int64(c.Span))
+	b = keyStr(b, c.Lang)
+	b = keyStr(b, c.Header)
+	b = keyStr(b, c.Side)
+	b = keyStr(b, c.SideID)
+	b = keyStr(b, c.Title)
+	b = keyStr(b, c.Subtitle)
+	b = keyStr(b, c.Body)
+	b = keyFields(b, c.Fields)
+	b = keyFields(b, c.Notes)
+	b = binary.AppendUvarint(b, uint64(len(c.Items)))
+	for _, it := range c.Items {
+		b = keyStr(b, it.Mark)
+		b = keyStr(b, it.Text)
+		b = keyStr(b, it.Note)
+		b = keyStr(b, it.Section)
+		if it.Action == nil {
+			b = append(b, 0)
+		} else {
+			b = append(b, 1)
+			b = keyStr(b, it.Action.Label)
+			b = keyStr(b, it.Action.Payload)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Contacts)))
+	for _, ct := range c.Contacts {
+		b = keyStr(b, ct.Label)
+		b = keyStr(b, ct.Name)
+		b = binary.AppendUvarint(b, uint64(len(ct.Lines)))
+		for _, l := range ct.Lines {
+			b = keyStr(b, string(l.Kind))
+			b = keyStr(b, l.Label)
+			b = keyStr(b, l.Value)
+			b = keyStr(b, l.Note)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.Links)))
+	for _, l := range c.Links {
+		b = keyStr(b, l.Title)
+		b = keyStr(b, l.URL)
+		b = keyStr(b, l.Note)
+	}
+	return keyStr(b, c.Source)
+}
+
+func keyFields(b []byte, fs []bot.Field) []byte {
+	b = binary.AppendUvarint(b, uint64(len(fs)))
+	for _, f := range fs {
+		b = keyStr(b, f.Label)
+		b = keyStr(b, f.Value)
+	}
+	return b
+}
+
+func keyStr(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
