@@ -104,6 +104,10 @@ type Model struct {
 	dels     map[string][]int32 // key and its one-letter deletions → ids
 	prefixes map[string][]int32 // Cyrillic prefixes (≥ prefixMin runes) → ids
 	english  map[string]bool    // keys and stems of English examples
+	// kyOnly: the word is in Kyrgyz examples only. A Russian message's
+	// word is not read as one of these with another ending or a typo:
+	// «сына» (a son's) is not «сынак» (a test), «собой» not «собол».
+	kyOnly []bool
 
 	examples []example
 	slotEx   []int32   // token slot → example
@@ -172,6 +176,7 @@ func New(c Corpus) (*Model, error) {
 		cue bool
 	}
 	df := map[int32]map[int32]bool{}
+	usedBy := map[int32]uint8{} // 1: Kyrgyz examples, 2: any other
 	var runs []run
 	var toks []exTok
 	var slotFirst []int32
@@ -205,7 +210,12 @@ func New(c Corpus) (*Model, error) {
 						}
 						if r.script == scriptLatin && lang == "en" {
 							m.english[k] = true
-							m.english[m.stemOf[id]] = true
+							if st := m.stemOf[id]; st != "" {
+								// (a short word has no stem: "" is no English word,
+								// or every short Latin word of a Russian or Kyrgyz
+								// example, "ne", "ya", would be read as English)
+								m.english[st] = true
+							}
 						}
 						if r.script == scriptLatin && lang != "en" {
 							for _, tr := range translits(k) {
@@ -226,6 +236,11 @@ func New(c Corpus) (*Model, error) {
 					m.slotCue = append(m.slotCue, t.cue)
 					slotFirst = append(slotFirst, t.ids[0])
 					for _, id := range t.ids {
+						if lang == "ky" {
+							usedBy[id] |= 1
+						} else {
+							usedBy[id] |= 2
+						}
 						m.post[id] = append(m.post[id], slot)
 						if df[id] == nil {
 							df[id] = map[int32]bool{}
@@ -251,6 +266,10 @@ func New(c Corpus) (*Model, error) {
 	N := float64(len(m.intents))
 	norm := math.Log(1 + N)
 	m.weight = make([]float32, len(m.keys))
+	m.kyOnly = make([]bool, len(m.keys))
+	for id, u := range usedBy {
+		m.kyOnly[id] = u == 1
+	}
 	for id := range m.keys {
 		m.weight[id] = float32(math.Log(1+N/float64(len(df[int32(id)]))) / norm)
 		if m.stop(m.keys[id], m.script[id]) {

@@ -191,7 +191,33 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 			m.addTok(sc, string(rs[:2]), r, lang, 1)
 		}
 	}
+	contrasts(sc)
 	m.markNegations(sc)
+}
+
+// contrast words start a new clause for negation: in «не через агентство,
+// а через центр» or "not the agency but the center" the «не» does not
+// reach the center, also when the comma is left out.
+var contrastWords = set("а", "но", "зато", "but", "бирок", "birok")
+
+func contrasts(sc *scratch) {
+	bump := 0
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if i > 0 && t.script != scriptCJK {
+			w := t.forms[0]
+			c := contrastWords[w] || sc.lang == "ru" && w == "a" ||
+				// Kyrgyz «ал эми» (but, as for)
+				(w == "еми" || w == "эми") && sc.toks[i-1].forms[0] == "ал"
+			for f := 1; f < t.nf && !c; f++ {
+				c = contrastWords[t.forms[f]]
+			}
+			if c {
+				bump++
+			}
+		}
+		t.clause += bump
+	}
 }
 
 func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
@@ -301,8 +327,13 @@ func (m *Model) markNegations(sc *scratch) {
 				continue
 			}
 			t.negPre = t.negPre || negBefore[w]
-			t.negPost = t.negPost || negAfter[w] || kyrgyzNegVerb(w)
-			t.negSelf = t.negSelf || kyrgyzWithout(w)
+			t.negPost = t.negPost || negAfter[w]
+			if sc.lang != "ru" {
+				// Kyrgyz endings: in Russian «с собой», «любой», «тобой»
+				// end like a negative verb and «без» says "without"
+				t.negPost = t.negPost || kyrgyzNegVerb(w)
+				t.negSelf = t.negSelf || kyrgyzWithout(w)
+			}
 		}
 	}
 }
@@ -348,9 +379,13 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 		// its transliteration, not as English)
 		st = stem(form, script)
 	}
+	// fuzzy readings of a Russian word skip words only Kyrgyz examples use
+	other := func(o int32) bool { return lang == "ru" && m.kyOnly[o] }
 	if st != "" {
 		for _, o := range m.stems[st] {
-			dst = append(dst, credit{o, fw * simStem})
+			if !other(o) {
+				dst = append(dst, credit{o, fw * simStem})
+			}
 		}
 	}
 	sc.buf = append(sc.buf[:0], []rune(form)...)
@@ -362,31 +397,37 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 				continue
 			}
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
-			if o, ok := m.vocab[string(sc.bytes)]; ok {
+			if o, ok := m.vocab[string(sc.bytes)]; ok && !other(o) {
 				dst = append(dst, credit{o, fw * simPrefix})
 			}
 			// … or both are one stem with different endings
 			// (салыштырып, салыштыруу)
 			if n >= stemMin {
 				for _, o := range m.prefixes[string(sc.bytes)] {
-					dst = append(dst, credit{o, fw * simStem * simPrefix})
+					if !other(o) {
+						dst = append(dst, credit{o, fw * simStem * simPrefix})
+					}
 				}
 			}
 		}
 		// … or the example's word is the message's plus an ending
 		for _, o := range m.prefixes[form] {
-			dst = append(dst, credit{o, fw * simPrefix})
+			if !other(o) {
+				dst = append(dst, credit{o, fw * simPrefix})
+			}
 		}
 	}
 	if tmin := typoLen(script); typos && len(rs) >= tmin {
 		for _, o := range m.dels[form] {
-			dst = append(dst, credit{o, fw * simTypo})
+			if !other(o) {
+				dst = append(dst, credit{o, fw * simTypo})
+			}
 		}
 		for i := range rs {
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
 			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
 			for _, o := range m.dels[string(sc.bytes)] {
-				if utf8.RuneCountInString(m.keys[o]) >= tmin {
+				if utf8.RuneCountInString(m.keys[o]) >= tmin && !other(o) {
 					dst = append(dst, credit{o, fw * simTypo})
 				}
 			}
@@ -431,6 +472,10 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	ex := m.examples[ei]
 	var got, full, top float32
 	first, last := int8(maxTokens), int8(-1)
+	// the content words' span: a negation rules out what it is next to,
+	// not a function word the example shares with the rest («не через
+	// агентство, а через центр»: the center's «через» may be the first)
+	cfirst, clast := int8(maxTokens), int8(-1)
 	var mask uint64
 	for s := ex.off; s < ex.off+ex.n; s++ {
 		b := sc.best[s]
@@ -444,6 +489,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		mask |= 1 << uint(p)
 		if m.slotW[s] >= content {
 			sc.intentMask[ex.intent] |= 1 << uint(p)
+			cfirst, clast = min(cfirst, p), max(clast, p)
 		}
 		if p < first {
 			first = p
@@ -485,7 +531,10 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	}
 	// a control word is not ruled out: "I don't understand how to use
 	// this" asks for help.
-	neg := !ex.control && !m.negative[ei] && m.negated(sc, first, last, mask)
+	if clast < 0 {
+		cfirst, clast = first, last
+	}
+	neg := !ex.control && !m.negative[ei] && m.negated(sc, cfirst, clast, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
 		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov, phrase: phrase}
