@@ -1,7 +1,10 @@
 // Package line is sswbot's LINE Messaging API adapter. It owns the webhook
 // (signature check, size and method limits), the translation of LINE events
 // into bot.Event, the rendering of bot.Reply into LINE messages (cards as Flex bubbles,
-// texts, at most five quick replies with "More"), and the reply/push client. It must not know the
+// texts, at most five quick replies with "More"), and the reply/push client: the
+// request bodies are written by its own encoder (encode.go; the SDK's JSON,
+// byte for byte) and each card's bubble is encoded once and cached
+// (cache.go); the SDK's types remain the layout and the reference. It must not know the
 // dialog, the knowledge base, the store or the other adapters: it talks to
 // the bot through its own small Handler interface.
 //
