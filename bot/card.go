@@ -41,7 +41,11 @@ type Card struct {
 	Items    []CardItem    `json:"i,omitempty"`  // checklist and summary steps, compared routes
 	Contacts []CardContact `json:"c,omitempty"`
 	Links    []CardLink    `json:"l,omitempty"`
-	Source   string        `json:"s,omitempty"` // the source line: document and section(s)
+	// Actions are buttons of the card itself, after its items: the
+	// comparison's "Notes on all routes", which brings the general lines
+	// the card leaves out.
+	Actions []Choice `json:"ac,omitempty"`
+	Source  string   `json:"s,omitempty"` // the source line: document and section(s)
 }
 
 // CardKind says what a card shows.

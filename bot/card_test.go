@@ -169,3 +169,55 @@ func TestSameAgenciesNoteOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestComparisonReachableFromItsCard: a platform that shows the comparison
+// as its card (one line per route) still reaches every general line of the
+// comparison, in every language: the introduction on the card, the rest
+// behind the card's "Notes on all routes", which keeps the route question
+// and its buttons. The route bullets are the route summaries on the card.
+func TestComparisonReachableFromItsCard(t *testing.T) {
+	c := mustKB(t).Country("kg")
+	for _, lang := range []string{"ja", "en", "ru", "ky"} {
+		h := newHarness(t)
+		h.send(t, bot.Event{Kind: bot.KindStart, Lang: lang})
+		h.send(t, press("r:employer"))
+		h.send(t, press("w:kg"))
+		out := h.send(t, press("rt:compare"))
+		var card *bot.Card
+		for _, r := range out.Replies {
+			if r.Card != nil && r.Card.Kind == bot.CardCompare {
+				card = r.Card
+			}
+		}
+		if card == nil || len(card.Actions) != 1 {
+			t.Fatalf("%s: compare card %+v", lang, card)
+		}
+		shown := card.Body + "\n"
+		for _, it := range card.Items {
+			shown += it.Text + "\n" + it.Note + "\n"
+		}
+		notes := h.send(t, press(card.Actions[0].Payload))
+		shown += joinTexts(notes)
+		for _, line := range strings.Split(c.Compare.In(lang), "\n") {
+			if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "・") || strings.HasPrefix(line, "•") {
+				continue
+			}
+			if !strings.Contains(shown, line) {
+				t.Errorf("%s: %q is not reachable from the card", lang, line)
+			}
+		}
+		last := notes.Replies[len(notes.Replies)-1]
+		if len(last.Choices) == 0 || !strings.HasPrefix(last.Choices[0].Payload, "rt:") {
+			t.Errorf("%s: the notes do not keep the route question's buttons: %+v", lang, last.Choices)
+		}
+		for _, r := range notes.Replies {
+			if n := len([]rune(r.Text)); n > bot.MaxBubble {
+				t.Errorf("%s: a bubble of %d characters", lang, n)
+			}
+		}
+		m, _ := h.store.Meta(context.Background(), bot.ConversationOf(bot.Telegram, "u1"))
+		if m.Misses != 0 {
+			t.Errorf("%s: the notes counted as a misunderstanding", lang)
+		}
+	}
+}

@@ -204,6 +204,15 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card)
 		// The overview only: each route's summary comes when it is chosen,
 		// so the comparison stays within a reply.
 		return ui("compare_intro") + "\n\n" + c.Compare.In(lang), nil, r.compareCard(s)
+	case dialog.SayCompareNotes:
+		var notes []string
+		for _, n := range c.CompareNotes {
+			notes = append(notes, n.In(lang))
+		}
+		if len(notes) == 0 {
+			return ui("compare_intro") + "\n\n" + c.Compare.In(lang), nil, nil
+		}
+		return strings.Join(notes, "\n\n"), nil, nil
 	case dialog.SayRouteChosen:
 		if rt := c.Route(s.Route); rt != nil {
 			return "■ " + rt.Title.In(lang) + "\n" + rt.Summary.In(lang), nil, nil
@@ -270,12 +279,18 @@ func (r *renderer) done(s dialog.Session) (string, []Link, *Card) {
 		Subtitle: list.Title, Items: list.Items}
 }
 
-// compareCard is the comparison as a card: one line per route of the
-// user's location, each with a button that opens it. The full comparison
-// stays in the reply's Text.
+// compareCard is the comparison as a card: its introduction, one line per
+// route of the user's location (the route's summary), each with a button
+// that opens it, and a button that brings the comparison's general notes
+// (they would not fit a phone's screen beside the routes). The full
+// comparison stays in the reply's Text.
 func (r *renderer) compareCard(s dialog.Session) *Card {
 	lang, c := s.Lang, r.country(s)
-	card := &Card{Kind: CardCompare, Title: r.ui("compare_intro", lang)}
+	card := &Card{Kind: CardCompare, Title: r.ui("compare_intro", lang), Body: c.CompareIntro.In(lang)}
+	if len(c.CompareNotes) > 0 {
+		p := dialog.Payload{Kind: dialog.KindCompareNotes}
+		card.Actions = []Choice{{Label: r.label(p, c, lang), Payload: p.String()}}
+	}
 	for _, rt := range c.RoutesAt(s.Location) {
 		p := dialog.Payload{Kind: dialog.KindSetRoute, Arg: rt.ID}
 		card.Items = append(card.Items, CardItem{Text: rt.Title.In(lang), Note: rt.Summary.In(lang), Section: rt.Source,

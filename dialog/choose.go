@@ -30,19 +30,20 @@ var handlers map[Kind]func(*turn, Payload)
 
 func init() {
 	handlers = map[Kind]func(*turn, Payload){
-		KindHelp:     func(t *turn, _ Payload) { t.say(SayHelp); t.current() },
-		KindLang:     func(t *turn, _ Payload) { t.change(StateLang) },
-		KindRestart:  (*turn).restart,
-		KindContacts: func(t *turn, _ Payload) { t.withChoices(SayContacts) },
-		KindStaff:    (*turn).staff,
-		KindForget:   func(t *turn, _ Payload) { t.aside(StateForget) },
-		KindBack:     func(t *turn, _ Payload) { t.back() },
-		KindAll:      (*turn).checklist,
-		KindChange:   (*turn).changeAnswer,
-		KindContinue: func(t *turn, _ Payload) { t.resume() },
-		KindCompare:  (*turn).compare,
-		KindYes:      (*turn).forgetYes,
-		KindNo:       (*turn).forgetNo,
+		KindHelp:         func(t *turn, _ Payload) { t.say(SayHelp); t.current() },
+		KindLang:         func(t *turn, _ Payload) { t.change(StateLang) },
+		KindRestart:      (*turn).restart,
+		KindContacts:     func(t *turn, _ Payload) { t.withChoices(SayContacts) },
+		KindStaff:        (*turn).staff,
+		KindForget:       func(t *turn, _ Payload) { t.aside(StateForget) },
+		KindBack:         func(t *turn, _ Payload) { t.back() },
+		KindAll:          (*turn).checklist,
+		KindChange:       (*turn).changeAnswer,
+		KindContinue:     func(t *turn, _ Payload) { t.resume() },
+		KindCompare:      func(t *turn, _ Payload) { t.compare(SayCompare) },
+		KindCompareNotes: func(t *turn, _ Payload) { t.compare(SayCompareNotes) },
+		KindYes:          (*turn).forgetYes,
+		KindNo:           (*turn).forgetNo,
 
 		KindSetLang:     (*turn).setLang,
 		KindSetRole:     (*turn).answer,
@@ -93,18 +94,19 @@ func (t *turn) checklist(Payload) {
 	t.withChoices(SayChecklist)
 }
 
-// compare explains the routes; where the route question is asked (or was
-// being asked), the user lands on it, its buttons under the comparison.
-func (t *turn) compare(Payload) {
+// compare explains the routes (what: the comparison or its general notes);
+// where the route question is asked (or was being asked), the user lands
+// on it, its buttons under the comparison.
+func (t *turn) compare(what Say) {
 	s := &t.s
 	if QuestionAt(StateRoute).Asked(t.f, *s) || s.State == StateRoute {
 		// The route buttons follow the comparison directly: asking the
 		// question again would only lengthen a long turn.
 		s.State = StateRoute
-		t.withChoices(SayCompare)
+		t.withChoices(what)
 		return
 	}
-	t.say(SayCompare)
+	t.say(what)
 	t.current()
 }
 

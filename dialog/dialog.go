@@ -48,6 +48,7 @@ const (
 	SayAskLocation    Say = "ask_location"
 	SayAskRoute       Say = "ask_route"
 	SayCompare        Say = "compare"
+	SayCompareNotes   Say = "compare_notes" // the comparison's general notes
 	SayStep           Say = "step"
 	SayStepSingle     Say = "step_single"
 	SayChecklist      Say = "checklist"

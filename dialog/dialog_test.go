@@ -86,6 +86,7 @@ func TestConversations(t *testing.T) {
 			{choice("r:other"), "location", nil},
 			{choice("w:kg"), "route", nil},
 			{choice("rt:compare"), "route", []dialog.Say{dialog.SayCompare}},
+			{choice("notes"), "route", []dialog.Say{dialog.SayCompareNotes}},
 		}},
 		{"a stale next button says so and shows the present", []step{
 			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},

@@ -43,6 +43,10 @@ const (
 	KindYes      Kind = "fy"  // yes, forget my data
 	KindNo       Kind = "fn"
 	KindCompare  Kind = "rt:compare" // compare the routes (so no route may be called "compare")
+	// KindCompareNotes shows the comparison's general notes (what all
+	// routes share, the worker already in Japan, the Kyrgyz side), for a
+	// platform that shows the comparison one line per route.
+	KindCompareNotes Kind = "notes"
 	// KindTypedNext comes only from typed text ("next step"): it means the
 	// current step's next or finish button, whichever step that is.
 	KindTypedNext Kind = "next"
@@ -59,7 +63,7 @@ var withArg = map[Kind]bool{
 var plain = map[Kind]bool{
 	KindHelp: true, KindLang: true, KindRestart: true, KindContacts: true, KindStaff: true, KindForget: true,
 	KindBack: true, KindAll: true, KindContinue: true, KindYes: true, KindNo: true, KindCompare: true,
-	KindTypedNext: true, KindChange: true,
+	KindCompareNotes: true, KindTypedNext: true, KindChange: true,
 	KindInvite: true, KindCase: true, KindLeaveCase: true, KindJoinNo: true,
 }
 
@@ -116,6 +120,6 @@ const (
 // callers that label them.
 func Kinds() []Kind {
 	return []Kind{KindHelp, KindLang, KindRestart, KindContacts, KindStaff, KindForget, KindBack,
-		KindAll, KindChange, KindContinue, KindYes, KindNo, KindCompare,
+		KindAll, KindChange, KindContinue, KindYes, KindNo, KindCompare, KindCompareNotes,
 		KindInvite, KindCase, KindLeaveCase, KindJoinNo}
 }

@@ -25,6 +25,7 @@ func TestPayloadWireForms(t *testing.T) {
 		"fy":         {Kind: dialog.KindYes},
 		"fn":         {Kind: dialog.KindNo},
 		"rt:compare": {Kind: dialog.KindCompare},
+		"notes":      {Kind: dialog.KindCompareNotes},
 		"rt:agency":  {Kind: dialog.KindSetRoute, Arg: "agency"},
 		"l:ky":       {Kind: dialog.KindSetLang, Arg: "ky"},
 		"r:worker":   {Kind: dialog.KindSetRole, Arg: "worker"},

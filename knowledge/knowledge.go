@@ -79,12 +79,22 @@ type Country struct {
 	Reviewed time.Time
 	ReviewBy time.Time
 	Compare  Text // explains the differences between the routes
-	Routes   []*Route
-	Steps    map[string]*Step
-	Contacts []*Contact
-	Links    []*Link
-	contacts map[string]*Contact
-	links    map[string]*Link
+	// CompareIntro and CompareNotes are Compare's general lines, read from
+	// it at load: the lines before the first route's bullet ("・", "•"),
+	// and each line after it that is no bullet (what all routes share,
+	// the worker already in Japan, the Kyrgyz side). A platform that shows
+	// the routes one line each (the route summaries) still shows these:
+	// nothing the comparison says may become unreachable. The bullets
+	// themselves are not kept apart: the route summaries and the steps say
+	// what they say.
+	CompareIntro Text
+	CompareNotes []Text
+	Routes       []*Route
+	Steps        map[string]*Step
+	Contacts     []*Contact
+	Links        []*Link
+	contacts     map[string]*Contact
+	links        map[string]*Link
 }
 
 // Source is the official document the country content comes from.

@@ -417,6 +417,7 @@ func (l *loader) country(y *yCountry) {
 	c.Reviewed, c.ReviewBy = l.date(y.Reviewed, "reviewed"), l.date(y.ReviewBy, "review_by")
 	l.review(c.Reviewed, c.ReviewBy, y.ReviewBy.Line)
 	c.Compare = l.text(y.Compare, "compare", true)
+	c.CompareIntro, c.CompareNotes = l.compareParts(c.Compare, y.Compare.Line)
 
 	seen := map[string]int{}
 	for _, yl := range y.Links {
@@ -657,6 +658,76 @@ func (l *loader) crossCheck() {
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// compareBullets start a comparison line that describes one route.
+var compareBullets = []string{"・", "•"}
+
+// compareParts reads the comparison's general lines (see
+// Country.CompareIntro): the introduction before the first bullet and each
+// later line that is no bullet. Every language must have the same lines in
+// the same places, or a platform would show one language more than another.
+func (l *loader) compareParts(t Text, line int) (Text, []Text) {
+	if t.IsZero() {
+		return Text{}, nil
+	}
+	intro := map[string]string{}
+	notes := []map[string]string{}
+	var shape string
+	for i, lang := range Languages {
+		var in []string
+		var ns []string
+		var sh strings.Builder
+		bullets := 0
+		for _, ln := range strings.Split(strings.TrimSpace(t.In(lang)), "\n") {
+			ln = strings.TrimSpace(ln)
+			if ln == "" {
+				continue
+			}
+			switch {
+			case isCompareBullet(ln):
+				bullets++
+				sh.WriteByte('b')
+			case bullets == 0:
+				in = append(in, ln)
+				sh.WriteByte('i')
+			default:
+				ns = append(ns, ln)
+				sh.WriteByte('n')
+			}
+		}
+		if i == 0 {
+			shape = sh.String()
+			notes = make([]map[string]string, len(ns))
+			for j := range notes {
+				notes[j] = map[string]string{}
+			}
+		} else if sh.String() != shape {
+			l.at(line, "compare: the %s text's lines (%s; i intro, b route bullet, n note) differ from ja's (%s)", lang, sh.String(), shape)
+			return Text{}, nil
+		}
+		intro[lang] = strings.Join(in, "\n")
+		for j, n := range ns {
+			notes[j][lang] = n
+		}
+	}
+	var out []Text
+	for _, m := range notes {
+		out = append(out, Text{m: m, line: line})
+	}
+	if intro[Languages[0]] == "" {
+		return Text{}, out
+	}
+	return Text{m: intro, line: line}, out
+}
+
+func isCompareBullet(s string) bool {
+	for _, b := range compareBullets {
+		if strings.HasPrefix(s, b) {
 			return true
 		}
 	}

@@ -110,6 +110,34 @@ func TestLoadValidContent(t *testing.T) {
 	}
 }
 
+// The comparison's general lines are read from it, in every language alike:
+// the introduction before the route bullets and each note after them.
+func TestComparePartsOfTheContent(t *testing.T) {
+	t.Parallel()
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := kb.Country("kg")
+	if got := c.CompareIntro.In("en"); !strings.HasPrefix(got, "There are three routes") || strings.Contains(got, "•") {
+		t.Errorf("intro = %q", got)
+	}
+	want := []string{"After the employment contract, all three routes are the same", "If the worker already lives in Japan", "Besides the Japanese procedures"}
+	if len(c.CompareNotes) != len(want) {
+		t.Fatalf("%d notes, want %d", len(c.CompareNotes), len(want))
+	}
+	for i, w := range want {
+		if got := c.CompareNotes[i].In("en"); !strings.HasPrefix(got, w) {
+			t.Errorf("note %d = %q, want it to begin %q", i, got, w)
+		}
+		for _, lang := range knowledge.Languages {
+			if n := c.CompareNotes[i].In(lang); n == "" || !strings.Contains(c.Compare.In(lang), n) {
+				t.Errorf("note %d in %s = %q: not a line of the comparison", i, lang, n)
+			}
+		}
+	}
+}
+
 func TestLoadRejectsBadContent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -156,6 +184,9 @@ func TestLoadRejectsBadContent(t *testing.T) {
 			`step B.2: worker wording for a role the shared roles do not list`},
 		{"a route called compare", sharedYAML, strings.Replace(countryYAML, "  - id: direct", "  - id: compare", 1),
 			`route compare: "compare" is the compare button's name`},
+		{"a comparison whose lines differ between languages", sharedYAML,
+			strings.Replace(countryYAML, "compare: {ja: 比較, en: Compare,", "compare: {ja: \"比較\\n・直接\\n共通\", en: Compare,", 1),
+			`kg.yaml:10: compare: the en text's lines (i; i intro, b route bullet, n note) differ from ja's (ibn)`},
 		{"an unknown language", strings.Replace(sharedYAML, "en: Next step,", "en: Next step, de: Weiter,", 1), countryYAML,
 			`ssw.yaml:14: ui btn_next: unknown language "de"`},
 	}

@@ -115,22 +115,33 @@ func contactsBubble(c *bot.Card) *messaging_api.FlexBubble {
 	return bubble(body, c.Source)
 }
 
-// compareBubble: one line per route with its summary and a button that
-// opens it (the route's button: it starts the route's first step).
+// compareBubble: the introduction, one line per route with its summary and
+// a button that opens it (the route's button: it starts the route's first
+// step), and the card's own buttons (the general notes) at its foot.
 func compareBubble(c *bot.Card) *messaging_api.FlexBubble {
 	body := []messaging_api.FlexComponentInterface{txt(c.Title, "md", "", true)}
+	if c.Body != "" {
+		body = append(body, txt(c.Body, "xs", "", false))
+	}
 	for _, it := range c.Items {
 		rows := []messaging_api.FlexComponentInterface{txt(it.Text, "sm", "", true), txt(it.Note, "xs", grey, false)}
 		if it.Action != nil {
-			rows = append(rows, &messaging_api.FlexButton{
-				Action: postback(it.Action.Label, it.Action.Payload),
-				Style:  messaging_api.FlexButtonSTYLE_SECONDARY,
-				Height: messaging_api.FlexButtonHEIGHT_SM,
-			})
+			rows = append(rows, button(*it.Action, messaging_api.FlexButtonSTYLE_SECONDARY))
 		}
 		body = append(body, sep(), vbox(rows, "sm"))
 	}
+	if len(c.Actions) > 0 {
+		body = append(body, sep())
+		for _, a := range c.Actions {
+			body = append(body, button(a, messaging_api.FlexButtonSTYLE_LINK))
+		}
+	}
 	return bubble(body, c.Source)
+}
+
+// button is a small Flex button that sends a postback.
+func button(c bot.Choice, style messaging_api.FlexButtonSTYLE) *messaging_api.FlexButton {
+	return &messaging_api.FlexButton{Action: postback(c.Label, c.Payload), Style: style, Height: messaging_api.FlexButtonHEIGHT_SM}
 }
 
 // contactBoxes lays out organisations: the name, the address, each phone

@@ -43,11 +43,31 @@ func TestEveryAnswerFitsLINE(t *testing.T) {
 		}
 		bubbles += flex
 		maxMsgs = max(maxMsgs, len(msgs))
+		var sent strings.Builder
 		for i, body := range line.Requests(msgs) {
 			if err := line.ValidateRequest(body); err != nil {
 				t.Errorf("%s, request %d: %v", s.Name, i, err)
 			}
 			biggest = max(biggest, len(body))
+			sent.Write(body)
+		}
+		// A card's buttons (the comparison's "Details" and general notes)
+		// are in its bubble: what they open stays reachable.
+		for _, r := range s.Replies {
+			if r.Card == nil {
+				continue
+			}
+			acts := append([]bot.Choice(nil), r.Card.Actions...)
+			for _, it := range r.Card.Items {
+				if it.Action != nil {
+					acts = append(acts, *it.Action)
+				}
+			}
+			for _, a := range acts {
+				if !strings.Contains(sent.String(), `"data":"`+a.Payload+`"`) {
+					t.Errorf("%s: the card's button %q (%s) is not sent", s.Name, a.Label, a.Payload)
+				}
+			}
 		}
 		if qr := line.QuickReplies(msgs); len(qr) > 5 {
 			t.Errorf("%s: %d quick replies", s.Name, len(qr))

@@ -73,6 +73,10 @@ func format(replies []bot.Reply, dropped func(what string)) []Message {
 			links = append(links, g.Links...)
 		}
 		if c := group[0].Card; c != nil {
+			// The card's own buttons (the comparison's general notes)
+			// first, under the text they extend; then the reply's choices
+			// and the item buttons it does not already offer.
+			choices = append(append([]bot.Choice(nil), c.Actions...), choices...)
 			choices = append(choices, cardActions(c, choices)...)
 			for _, l := range c.Links {
 				links = append(links, bot.Link{Label: l.Title, URL: l.URL})
@@ -100,17 +104,20 @@ func format(replies []bot.Reply, dropped func(what string)) []Message {
 // cardActions are the card's item buttons ("Details: A.1") the reply does
 // not already offer.
 func cardActions(c *bot.Card, have []bot.Choice) []bot.Choice {
-	var out []bot.Choice
+	var all []bot.Choice
 	for _, it := range c.Items {
-		if it.Action == nil {
-			continue
+		if it.Action != nil {
+			all = append(all, *it.Action)
 		}
+	}
+	var out []bot.Choice
+	for _, a := range all {
 		dup := false
 		for _, h := range append(have, out...) {
-			dup = dup || h.Payload == it.Action.Payload
+			dup = dup || h.Payload == a.Payload
 		}
 		if !dup {
-			out = append(out, *it.Action)
+			out = append(out, a)
 		}
 	}
 	return out

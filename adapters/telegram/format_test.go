@@ -109,6 +109,11 @@ func TestFormatEveryAnswer(t *testing.T) {
 				continue
 			}
 			kinds[c.Kind]++
+			for _, a := range c.Actions {
+				if !buttons[a.Payload] {
+					t.Errorf("%s: the card's button %q (%s) lost", s.Name, a.Label, a.Payload)
+				}
+			}
 			for _, l := range c.Links {
 				if !buttons[l.URL] {
 					t.Errorf("%s: page %s is no URL button", s.Name, l.URL)
@@ -184,7 +189,7 @@ func escape(s string) string {
 // The design of docs/messages.md as Telegram receives it, one golden file
 // per language: go test ./adapters/telegram -run Golden -update rewrites them.
 func TestFormatGolden(t *testing.T) {
-	want := []string{"/rt:compare", "/rt:agency", "/n:A.3.2", "/all", "/fin:A.6", "/g:contacts"}
+	want := []string{"/rt:compare", "/notes", "/rt:agency", "/n:A.3.2", "/all", "/fin:A.6", "/g:contacts"}
 	got := map[string]*strings.Builder{}
 	seen := map[string]bool{}
 	for _, s := range samples() {

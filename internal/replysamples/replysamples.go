@@ -1,7 +1,8 @@
 // Package replysamples produces every kind of answer the bot gives, from the
 // embedded content, for tests of what the adapters make of them: every step
 // of every route in every language for every role, the comparison, the
-// checklist (on the way and after the end), the summary and the contacts.
+// comparison's general notes, the checklist (on the way and after the end),
+// the summary and the contacts.
 // It runs the real bot on the in-memory store; it knows nothing of any
 // platform.
 package replysamples
@@ -103,6 +104,7 @@ func walk(tb testing.TB, kb *knowledge.Base, lang, role, location, route string)
 	w.send(bot.KindChoice, "w:"+location)
 	if w.has("rt:compare") {
 		w.send(bot.KindChoice, "rt:compare")
+		w.send(bot.KindChoice, "notes") // the comparison's general notes
 	}
 	if w.has("rt:" + route) {
 		w.send(bot.KindChoice, "rt:"+route)
