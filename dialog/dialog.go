@@ -133,6 +133,12 @@ func Step(f *Flow, s Session, in Input) Result {
 		}
 		t.start(in, in.Text, true)
 	case Unsupported:
+		if st := t.s.State; st == StateStep || st == StateDone {
+			// the step is on the screen already: the short answer with
+			// its buttons, not the whole step again
+			t.withChoices(SayUnsupported)
+			break
+		}
 		t.say(SayUnsupported)
 		t.current()
 	case Choice:

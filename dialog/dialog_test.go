@@ -188,6 +188,13 @@ func TestConversations(t *testing.T) {
 			{dialog.Input{Kind: dialog.Start, LangHint: "ja"}, "role", nil},
 			{dialog.Input{Kind: dialog.Unsupported}, "role", []dialog.Say{dialog.SayUnsupported, dialog.SayAskRole}},
 		}},
+		{"a sticker at a step gets the short answer with the step's buttons, not the step again", []step{
+			{dialog.Input{Kind: dialog.Start, LangHint: "en"}, "role", nil},
+			{choice("r:employer"), "location", nil},
+			{choice("w:jp"), "step:japan:1", nil},
+			{dialog.Input{Kind: dialog.Unsupported}, "step:japan:1", []dialog.Say{dialog.SayUnsupported}},
+			{text("qwerty"), "step:japan:1", []dialog.Say{dialog.SayReAsk}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,6 +52,14 @@ func TestEveryAnswerFitsLINE(t *testing.T) {
 			biggest = max(biggest, len(body))
 			sent.Write(body)
 		}
+		// What the user sees (altText is shown only where the bubble is
+		// not) says at most once that ① and ② name the same agencies.
+		shown := shownTexts(t, line.Requests(msgs))
+		for _, p := range replysamples.SameAgenciesPhrases {
+			if n := strings.Count(shown, p); n > 1 {
+				t.Errorf("%s: %q %d times", s.Name, p, n)
+			}
+		}
 		// A card's buttons (the comparison's "Details" and general notes)
 		// are in its bubble: what they open stays reachable.
 		for _, r := range s.Replies {
@@ -74,6 +83,37 @@ func TestEveryAnswerFitsLINE(t *testing.T) {
 		}
 	}
 	t.Logf("%d bubbles; at most %d messages an answer; largest request %d bytes", bubbles, maxMsgs, biggest)
+}
+
+// shownTexts returns every string of the requests' messages but the
+// altTexts, one a line.
+func shownTexts(t *testing.T, bodies [][]byte) string {
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if k != "altText" {
+					walk(x)
+				}
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case string:
+			b.WriteString(v + "\n")
+		}
+	}
+	for _, body := range bodies {
+		var v any
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatal(err)
+		}
+		walk(v)
+	}
+	return b.String()
 }
 
 // TestFlexGolden keeps the Flex JSON of a few answers in testdata/flex
@@ -143,3 +183,79 @@ func TestMoreIsAQuickReply(t *testing.T) {
 		t.Errorf("first quick reply %q", qr[0])
 	}
 }
+
+// TestContactActionsWork: in every answer with a card, each phone number
+// is a tel: action dialling exactly its digits, each official page and
+// contact link a URI action to exactly its URL, and each e-mail address is
+// on the screen as text (LINE documents no mailto: scheme; the apps make
+// an address tappable), never an action.
+func TestContactActionsWork(t *testing.T) {
+	phones, pages, mails := 0, 0, 0
+	for _, s := range replysamples.All(t) {
+		bodies := line.Requests(line.Render(s.Replies))
+		var uris []string
+		for _, b := range bodies {
+			for _, m := range uriRe.FindAllSubmatch(b, -1) {
+				uris = append(uris, string(m[1]))
+			}
+		}
+		has := func(u string) bool {
+			for _, x := range uris {
+				if x == u {
+					return true
+				}
+			}
+			return false
+		}
+		shown := shownTexts(t, bodies)
+		for _, r := range s.Replies {
+			c := r.Card
+			if c == nil {
+				continue
+			}
+			for _, ct := range c.Contacts {
+				for _, l := range ct.Lines {
+					switch l.Kind {
+					case bot.ContactPhone:
+						phones++
+						tel := "tel:" + strings.Map(func(r rune) rune {
+							if r == '+' || (r >= '0' && r <= '9') {
+								return r
+							}
+							return -1
+						}, l.Value)
+						if len(tel) < len("tel:")+7 || !has(tel) {
+							t.Errorf("%s: phone %q has no action %s", s.Name, l.Value, tel)
+						}
+					case bot.ContactLink:
+						pages++
+						if !has(l.Value) {
+							t.Errorf("%s: link %q has no URI action", s.Name, l.Value)
+						}
+					case bot.ContactEmail:
+						mails++
+						if !strings.Contains(shown, l.Value) {
+							t.Errorf("%s: e-mail %q is not shown", s.Name, l.Value)
+						}
+					}
+				}
+			}
+			for _, l := range c.Links {
+				pages++
+				if !has(l.URL) {
+					t.Errorf("%s: page %q has no URI action", s.Name, l.URL)
+				}
+			}
+		}
+		for _, u := range uris {
+			if strings.HasPrefix(u, "mailto:") {
+				t.Errorf("%s: a mailto: action %q", s.Name, u)
+			}
+		}
+	}
+	if phones == 0 || pages == 0 || mails == 0 {
+		t.Errorf("the walks showed %d phones, %d pages, %d e-mail addresses: no longer covered", phones, pages, mails)
+	}
+}
+
+var uriRe = regexp.MustCompile(`"uri":"([^"]*)"`)

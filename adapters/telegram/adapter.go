@@ -246,17 +246,9 @@ func (a *Adapter) setMenus(ctx context.Context) error {
 		langs = append(langs, l)
 	}
 	sort.Strings(langs)
-	type cmd struct {
-		Command     string `json:"command"`
-		Description string `json:"description"`
-	}
 	for _, lang := range langs {
-		cmds := make([]cmd, 0, len(a.cfg.Commands[lang]))
-		for _, c := range a.cfg.Commands[lang] {
-			cmds = append(cmds, cmd{c.Name, c.Description})
-		}
 		p := map[string]string{
-			"commands": mustJSON(cmds),
+			"commands": commandsJSON(a.cfg.Commands[lang]),
 			"scope":    `{"type":"all_private_chats"}`,
 		}
 		if lang != "" {
@@ -274,6 +266,19 @@ func (a *Adapter) setMenus(ctx context.Context) error {
 		return fmt.Errorf("set menu button: %w", err)
 	}
 	return nil
+}
+
+// commandsJSON is a command menu as setMyCommands takes it.
+func commandsJSON(cs []Command) string {
+	type cmd struct {
+		Command     string `json:"command"`
+		Description string `json:"description"`
+	}
+	out := make([]cmd, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, cmd{c.Name, c.Description})
+	}
+	return mustJSON(out)
 }
 
 // setupCall makes one best-effort setup call: only a failure worth

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"example.com/sswbot/adapters/telegram"
@@ -137,3 +138,32 @@ func TestSetupReportsAnAPIError(t *testing.T) {
 
 // The service is the Handler the server wires in.
 var _ telegram.Handler = (*bot.Service)(nil)
+
+// TestChatMenuFollowsTheChosenLanguage: after a turn that chose a language,
+// the chat's own command menu is set to it (Telegram has no Kyrgyz
+// interface, so the app's language_code would never pick the Kyrgyz one),
+// after the answer, on both webhook paths; not for a redelivered update.
+func TestChatMenuFollowsTheChosenLanguage(t *testing.T) {
+	for _, byAPI := range []bool{true, false} {
+		f := newFakeTG(t)
+		b := newFakeBot()
+		b.lang = "ky"
+		a := newAdapter(t, f, b, nil, func(c *telegram.Config) {
+			c.WebhookReplyByAPI = byAPI
+			c.Commands = map[string][]telegram.Command{"": {{Name: "help", Description: "Help"}}, "ky": {{Name: "help", Description: "Жардам"}}}
+		})
+		post(t, a, textUpdate(700, "кыргызча"), testSecret)
+		post(t, a, textUpdate(700, "кыргызча"), testSecret) // a redelivery
+		calls := f.callsOf("setMyCommands")
+		if len(calls) != 1 {
+			t.Fatalf("byAPI %v: %d setMyCommands calls (%v), want 1", byAPI, len(calls), f.methods())
+		}
+		c := calls[0].Form
+		if c.Get("scope") != `{"type":"chat","chat_id":5512345678}` || c.Get("language_code") != "" || !strings.Contains(c.Get("commands"), "Жардам") {
+			t.Errorf("byAPI %v: setMyCommands %v", byAPI, c)
+		}
+		if m := f.methods(); byAPI && (len(m) < 2 || m[0] != "sendMessage") {
+			t.Errorf("the menu before the answer: %v", m)
+		}
+	}
+}

@@ -245,6 +245,7 @@ type fakeBot struct {
 	unavailable bool
 	inFlight    bool // another handler holds every update
 	silent      bool
+	lang        string // when set, every new turn reports it chose this language
 	replies     func(ev bot.Event) []bot.Reply
 	onHandle    func(ev bot.Event)
 	// beforeHandle runs before the fake takes its lock, so it may block.
@@ -287,7 +288,7 @@ func (b *fakeBot) Handle(ctx context.Context, ev bot.Event) (bot.Outcome, error)
 	}
 	b.records[ev.EventID] = &record{replies: replies}
 	b.order = append(b.order, ev.EventID)
-	return bot.Outcome{Replies: replies, Silent: b.silent}, nil
+	return bot.Outcome{Replies: replies, Silent: b.silent, Lang: b.lang, LangChanged: b.lang != ""}, nil
 }
 
 // Release gives the event's lease back (see bot.Service.Release).

@@ -93,6 +93,11 @@ func TestFormatEveryAnswer(t *testing.T) {
 				}
 			}
 		}
+		for _, p := range replysamples.SameAgenciesPhrases {
+			if n := strings.Count(plain.String(), p); n > 1 {
+				t.Errorf("%s: %q %d times", s.Name, p, n)
+			}
+		}
 		for _, r := range s.Replies {
 			for _, c := range r.Choices {
 				if !buttons[c.Payload] {

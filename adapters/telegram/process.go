@@ -91,6 +91,7 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string, i
 		// not deliver the update again. The pressed keyboard goes first,
 		// as the answer is the response's last word.
 		a.retireKeyboard(ctx, in)
+		a.chatMenu(ctx, in, job.Outcome)
 		return &webhookAnswer{msg: msgs[0], to: in.chatID, job: job}, nil
 	}
 	if job.Resolve {
@@ -127,8 +128,26 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string, i
 	}
 	if err == nil || sent > 0 {
 		a.retireKeyboard(ctx, in)
+		a.chatMenu(ctx, in, job.Outcome)
 	}
 	return nil, nil
+}
+
+// chatMenu sets a private chat's command menu to the language the turn
+// chose. The menus registered at start follow the app's language_code, and
+// Telegram has no Kyrgyz interface: without this a Kyrgyz user would read
+// English or Russian commands. A chat's own menu wins over those. It is
+// best effort after the answer, like LINE's rich menu link: a failure is
+// logged and the chat keeps the menu of its app's language.
+func (a *Adapter) chatMenu(ctx context.Context, in incoming, out bot.Outcome) {
+	cmds, ok := a.cfg.Commands[out.Lang]
+	if !out.LangChanged || out.Lang == "" || out.Silent || !ok || in.ev.Kind == bot.KindGroup || in.chatID <= 0 {
+		return
+	}
+	p := map[string]string{"commands": commandsJSON(cmds), "scope": fmt.Sprintf(`{"type":"chat","chat_id":%d}`, in.chatID)}
+	if _, err := a.do(ctx, "setMyCommands", p); err != nil {
+		a.log.Warn("the chat's command menu was not set to its language", "lang", out.Lang, "err", err)
+	}
 }
 
 // retireKeyboard removes the buttons of the message the user pressed.

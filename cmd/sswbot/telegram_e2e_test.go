@@ -706,6 +706,19 @@ func TestTelegramPollingKyrgyzRoute(t *testing.T) {
 	contacts := c.command("/contacts")
 	checkContacts(t, contacts)
 	checkLanguage(t, contacts, "ky", kb)
+	// The chat's command menu is in the language chosen in the chat.
+	chatMenu := 0
+	for _, m := range callsOf(f.all(), "setMyCommands") {
+		if m.Form.Get("scope") == `{"type":"chat","chat_id":5512345679}` {
+			chatMenu++
+			if !strings.Contains(m.Form.Get("commands"), kb.UIText("cmd_contacts", "ky")) {
+				t.Errorf("the chat's menu is not in Kyrgyz: %s", m.Form.Get("commands"))
+			}
+		}
+	}
+	if chatMenu != 1 {
+		t.Errorf("%d chat menus set, want 1 (the language is chosen once)", chatMenu)
+	}
 
 	gets := callsOf(f.all(), "getUpdates")
 	if len(gets) == 0 || !strings.Contains(gets[0].Form.Get("allowed_updates"), "callback_query") {

@@ -18,6 +18,11 @@ import (
 	"example.com/sswbot/store/memstore"
 )
 
+// SameAgenciesPhrases are how the content says, in each language, that the
+// official lists ① and ② name the same agencies: an answer says it at most
+// once, in the plain text and as each platform sends it.
+var SameAgenciesPhrases = []string{"same certified sending agencies", "同じ認定送出機関", "те же агентства", "ошол эле агенттиктер"}
+
 // Sample is one answer: where it was given ("en/employer/direct/n:A.1.1")
 // and what the bot answered.
 type Sample struct {
