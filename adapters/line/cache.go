@@ -151,6 +151,11 @@ func appendCardKey(b []byte, c *bot.Card) []byte {
 		b = keyStr(b, l.URL)
 		b = keyStr(b, l.Note)
 	}
+	b = binary.AppendUvarint(b, uint64(len(c.Actions)))
+	for _, a := range c.Actions {
+		b = keyStr(b, a.Label)
+		b = keyStr(b, a.Payload)
+	}
 	return keyStr(b, c.Source)
 }
 

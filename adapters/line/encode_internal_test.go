@@ -184,8 +184,9 @@ func FuzzEncodeAsSDK(f *testing.F) {
 				{Kind: bot.ContactPhone, Label: label, Value: text, Note: data},
 				{Kind: bot.ContactLink, Label: label, Value: uri},
 				{Kind: bot.ContactEmail, Label: label, Value: data}}}},
-			Links:  []bot.CardLink{{Title: text, URL: uri, Note: label}},
-			Source: data}
+			Links:   []bot.CardLink{{Title: text, URL: uri, Note: label}},
+			Actions: []bot.Choice{{Label: label, Payload: data}},
+			Source:  data}
 		replies := []bot.Reply{
 			{Text: text, Image: uri, Links: []bot.Link{{Label: label, URL: uri}}},
 			{Text: label, Card: c, Choices: []bot.Choice{{Label: label, Payload: data}, {Label: text, Payload: uri}}},
