@@ -35,8 +35,15 @@ func TestEveryAnswerFitsLINE(t *testing.T) {
 		}
 		flex := 0
 		for _, m := range msgs {
-			if _, ok := m.(*messaging_api.FlexMessage); ok {
+			switch m := m.(type) {
+			case *messaging_api.FlexMessage:
 				flex++
+			case *messaging_api.TextMessage:
+				// A text bubble keeps the length budget; a card is a
+				// Flex bubble instead of its text bubbles.
+				if n := len([]rune(m.Text)); n > bot.MaxBubble {
+					t.Errorf("%s: a text message of %d characters", s.Name, n)
+				}
 			}
 		}
 		if flex != cards {

@@ -273,3 +273,43 @@ func TestFormatSplitsLongCardsBetweenTags(t *testing.T) {
 		t.Errorf("the title cut between messages is not bold again: %.60q", msgs[1].HTML)
 	}
 }
+
+// TestFormatKeepsTheLengthBudget: on Telegram a reply's text is a message
+// of at most 600 characters (bot.MaxBubble), as everywhere; a card is one
+// message in place of the Span replies that hold its plain text, and is no
+// longer than they are together (at most Span × 600 visible characters: the
+// layout adds no words). The exactly-once join of a turn's messages
+// (send.go) comes after this and is not a new text, only one send.
+func TestFormatKeepsTheLengthBudget(t *testing.T) {
+	longestCard := 0
+	for _, s := range samples() {
+		msgs := telegram.Format(s.Replies)
+		var budgets []int
+		for i := 0; i < len(s.Replies); {
+			r := s.Replies[i]
+			n := 1
+			if r.Card != nil {
+				n = min(r.Card.Spans(), len(s.Replies)-i)
+			}
+			empty := r.Card == nil && strings.TrimSpace(r.Text) == "" && len(r.Choices) == 0 && len(r.Links) == 0
+			if !empty {
+				budgets = append(budgets, n*bot.MaxBubble)
+			}
+			i += n
+		}
+		if len(budgets) != len(msgs) {
+			t.Errorf("%s: %d messages for %d replies or cards", s.Name, len(msgs), len(budgets))
+			continue
+		}
+		for i, m := range msgs {
+			n := len([]rune(m.Plain))
+			if n > budgets[i] {
+				t.Errorf("%s: message %d has %d characters, over its budget of %d:\n%s", s.Name, i, n, budgets[i], m.Plain)
+			}
+			if budgets[i] > bot.MaxBubble {
+				longestCard = max(longestCard, n)
+			}
+		}
+	}
+	t.Logf("the longest card message: %d characters", longestCard)
+}
