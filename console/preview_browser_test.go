@@ -79,6 +79,15 @@ func TestLINEPreviewInChromium(t *testing.T) {
 	}
 	shot("line-compare.png")
 	shot("telegram-compare.png")
+	// The card's "Notes on all routes", typed as its label: the
+	// comparison's general lines, on both platforms.
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("text"), "Notes on all routes")), "type the notes' label")
+	navigate(t, ctx, "send it", chromedp.Click(chromedp.CSS(`#say .row button[type=submit]:not([name])`)))
+	for _, phone := range []string{".preview .phone.line", ".preview .phone.telegram"} {
+		if got := text(t, ctx, phone); !strings.Contains(got, "After the employment contract, all three routes are the same") {
+			t.Errorf("the general notes in %s show %q", phone, got)
+		}
+	}
 	press("rt:agency")
 	press("n:")
 	press("n:") // A.3.3: a Kyrgyz-side step with the Center's and the Embassy's contacts
@@ -102,8 +111,10 @@ func TestLINEPreviewInChromium(t *testing.T) {
 	shot("telegram-step.png")
 	press("all")
 	shot("line-checklist.png")
+	shot("telegram-checklist.png")
 	press("g:contacts")
 	shot("line-contacts.png")
+	shot("telegram-contacts.png")
 	for range 3 {
 		press("n:")
 	}
@@ -112,6 +123,7 @@ func TestLINEPreviewInChromium(t *testing.T) {
 		t.Errorf("the summary on LINE shows %q", got)
 	}
 	shot("line-summary.png")
+	shot("telegram-summary.png")
 }
 
 // telegramPreview converts the Telegram adapter's messages as serve does.
