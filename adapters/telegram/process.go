@@ -20,6 +20,9 @@ const (
 	updateTimeout = 22 * time.Second
 	// offsetTimeout bounds saving the polling offset after an update.
 	offsetTimeout = 5 * time.Second
+	// chatMenuTimeout bounds setting a chat's command menu, which is not
+	// worth holding up an answer for.
+	chatMenuTimeout = 3 * time.Second
 )
 
 // webhookAnswer is an answer the webhook gives in its response body: one
@@ -144,6 +147,9 @@ func (a *Adapter) chatMenu(ctx context.Context, in incoming, out bot.Outcome) {
 	if !out.LangChanged || out.Lang == "" || out.Silent || !ok || in.ev.Kind == bot.KindGroup || in.chatID <= 0 {
 		return
 	}
+	// Bounded: on the webhook the answer waits for it.
+	ctx, cancel := context.WithTimeout(ctx, chatMenuTimeout)
+	defer cancel()
 	p := map[string]string{"commands": commandsJSON(cmds), "scope": fmt.Sprintf(`{"type":"chat","chat_id":%d}`, in.chatID)}
 	if _, err := a.do(ctx, "setMyCommands", p); err != nil {
 		a.log.Warn("the chat's command menu was not set to its language", "lang", out.Lang, "err", err)
