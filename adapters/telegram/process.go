@@ -140,7 +140,8 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string, i
 // chose. The menus registered at start follow the app's language_code, and
 // Telegram has no Kyrgyz interface: without this a Kyrgyz user would read
 // English or Russian commands. A chat's own menu wins over those. It is
-// best effort after the answer, like LINE's rich menu link: a failure is
+// best effort after the answer is sent (or, on the webhook, just before
+// the response that carries it), like LINE's rich menu link: a failure is
 // logged and the chat keeps the menu of its app's language.
 func (a *Adapter) chatMenu(ctx context.Context, in incoming, out bot.Outcome) {
 	cmds, ok := a.cfg.Commands[out.Lang]
