@@ -7,3 +7,6 @@ func ForgetWords(m *Model) {
 	clear(m.words)
 	m.wordsMu.Unlock()
 }
+
+// KyrgyzStems returns a keyed Cyrillic word's Kyrgyz stems.
+func KyrgyzStems(w string) []string { return kyrgyzStems(w, nil) }

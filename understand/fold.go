@@ -359,3 +359,88 @@ func latinLetter(r rune) string {
 	}
 	return string(r)
 }
+
+// kyrgyzSuffixes are the case, number, possessive, person and question
+// endings a Kyrgyz word chains (keyed: ө, ү, ң, й typed as о, у, н, и), the
+// longest first. The agent suffix -чы/-чу is not one: жумушчу (a worker)
+// is not жумуш (a job).
+var kyrgyzSuffixes = func() [][]rune {
+	var out [][]rune
+	for _, s := range []string{
+		"дагы", "деги", "догу", "тагы", "теги", "тогу", "ыбыз", "ибиз", "убуз", "ыныз", "иниз", "унуз",
+		"мын", "мин", "мун", "быз", "биз", "буз", "пыз", "пиз", "пуз", "сын", "син", "сун", "сыз", "сиз", "суз",
+		"дан", "ден", "дон", "тан", "тен", "тон", "нан", "нен", "нон",
+		"нын", "нин", "нун", "дын", "дин", "дун", "тын", "тин", "тун",
+		"лар", "лер", "лор", "дар", "дер", "дор", "тар", "тер", "тор",
+		"да", "де", "до", "та", "те", "то", "га", "ге", "го", "ка", "ке", "ко",
+		"ны", "ни", "ну", "ды", "ди", "ду", "ты", "ти", "ту",
+		"ым", "им", "ум", "сы", "си", "су", "бы", "би", "бу", "пы", "пи", "пу",
+	} {
+		out = append(out, []rune(s))
+	}
+	return out
+}()
+
+var kyrgyzSuffixesInner = append(append([][]rune(nil), kyrgyzSuffixes...), []rune("ы"), []rune("и"), []rune("у"))
+
+// kyrgyzStems returns what is left of a keyed Cyrillic word with one to
+// three Kyrgyz endings taken off (нагоядамын → нагояда, нагоя;
+// агенттигинен → агенттик), at least two letters, at most 8 stems. A final
+// г or б an ending voiced is read back as к or п (агенттиги → агенттик).
+func kyrgyzStems(w string, dst []string) []string {
+	rs := []rune(w)
+	if len(rs) < 4 {
+		return dst
+	}
+	type cut struct{ n, depth int }
+	todo := []cut{{len(rs), 0}}
+	seen := map[int]bool{}
+	add := func(s string) {
+		for _, d := range dst {
+			if d == s {
+				return
+			}
+		}
+		dst = append(dst, s)
+	}
+	for len(todo) > 0 && len(dst) < 8 {
+		c := todo[0]
+		todo = todo[1:]
+		if c.depth == 3 {
+			continue
+		}
+		sufs := kyrgyzSuffixes
+		if c.depth > 0 {
+			// a possessive -ы/-и/-у before another ending (агенттиг-и-нен)
+			sufs = kyrgyzSuffixesInner
+		}
+		for _, suf := range sufs {
+			n := c.n - len(suf)
+			if n < 2 || !runesHaveSuffix(rs[:c.n], suf) || seen[n] {
+				continue
+			}
+			seen[n] = true
+			add(string(rs[:n]))
+			switch rs[n-1] {
+			case 'г':
+				add(string(rs[:n-1]) + "к")
+			case 'б':
+				add(string(rs[:n-1]) + "п")
+			}
+			todo = append(todo, cut{n, c.depth + 1})
+		}
+	}
+	return dst
+}
+
+func runesHaveSuffix(rs, suf []rune) bool {
+	if len(rs) < len(suf) {
+		return false
+	}
+	for i := range suf {
+		if rs[len(rs)-len(suf)+i] != suf[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -318,7 +318,9 @@ func (m *Model) intern(k string, script byte) int32 {
 				m.dels[d] = appendOnce(m.dels[d], id)
 			}
 		}
-		if script == scriptCyrillic {
+		if script == scriptCyrillic && !kyrgyzWithout(k) {
+			// (агенттиксиз, "without an agency", is not агенттик with
+			// an ending: a message's агенттик is not read as it)
 			for n := prefixMin; n < len(rs); n++ {
 				if !ending(n, len(rs)) || rs[n] == 'ч' {
 					continue
@@ -380,6 +382,13 @@ func translits(k string) []string {
 	out := []string{a}
 	if a != b {
 		out = append(out, b)
+	}
+	if strings.Contains(k, "shch") {
+		// Kyrgyz has no щ: ishchi is ишчи (a worker)
+		c := key(strings.ReplaceAll(translit(strings.ReplaceAll(k, "shch", "sh|ch"), true, false), "|", ""), scriptCyrillic)
+		if c != a && c != b {
+			out = append(out, c)
+		}
 	}
 	if strings.ContainsRune(k, 'w') {
 		// phones without Cyrillic type ш as "w" (iw, ishtew) as often as в

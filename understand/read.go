@@ -71,6 +71,7 @@ type scratch struct {
 	bytes      []byte
 	wkey       []byte   // a word's cache key
 	cands      []cand   // reading()'s candidates
+	stems      []string // a Kyrgyz word's stems
 	creds      []credit // a word's matches while they are collected
 	// deferred function-word matches; late is set while they are credited
 	deferred []deferred
@@ -413,6 +414,18 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 		// … or the example's word is the message's plus an ending
 		for _, o := range m.prefixes[form] {
 			if !other(o) {
+				dst = append(dst, credit{o, fw * simPrefix})
+			}
+		}
+	}
+	if script == scriptCyrillic && lang == "ky" {
+		// a Kyrgyz word is an example's word with endings: нагоядамын
+		// (I am in Nagoya) is Нагоя, агенттигинен is агенттик. (An
+		// example's word with other endings is left to the prefix rule:
+		// reading both sides' stems joined too much.)
+		sc.stems = kyrgyzStems(form, sc.stems[:0])
+		for _, s := range sc.stems {
+			if o, ok := m.vocab[s]; ok {
 				dst = append(dst, credit{o, fw * simPrefix})
 			}
 		}

@@ -2,6 +2,7 @@ package understand_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,11 @@ func TestRead(t *testing.T) {
 		{"gibberish", "en", "role", "asdkjhasd qwe", nil, []string{"role=employer", "role=worker", "role=other"}},
 		{"the price of a visa", "en", "", "how much is the visa?", []string{"oos=fees"}, nil},
 		{"the price of an agency in Russian", "ru", "", "сколько стоит агентство?", []string{"oos=fees"}, nil},
+		{"not X but Y in Latin Russian", "ru", "route", "ne cherez agentstvo a cherez centr", []string{"route=center"}, []string{"route=agency"}},
+		{"not X but Y in Kyrgyz", "ky", "route", "агенттик аркылуу эмес, борбор аркылуу", []string{"route=center"}, []string{"route=agency"}},
+		{"a Kyrgyz suffix chain on a place", "ky", "location", "нагоядамын", []string{"location=jp"}, []string{"location=kg"}},
+		{"a Russian «с собой» is no Kyrgyz negation", "ru", "", "можно взять жену с собой", []string{"oos=family"}, nil},
+		{"a Russian word is not a Kyrgyz one with an ending", "ru", "role", "пишу за сына", nil, []string{"oos=skills_test", "oos=language_test"}},
 		{"full-width Latin", "ja", "", "ＶＩＳＡ", []string{"topic=visa"}, nil},
 		{"half-width katakana", "ja", "", "ﾋﾞｻﾞ", []string{"topic=visa"}, nil},
 	}
@@ -139,4 +145,32 @@ func TestConcurrentReadsAgreeWithOneRead(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestKyrgyzStems(t *testing.T) {
+	tests := []struct {
+		word string
+		want []string // among the stems
+		not  []string
+	}{
+		{"нагоядамын", []string{"нагояда", "нагоя"}, nil},
+		{"агенттигинен", []string{"агенттик"}, nil},
+		{"элчиликтин", []string{"элчилик"}, nil},
+		{"кыргызстандамын", []string{"кыргызстан"}, nil},
+		{"жумушчу", nil, []string{"жумуш"}}, // a worker is not a job
+		{"ош", nil, nil},
+	}
+	for _, tt := range tests {
+		got := understand.KyrgyzStems(tt.word)
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("KyrgyzStems(%q) = %q, want %q among them", tt.word, got, w)
+			}
+		}
+		for _, n := range tt.not {
+			if slices.Contains(got, n) {
+				t.Errorf("KyrgyzStems(%q) = %q, want no %q", tt.word, got, n)
+			}
+		}
+	}
 }
