@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -68,10 +67,7 @@ func (s *Service) caseInputs(ctx context.Context, snap Snapshot, ev Event, cx *c
 	if s.opt.Cases == nil {
 		return nil
 	}
-	var sess dialog.Session
-	if snap.Session != nil {
-		_ = json.Unmarshal(snap.Session, &sess)
-	}
+	sess := sessionOf(snap)
 	code := ""
 	switch ev.Kind {
 	case KindStart:
@@ -345,10 +341,7 @@ func (s *Service) detach(ctx context.Context, id ConversationID) error {
 	if err != nil {
 		return fmt.Errorf("bot: load conversation: %w", err)
 	}
-	var sess dialog.Session
-	if snap.Session != nil {
-		_ = json.Unmarshal(snap.Session, &sess)
-	}
+	sess := sessionOf(snap)
 	if sess.Case == "" {
 		return nil
 	}

@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -84,6 +89,12 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	}
 }
 
+// BenchmarkHandleRedis reports, besides wall time, the CPU each event costs
+// this process (cpu-µs/event: the turn and go-redis) and redis-server
+// (redis-cpu-µs/event, from INFO cpu): on a shared machine the CPU is the
+// steadier measure, and redis-server's share is part of the bill.
+// "parallel" runs 64 goroutines at once, as concurrent webhooks do, so
+// their calls share pipelines.
 func BenchmarkHandleRedis(b *testing.B) {
 	srv := redistest.Start(b)
 	for _, users := range []int{1, 10000} {
@@ -93,9 +104,117 @@ func BenchmarkHandleRedis(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer st.Close()
-			benchHandle(b, st, users)
+			benchHandle(b, st, users, func() func() {
+				cpu := startCPU(b, srv)
+				return func() { cpu.report(b) }
+			})
 		})
 	}
+	b.Run("users=10000/parallel", func(b *testing.B) {
+		st, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Prefix: "benchp:"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		svc := benchService(b, st, 10000)
+		ctx := context.Background()
+		run := benchRuns.Add(1)
+		cpu := startCPU(b, srv)
+		b.ReportAllocs()
+		b.SetParallelism(32) // × GOMAXPROCS goroutines
+		var n atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				i := n.Add(1)
+				_, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(i % 10000), EventID: fmt.Sprintf("p%d-%d", run, i), Kind: bot.KindChoice, Text: "r:worker"})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		cpu.report(b)
+	})
+}
+
+// cpuMeter measures the CPU this process and a redis-server spent.
+type cpuMeter struct {
+	srv         *redistest.Server
+	self, redis time.Duration
+}
+
+func startCPU(b *testing.B, srv *redistest.Server) *cpuMeter {
+	if os.Getenv("SSWBOT_BENCH_COMMANDSTATS") != "" {
+		opt, _ := redis.ParseURL(srv.URL())
+		rdb := redis.NewClient(opt)
+		rdb.ConfigSet(context.Background(), "slowlog-log-slower-than", "0")
+		rdb.ConfigSet(context.Background(), "slowlog-max-len", "2000")
+		rdb.SlowLogReset(context.Background())
+		rdb.ConfigResetStat(context.Background())
+		rdb.Close()
+	}
+	return &cpuMeter{srv: srv, self: selfCPU(), redis: redisCPU(b, srv)}
+}
+
+func (m *cpuMeter) report(b *testing.B) {
+	n := float64(b.N)
+	b.ReportMetric(float64(selfCPU()-m.self)/n/1e3, "cpu-µs/event")
+	b.ReportMetric(float64(redisCPU(b, m.srv)-m.redis)/n/1e3, "redis-cpu-µs/event")
+	if out := os.Getenv("SSWBOT_BENCH_COMMANDSTATS"); out != "" {
+		opt, _ := redis.ParseURL(m.srv.URL())
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		info, _ := rdb.Info(context.Background(), "commandstats").Result()
+		if sl, err := rdb.SlowLogGet(context.Background(), 2000).Result(); err == nil {
+			agg := map[string][2]int64{}
+			for _, e := range sl {
+				k := strings.ToLower(e.Args[0])
+				if k == "evalsha" {
+					k += " " + e.Args[1] + " nargs=" + strconv.Itoa(len(e.Args))
+				}
+				a := agg[k]
+				a[0]++
+				a[1] += e.Duration.Microseconds()
+				agg[k] = a
+			}
+			for k, a := range agg {
+				info += fmt.Sprintf("slow %s: n=%d avg=%.1fµs\n", k, a[0], float64(a[1])/float64(a[0]))
+			}
+		}
+		_ = os.WriteFile(out, []byte(fmt.Sprintf("N=%d\n%s", b.N, info)), 0o644)
+		rdb.ConfigResetStat(context.Background())
+	}
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is redis-server's user + system CPU from INFO cpu.
+func redisCPU(b *testing.B, srv *redistest.Server) time.Duration {
+	opt, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if k == "used_cpu_sys" || k == "used_cpu_user" {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 // TestRedisMemoryOfARealConversation walks a whole route through the real

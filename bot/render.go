@@ -3,6 +3,7 @@ package bot
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
@@ -25,6 +26,7 @@ type renderer struct {
 	days int // session TTL in days, for {days}
 	// inviteDays is how long an invite code is valid, for {days} there.
 	inviteDays int
+	splits     *splitMemo // nil: every text is split anew
 }
 
 // country is the session's sending country (the first one until chosen).
@@ -106,7 +108,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []R
 			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
 		}
 	}
-	replies := pack(parts)
+	replies := pack(parts, r.splits.split)
 	last := &replies[len(replies)-1]
 	last.Choices = choices
 	last.Links = links
@@ -130,7 +132,7 @@ type part struct {
 // joined with another one, so the card's Span bubbles hold its text alone.
 // Nothing is dropped or merged past the budget: adapters send more than
 // one request when a turn needs it.
-func pack(parts []part) []Reply {
+func pack(parts []part, split func(string) []string) []Reply {
 	var msgs []Reply
 	cur, joinable := "", false
 	flush := func() {
@@ -144,7 +146,7 @@ func pack(parts []part) []Reply {
 			flush()
 		}
 		first := len(msgs)
-		for _, piece := range textsplit.Split(p.text, MaxBubble, textsplit.Runes) {
+		for _, piece := range split(p.text) {
 			switch {
 			case cur == "":
 				cur = piece
@@ -171,6 +173,43 @@ func pack(parts []part) []Reply {
 		msgs = append(msgs, Reply{Text: cur})
 	}
 	return msgs
+}
+
+// splitMemo remembers how texts longer than a bubble were split. Those are
+// the content's procedures and lists, the same few hundred texts over and
+// over; splitting one walks it character by character (a token each), which
+// was the largest single cost of a turn. Texts that fit are not kept (the
+// splitter answers them without tokenizing), and once the memo holds
+// maxSplitMemo texts it keeps what it has and splits the rest anew, so
+// texts made for one user (names, codes) cannot grow it without bound.
+type splitMemo struct {
+	mu sync.RWMutex
+	m  map[string][]string
+}
+
+const maxSplitMemo = 4096
+
+func newSplitMemo() *splitMemo { return &splitMemo{m: make(map[string][]string)} }
+
+// split is textsplit.Split with the bubble budget. Callers must not change
+// the slice it returns (it may be shared).
+func (sm *splitMemo) split(text string) []string {
+	if sm == nil || len(text) <= MaxBubble { // bytes ≥ characters: it fits
+		return textsplit.Split(text, MaxBubble, textsplit.Runes)
+	}
+	sm.mu.RLock()
+	pieces, ok := sm.m[text]
+	sm.mu.RUnlock()
+	if ok {
+		return pieces
+	}
+	pieces = textsplit.Split(text, MaxBubble, textsplit.Runes)
+	sm.mu.Lock()
+	if len(sm.m) < maxSplitMemo {
+		sm.m[text] = pieces
+	}
+	sm.mu.Unlock()
+	return pieces
 }
 
 func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -113,7 +112,7 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
 		store: store, kb: kb, flow: flow, model: model, opt: opt,
-		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour))},
+		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newSplitMemo()},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
 		outboxWake:   make(chan struct{}, 1),
 	}, nil
@@ -240,8 +239,8 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			return Outcome{}, "", fmt.Errorf("bot: load conversation: %w", err)
 		}
 		if snap.Recorded != nil {
-			var rec recorded
-			if err := json.Unmarshal(snap.Recorded.Outcome, &rec); err != nil {
+			rec, err := decodeRecorded(snap.Recorded.Outcome)
+			if err != nil {
 				return Outcome{}, "", fmt.Errorf("bot: decode recorded outcome: %w", err)
 			}
 			if rec.Forget && snap.Meta != nil && !snap.Meta.Started.After(ev.Time) {
@@ -310,14 +309,7 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 	if snap.Meta != nil {
 		meta = *snap.Meta
 	}
-	var sess dialog.Session
-	if snap.Session != nil {
-		if err := json.Unmarshal(snap.Session, &sess); err != nil {
-			// A session we cannot read is treated as gone; the dialog's
-			// normalisation starts the user at the first open question.
-			sess = dialog.Session{}
-		}
-	}
+	sess := sessionOf(snap)
 	expired := snap.Meta != nil && snap.Session == nil
 	before := sess.Label(s.flow)
 	if sess.State == "" {
@@ -428,11 +420,25 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 	// Only a dialog turn writes the session; a stop or a message while a
 	// person owns the conversation leaves it (or its expiry) as it is.
 	if ranDialog || snap.Session != nil {
-		c.Session, _ = json.Marshal(sess)
+		c.Session = encodeSession(sess)
 	}
-	c.Outcome, _ = json.Marshal(recorded{Replies: out.Replies, Forget: forget, Case: op})
+	c.Outcome = encodeRecorded(recorded{Replies: out.Replies, Forget: forget, Case: op})
 	c.Meta = meta
 	return c, out, forget, outcome, op
+}
+
+// sessionOf decodes the snapshot's session. A session we cannot read is
+// treated as gone; the dialog's normalisation starts the user at the first
+// open question.
+func sessionOf(snap Snapshot) dialog.Session {
+	if snap.Session == nil {
+		return dialog.Session{}
+	}
+	sess, err := decodeSession(snap.Session)
+	if err != nil {
+		return dialog.Session{}
+	}
+	return sess
 }
 
 // recorded is what the dedupe record keeps of a turn: the replies, and
@@ -524,10 +530,7 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 			return dialog.Session{}, ErrNotFound
 		}
 		meta := *snap.Meta
-		var sess dialog.Session
-		if snap.Session != nil {
-			_ = json.Unmarshal(snap.Session, &sess)
-		}
+		sess := sessionOf(snap)
 		e, err := apply(&meta, &sess)
 		if err != nil {
 			return dialog.Session{}, err
@@ -541,7 +544,7 @@ func (s *Service) staffAction(ctx context.Context, id ConversationID, apply func
 		// Staff activity counts the conversation as active that day.
 		c.Stages = funnelStages(&c.Meta, "", false, 0, now)
 		if snap.Session != nil { // an expired session stays expired
-			c.Session, _ = json.Marshal(sess)
+			c.Session = encodeSession(sess)
 		}
 		if sess.Lang == "" {
 			sess.Lang = meta.Lang // for the notice, when the session expired

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -459,30 +460,50 @@ func BenchmarkHandle(b *testing.B) {
 
 // benchHandle sends help requests round-robin over users (each turn is a
 // full load → dialog → render → commit) and reports events per second.
-func benchHandle(b *testing.B, st bot.Store, users int) {
-	svc, err := bot.New(st, mustKB(b), bot.Options{})
-	if err != nil {
-		b.Fatal(err)
+// measure, when given, is called once the users are set up and returns
+// the function that reports what was measured.
+func benchHandle(b *testing.B, st bot.Store, users int, measure ...func() func()) {
+	svc := benchService(b, st, users)
+	done := func() {}
+	if len(measure) > 0 {
+		done = measure[0]()
 	}
 	ctx := context.Background()
-	for u := range users {
-		if _, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("s%d", u), Kind: bot.KindStart, Lang: "ru"}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	run := benchRuns.Add(1)
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	start := time.Now()
 	for b.Loop() {
 		u := i % users
-		_, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("b%d", i), Kind: bot.KindChoice, Text: "r:worker"})
+		_, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("b%d-%d", run, i), Kind: bot.KindChoice, Text: "r:worker"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
 	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "events/s")
+	done()
+}
+
+// benchRuns tells the runs of a benchmark function apart (the testing
+// package calls it again with a larger b.N): each run's events are new.
+var benchRuns atomic.Int64
+
+// benchService is a Service over st whose users have started.
+func benchService(b *testing.B, st bot.Store, users int) *bot.Service {
+	svc, err := bot.New(st, mustKB(b), bot.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	run := benchRuns.Add(1)
+	for u := range users {
+		if _, err := svc.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: fmt.Sprint(u), EventID: fmt.Sprintf("s%d-%d", run, u), Kind: bot.KindStart, Lang: "ru"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return svc
 }
 
 func TestTypedLabelsCountAsChoices(t *testing.T) {
