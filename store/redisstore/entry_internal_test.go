@@ -67,3 +67,50 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
+
+// fullMeta returns a Meta with every field set, found by reflection.
+func fullMeta(t *testing.T) bot.Meta {
+	var m bot.Meta
+	v := reflect.ValueOf(&m).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(v.Type().Field(i).Name + " ünïcode 技能\n\x00{}")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Int:
+			f.SetInt(int64(1000 + i))
+		case reflect.Struct:
+			f.Set(reflect.ValueOf(time.Date(2026, 12, 1, 5, 6, i, 890123456, time.FixedZone("", 9*3600))))
+		default:
+			t.Fatalf("bot.Meta.%s is a %s: teach appendMeta and this test about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	return m
+}
+
+func TestMetaEncodingCoversEveryField(t *testing.T) {
+	m := fullMeta(t)
+	for _, want := range []bot.Meta{m, {}, {Started: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)}} {
+		v, got, err := parseMeta(string(appendMeta(nil, 42, want)))
+		if err != nil || v != 42 || got == nil || !reflect.DeepEqual(*got, want) {
+			t.Errorf("round trip:\n got %d %+v, %v\nwant %+v\n(a new field of bot.Meta must be added to appendMeta and decodeMeta)", v, got, err, want)
+		}
+	}
+	js, _ := json.Marshal(m)
+	t.Logf("%d bytes, as JSON %d", len(appendMeta(nil, 42, m)), len(js))
+}
+
+// Index records written as JSON before the compact form still load.
+func TestMetaReadsJSON(t *testing.T) {
+	m := fullMeta(t)
+	js, _ := json.Marshal(m)
+	v, got, err := parseMeta("7\n" + string(js))
+	if err != nil || v != 7 || got == nil || !got.Started.Equal(m.Started) || got.Turns != m.Turns || got.Reached != m.Reached {
+		t.Fatalf("got %d %+v, %v", v, got, err)
+	}
+	if _, _, err := parseMeta("7\n\x01garbage"); err == nil {
+		t.Error("a bad record was read")
+	}
+}

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -19,10 +18,19 @@ var _ bot.FunnelReader = (*Store)(nil)
 const indexShards = 16
 
 // indexKey is the index shard holding id.
-func (s *Store) indexKey(id bot.ConversationID) string {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return s.opt.Prefix + "idx:{" + strconv.Itoa(int(h.Sum32()%indexShards)) + "}"
+func (s *Store) indexKey(id bot.ConversationID) string { return s.shardKey(shardOf(id)) }
+
+func (s *Store) shardKey(shard int) string { return s.opt.Prefix + "idx:{" + strconv.Itoa(shard) + "}" }
+
+// shardOf is the index shard of id: FNV-1a of the id, without the
+// allocations of hash/fnv.
+func shardOf(id bot.ConversationID) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % indexShards)
 }
 
 // indexKeys are every shard, then the unsharded index of earlier versions
@@ -30,9 +38,28 @@ func (s *Store) indexKey(id bot.ConversationID) string {
 func (s *Store) indexKeys() []string {
 	keys := make([]string, 0, indexShards+1)
 	for i := range indexShards {
-		keys = append(keys, s.opt.Prefix+"idx:{"+strconv.Itoa(i)+"}")
+		keys = append(keys, s.shardKey(i))
 	}
 	return append(keys, s.index)
+}
+
+// pruneEvery is how often this process prunes one index shard of the
+// members whose meta has surely expired: List skips them anyway, so pruning
+// at every commit (as before) was work redis-server did for nothing.
+const pruneEvery = time.Minute
+
+// indexAt queues the index update of a commit at now: the member's score
+// is its last activity. GT: a commit that lost its race must not move the
+// entry back. The index is derived: stale members are filtered on List and
+// pruned here, at most once per pruneEvery and shard.
+func (s *Store) indexAt(ctx context.Context, p redis.Pipeliner, id bot.ConversationID, now time.Time) {
+	shard := shardOf(id)
+	ik := s.shardKey(shard)
+	p.ZAddGT(ctx, ik, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
+	last := s.pruned[shard].Load()
+	if now.UnixMilli()-last >= pruneEvery.Milliseconds() && s.pruned[shard].CompareAndSwap(last, now.UnixMilli()) {
+		p.ZRemRangeByScore(ctx, ik, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+	}
 }
 
 // funnelKey is the HyperLogLog of the conversations that reached stage on
@@ -46,19 +73,50 @@ func (s *Store) funnelKey(k bot.FunnelKey, day string) string {
 // count queues the funnel updates of c: PFADD is idempotent, so a commit
 // retried after a conflict does not count twice, and a HyperLogLog keeps no
 // ids (nothing to erase on Forget) in a few bytes per member while small.
+//
+// A counter is kept as long as transcripts, plus a day. There are only
+// days × platforms × languages × stages counters, so this process sets a
+// counter's expiry once per expiryAgain rather than with every PFADD (a
+// few minutes off over 180 days change nothing); setting it again now and
+// then covers a counter that was lost and made anew (a failover that lost
+// the first write).
 func (s *Store) count(ctx context.Context, p redis.Pipeliner, id bot.ConversationID, c bot.Commit) {
 	if len(c.Stages) == 0 {
 		return
 	}
 	day := c.Now.UTC().Format(time.DateOnly)
+	now := c.Now.UnixMilli()
 	for _, st := range c.Stages {
-		for _, lang := range []string{c.Meta.Lang, bot.AllLangs} {
+		for _, lang := range [...]string{c.Meta.Lang, bot.AllLangs} {
 			key := s.funnelKey(bot.FunnelKey{Platform: c.Meta.Platform, Lang: lang, Stage: st}, day)
 			p.PFAdd(ctx, key, string(id))
-			// Kept as long as transcripts, from the day's end.
-			p.PExpire(ctx, key, s.opt.TranscriptRetention+24*time.Hour)
+			if set, ok := s.expiring.Load(key); !ok || now-set.(int64) >= expiryAgain.Milliseconds() {
+				s.expiring.Store(key, now)
+				p.PExpire(ctx, key, s.opt.TranscriptRetention+24*time.Hour)
+			}
 		}
 	}
+	s.forgetExpiries(now)
+}
+
+// expiryAgain is how long this process trusts a funnel counter's expiry to
+// be set.
+const expiryAgain = 10 * time.Minute
+
+// forgetExpiries drops what count remembers of counters whose expiry was
+// set more than expiryAgain ago, at most once per expiryAgain, so the memo
+// holds about one day's counters.
+func (s *Store) forgetExpiries(now int64) {
+	last := s.expiriesSwept.Load()
+	if now-last < expiryAgain.Milliseconds() || !s.expiriesSwept.CompareAndSwap(last, now) {
+		return
+	}
+	s.expiring.Range(func(k, v any) bool {
+		if now-v.(int64) >= expiryAgain.Milliseconds() {
+			s.expiring.Delete(k)
+		}
+		return true
+	})
 }
 
 // Funnel implements bot.FunnelReader: one PFCOUNT over the days per

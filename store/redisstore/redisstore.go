@@ -2,12 +2,12 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,7 +58,18 @@ type Store struct {
 	opt     Options
 	index   string
 	dropped atomic.Int64 // transcript entries dropped by the cap
+	ttl     ttls         // the TTLs as the scripts take them
+	// pruned is when this process last pruned each index shard (Unix ms).
+	pruned [indexShards]atomic.Int64
+	// expiring remembers the funnel counters whose expiry this process set
+	// lately (see count).
+	expiring      sync.Map // key → Unix ms when set
+	expiriesSwept atomic.Int64
 }
+
+// ttls are the Options' durations as the milliseconds the scripts take,
+// formatted once.
+type ttls struct{ session, retention, dedupe, lease string }
 
 var (
 	_ bot.Store = (*Store)(nil)
@@ -87,7 +98,8 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		rdb.Close()
 		return nil, unavailable("connect", err)
 	}
-	return &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx"}, nil
+	return &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx",
+		ttl: ttls{ms(opt.SessionTTL), ms(opt.TranscriptRetention), ms(opt.DedupeTTL), ms(opt.LeaseTTL)}}, nil
 }
 
 // universalOptions reads one URL into options for a universal client, so
@@ -269,7 +281,7 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return s.Load(ctx, id, "")
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, ms(s.opt.LeaseTTL)}, nil)
+	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, s.ttl.lease}, nil)
 	if err == nil {
 		err = res.Err()
 	}
@@ -300,16 +312,16 @@ func value(c *redis.StringCmd) (string, bool) {
 // parseMeta splits the meta key's value. The meta of a forgotten
 // conversation is its version alone.
 func parseMeta(raw string) (int64, *bot.Meta, error) {
-	v, js, _ := strings.Cut(raw, "\n")
+	v, rec, _ := strings.Cut(raw, "\n")
 	version, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return 0, nil, fmt.Errorf("redisstore: bad meta version: %w", err)
 	}
-	if js == "" {
+	if rec == "" {
 		return version, nil, nil
 	}
-	var m bot.Meta
-	if err := json.Unmarshal([]byte(js), &m); err != nil {
+	m, err := decodeMeta(rec)
+	if err != nil {
 		return 0, nil, fmt.Errorf("redisstore: bad meta: %w", err)
 	}
 	return version, &m, nil
@@ -319,13 +331,17 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 // another holder and the version unchanged. It returns {new version, number
 // of the oldest transcript entries dropped to keep at most max}, or -1 on a
 // version conflict, -2 for a duplicate, -3 when the lease is another's.
-// The dedupe record is the send intent: "0" (sending) or "1" (delivered,
-// nothing to send: the lease ends), the reply token, a newline, the outcome.
+// Every value it stores is made whole in Go (the meta value carries the
+// next version, the dedupe record its status and reply token): Lua only
+// compares and passes them on, since each string it builds is copied and
+// interned by the interpreter, and redis-server's time in Lua was most of
+// its time per event.
 //
 //	KEYS: session, meta, transcript, event, lease
-//	ARGV: base version, session ("" = leave it), meta JSON, session TTL ms, retention ms,
-//	      dedupe TTL ms ("" = no event id), outcome, holder, "0"|"1", reply token,
-//	      max entries, entry JSON...
+//	ARGV: base version, session ("" = leave it), meta value (next version, "\n", record),
+//	      session TTL ms, retention ms, dedupe TTL ms ("" = no event id),
+//	      dedupe record, holder, "1" when the record says delivered (the lease ends),
+//	      max entries, entry...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
 if dedupe then
@@ -337,13 +353,12 @@ local v = 0
 local m = redis.call('GET', KEYS[2])
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
 if v ~= tonumber(ARGV[1]) then return -1 end
-v = v + 1
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
-redis.call('SET', KEYS[2], v .. '\n' .. ARGV[3], 'PX', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local dropped = 0
-if #ARGV > 11 then
-  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 12))
-  local max = tonumber(ARGV[11])
+if #ARGV > 10 then
+  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 11))
+  local max = tonumber(ARGV[10])
   if n > max then
     dropped = n - max
     redis.call('LTRIM', KEYS[3], dropped, -1)
@@ -351,46 +366,40 @@ if #ARGV > 11 then
 end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 if dedupe then
-  redis.call('SET', KEYS[4], ARGV[9] .. ARGV[10] .. '\n' .. ARGV[7], 'PX', ARGV[6])
+  redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
   if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
 end
-return {v, dropped}
+return {v + 1, dropped}
 `)
 
 // Commit implements bot.Store in one round trip: the script, pipelined with
 // the index update (another slot in a Cluster, hence not in the script).
 func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
-	m := c.Meta
-	m.ID = id
-	mj, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("redisstore: encode meta: %w", err)
-	}
-	dedupeTTL := ""
-	if c.EventID != "" {
-		dedupeTTL = ms(s.opt.DedupeTTL)
-	}
-	status := "0"
-	if c.Delivered {
-		status = "1"
-	}
 	if strings.Contains(c.ReplyToken, "\n") {
 		return errors.New("redisstore: a reply token with a newline")
 	}
-	args := []any{base.Version, c.Session, mj, ms(s.opt.SessionTTL), ms(s.opt.TranscriptRetention), dedupeTTL, c.Outcome,
-		c.Holder, status, c.ReplyToken, s.opt.MaxEntries}
+	m := c.Meta
+	m.ID = id
+	dedupeTTL, status := "", "0"
+	if c.EventID != "" {
+		dedupeTTL = s.ttl.dedupe
+	}
+	if c.Delivered {
+		status = "1"
+	}
+	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>".
+	rec := make([]byte, 0, 2+len(c.ReplyToken)+len(c.Outcome))
+	rec = append(append(append(append(rec, status...), c.ReplyToken...), '\n'), c.Outcome...)
+	args := make([]any, 0, 10+len(c.Entries))
+	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
+		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries)
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
 	}
 	k := s.keys(id, c.EventID)
 	now := time.Now()
 	res, indexErr := s.script(ctx, commitScript, []string{k.session, k.meta, k.transcript, k.event, k.lease}, args, func(p redis.Pipeliner) {
-		// GT: a commit that lost its race must not move the entry back.
-		// The index is derived: stale members are filtered on List and
-		// pruned here once their meta has surely expired.
-		ik := s.indexKey(id)
-		p.ZAddGT(ctx, ik, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
-		p.ZRemRangeByScore(ctx, ik, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+		s.indexAt(ctx, p, id, now)
 		s.count(ctx, p, id, c)
 	})
 	if err := res.Err(); err != nil {
