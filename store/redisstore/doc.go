@@ -11,12 +11,14 @@
 // All of a conversation's keys carry its id as a hash tag, so they share one
 // Cluster slot and one script can write them atomically:
 //
-//	<prefix>{<id>}:s          session bytes; sliding SessionTTL
-//	<prefix>{<id>}:m          "<version>\n<meta JSON>"; TranscriptRetention
-//	<prefix>{<id>}:t          transcript, a list of entry JSON; TranscriptRetention
+//	<prefix>{<id>}:s          session bytes (bot's compact form); sliding SessionTTL
+//	<prefix>{<id>}:m          "<version>\n<meta>" (compact form, see entry.go); TranscriptRetention
+//	<prefix>{<id>}:t          transcript, a list of compact entries; TranscriptRetention
 //	<prefix>{<id>}:e:<event>  dedupe record = send intent, "<0 sending|1 delivered><reply token>\n<outcome>"; DedupeTTL
-//	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder; LeaseTTL
-//	<prefix>idx               index, a sorted set of ids by last commit (ms)
+//	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder (LeaseTTL); after
+//	                          MarkDelivered the delivery mark (DedupeTTL)
+//	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms)
+//	<prefix>fun:{…}:<day>     funnel counters (HyperLogLog), see funnel.go
 //	<prefix>offset:<name>     a poller offset; no TTL
 //
 // # Atomicity
@@ -30,6 +32,7 @@
 // WATCH/MULTI keep each step at one round trip and cannot leave a
 // half-written turn behind; the lease has a TTL, so nothing waits long when
 // an instance dies mid-turn. So an event costs two round trips: Claim, and
-// Commit pipelined with the index update; MarkDelivered is a third, which
-// the LINE adapter makes after answering the webhook.
+// Commit pipelined with the index update; MarkDelivered (one plain SET) is
+// a third, which adapters make after sending. Concurrent turns share these
+// round trips (batcher).
 package redisstore

@@ -205,16 +205,23 @@ func (s *Store) keys(id bot.ConversationID, eventID string) keys {
 	return keys{base + "s", base + "m", base + "t", base + "e:" + eventID, base + "l:" + eventID}
 }
 
+// deliveredMark is what MarkDelivered leaves in an event's lease key: the
+// replies were sent. (A holder never starts with a NUL byte.) It lives as
+// long as the dedupe record, so one plain SET records a delivery where a
+// script had to find the record and change its first byte.
+const deliveredMark = "\x00delivered"
+
 // Load implements bot.Store in one round trip.
 func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string) (bot.Snapshot, error) {
 	k := s.keys(id, eventID)
-	var session, meta, event *redis.StringCmd
+	var session, meta, event, lease *redis.StringCmd
 	// MULTI, so session and version come from the same turn.
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		session = p.Get(ctx, k.session)
 		meta = p.Get(ctx, k.meta)
 		if eventID != "" {
 			event = p.Get(ctx, k.event)
+			lease = p.Get(ctx, k.lease)
 		}
 		return nil
 	})
@@ -224,12 +231,14 @@ func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string)
 	sv, hasSession := value(session)
 	mv, _ := value(meta)
 	ev, _ := value(event)
-	return snapshot(hasSession, sv, mv, ev)
+	lv, _ := value(lease)
+	return snapshot(hasSession, sv, mv, ev, lv == deliveredMark)
 }
 
 // snapshot builds a Snapshot from the raw values of the session, meta and
-// event keys ("" = absent, except for the session, where hasSession says).
-func snapshot(hasSession bool, session, meta, event string) (bot.Snapshot, error) {
+// event keys ("" = absent, except for the session, where hasSession says);
+// marked says the lease key holds deliveredMark.
+func snapshot(hasSession bool, session, meta, event string, marked bool) (bot.Snapshot, error) {
 	var snap bot.Snapshot
 	var err error
 	if hasSession {
@@ -242,6 +251,7 @@ func snapshot(hasSession bool, session, meta, event string) (bot.Snapshot, error
 	}
 	if event != "" {
 		snap.Recorded = parseRecord(event)
+		snap.Recorded.Delivered = snap.Recorded.Delivered || marked
 	}
 	return snap, nil
 }
@@ -260,19 +270,22 @@ func parseRecord(raw string) *bot.Recorded {
 }
 
 // claimScript is Load plus the event's lease, in one step: it returns
-// session, meta and event record (false when absent) and 1 when another
-// holder's lease is live (then nothing was taken).
+// session, meta and event record (false when absent), 1 when another
+// holder's lease is live (then nothing was taken), and 1 when the event is
+// marked delivered (deliveredMark; then no lease is taken either). A mark
+// without a record (MarkDelivered of an event never committed) is no lease.
 //
 //	KEYS: session, meta, event, lease
-//	ARGV: holder, lease TTL ms
+//	ARGV: holder, lease TTL ms, deliveredMark
 var claimScript = redis.NewScript(`
 local rec = redis.call('GET', KEYS[3])
-if not rec or string.sub(rec, 1, 1) ~= '1' then
-  local l = redis.call('GET', KEYS[4])
-  if l and l ~= ARGV[1] then return {false, false, false, 1} end
+local l = redis.call('GET', KEYS[4])
+local marked = rec and l == ARGV[3]
+if not marked and (not rec or string.sub(rec, 1, 1) ~= '1') then
+  if l and l ~= ARGV[1] and l ~= ARGV[3] then return {false, false, false, 1, 0} end
   redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
 end
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), rec, 0}
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), rec, 0, marked and 1 or 0}
 `)
 
 // Claim implements bot.Store in one round trip.
@@ -281,7 +294,7 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return s.Load(ctx, id, "")
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, s.ttl.lease}, nil)
+	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, s.ttl.lease, deliveredMark}, nil)
 	if err == nil {
 		err = res.Err()
 	}
@@ -289,7 +302,7 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return bot.Snapshot{}, s.unavailable("claim", err)
 	}
 	vals, ok := res.Val().([]any)
-	if !ok || len(vals) != 4 {
+	if !ok || len(vals) != 5 {
 		return bot.Snapshot{}, fmt.Errorf("redisstore: claim: unexpected reply %T", res.Val())
 	}
 	if busy, _ := vals[3].(int64); busy == 1 {
@@ -297,7 +310,8 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 	}
 	str := func(v any) string { s, _ := v.(string); return s }
 	_, hasSession := vals[0].(string)
-	return snapshot(hasSession, str(vals[0]), str(vals[1]), str(vals[2]))
+	marked, _ := vals[4].(int64)
+	return snapshot(hasSession, str(vals[0]), str(vals[1]), str(vals[2]), marked == 1)
 }
 
 // value returns the string a GET found, if any. In an executed transaction
@@ -341,13 +355,17 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 //	ARGV: base version, session ("" = leave it), meta value (next version, "\n", record),
 //	      session TTL ms, retention ms, dedupe TTL ms ("" = no event id),
 //	      dedupe record, holder, "1" when the record says delivered (the lease ends),
-//	      max entries, entry...
+//	      max entries, deliveredMark, entry...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
 if dedupe then
   if redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
   local l = redis.call('GET', KEYS[5])
-  if l and l ~= ARGV[8] then return -3 end
+  if l == ARGV[11] then
+    redis.call('DEL', KEYS[5]) -- a mark without a record: no lease, no delivery
+  elseif l and l ~= ARGV[8] then
+    return -3
+  end
 end
 local v = 0
 local m = redis.call('GET', KEYS[2])
@@ -356,8 +374,8 @@ if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local dropped = 0
-if #ARGV > 10 then
-  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 11))
+if #ARGV > 11 then
+  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 12))
   local max = tonumber(ARGV[10])
   if n > max then
     dropped = n - max
@@ -390,9 +408,9 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>".
 	rec := make([]byte, 0, 2+len(c.ReplyToken)+len(c.Outcome))
 	rec = append(append(append(append(rec, status...), c.ReplyToken...), '\n'), c.Outcome...)
-	args := make([]any, 0, 10+len(c.Entries))
+	args := make([]any, 0, 11+len(c.Entries))
 	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
-		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries)
+		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries, deliveredMark)
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
 	}
@@ -465,24 +483,20 @@ func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, arg
 
 func ms(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
 
-// markScript sets the delivered flag of an existing dedupe record (SETRANGE
-// keeps its TTL) and ends the event's lease.
-var markScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SETRANGE', KEYS[1], 0, '1') end
-redis.call('DEL', KEYS[2])
-return 0
-`)
-
-// MarkDelivered implements bot.Store. An unknown or expired event id is
-// ignored: there is nothing left to protect.
+// MarkDelivered implements bot.Store with one plain SET, in the shared
+// pipeline: the lease key becomes deliveredMark for as long as the dedupe
+// record lives (it ends the lease: the mark is no holder). For an unknown
+// or expired event id the mark is left alone by Claim and Commit (it is no
+// record and no lease) and expires.
 func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {
 	if eventID == "" {
 		return nil
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, markScript, []string{k.event, k.lease}, nil, nil)
+	var set *redis.StatusCmd
+	err := s.batch.do(ctx, func(p redis.Pipeliner) { set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL) })
 	if err == nil {
-		err = res.Err()
+		err = set.Err()
 	}
 	if err != nil {
 		return s.unavailable("mark delivered", err)
