@@ -93,6 +93,12 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("redisstore: parse URL: %w", err)
 	}
+	if uo.Protocol == 0 {
+		// RESP2 unless the URL asks (protocol=3): with RESP3 go-redis peeks
+		// for push notifications before reading every reply, about 4 % of
+		// a turn's CPU, and nothing here subscribes to any.
+		uo.Protocol = 2
+	}
 	rdb := redis.NewUniversalClient(uo)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
