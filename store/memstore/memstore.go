@@ -99,9 +99,10 @@ type conv struct {
 	notes   []byte    // the console's annotations (annotations.go)
 	// events are the ids of the dedupe records this conversation wrote, so
 	// evicting it drops them too.
-	events []string
-	size   int64 // estimated bytes, counted in Store.size
-	last   time.Time
+	events     []string
+	liveEvents int   // len(events) after the last pruning
+	size       int64 // estimated bytes, counted in Store.size
+	last       time.Time
 }
 
 type eventKey struct {
@@ -225,8 +226,13 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		r.size = recordSize(k, r)
 		s.dedupe[k] = r
 		s.size += r.size
-		if len(cv.events) >= 64 { // forget the ids of expired records
+		// Forget the ids of expired records when the list has doubled since
+		// the last look, so a conversation with many live records (a user
+		// sending thousands of messages within DedupeTTL) does not pay a
+		// walk over all of them at every commit.
+		if len(cv.events) >= max(64, 2*cv.liveEvents) {
 			cv.events = slices.DeleteFunc(cv.events, func(ev string) bool { return s.dedupe[eventKey{id, ev}] == nil })
+			cv.liveEvents = len(cv.events)
 		}
 		cv.events = append(cv.events, c.EventID)
 		s.resize(cv)
