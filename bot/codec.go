@@ -145,6 +145,10 @@ func appendCard(b []byte, c *Card) []byte {
 			b = wire.AppendString(b, s)
 		}
 	}
+	b = wire.AppendUint(b, uint64(len(c.Actions)))
+	for _, a := range c.Actions {
+		b = wire.AppendString(wire.AppendString(b, a.Label), a.Payload)
+	}
 	return b
 }
 
@@ -239,6 +243,12 @@ func readCard(r *wire.Reader) *Card {
 		c.Links = make([]CardLink, n)
 		for i := range c.Links {
 			c.Links[i] = CardLink{Title: r.String(), URL: r.String(), Note: r.String()}
+		}
+	}
+	if n := r.Count(); n > 0 {
+		c.Actions = make([]Choice, n)
+		for i := range c.Actions {
+			c.Actions[i] = Choice{Label: r.String(), Payload: r.String()}
 		}
 	}
 	return c
