@@ -113,7 +113,11 @@ type CaseStore interface {
 	// next claim after that).
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, n int) ([]OutboxEntry, error)
 	// DoneOutbox removes a sent (or undeliverable) entry.
-	DoneOutbox(ctx context.Context, id string) error
+	DoneOutbox(ctx context.Context, e OutboxEntry) error
+	// ReleaseOutbox gives a claimed entry back, to be claimed again from
+	// due on (by any process): a send that failed is retried soon, not
+	// after the claim's lease.
+	ReleaseOutbox(ctx context.Context, e OutboxEntry, due time.Time) error
 }
 
 // ErrBlocked is what a Notifier returns when the user blocked the bot.

@@ -15,9 +15,10 @@ import (
 const outboxLease = time.Minute
 
 // RunOutbox sends the notifications of shared cases through the notifier of
-// each recipient's platform until ctx ends: at once after a commit in this
-// process, else every poll (other processes' commits). Several processes may
-// run it; a claim hides an entry from the others.
+// each recipient's platform until ctx ends: at start, at once after a
+// commit in this process, and every poll (what other processes committed
+// and could not send, or left when they died). Several processes may run
+// it; a claim hides an entry from the others.
 func (s *Service) RunOutbox(ctx context.Context, notifiers map[Platform]Notifier, poll time.Duration) {
 	if s.opt.Cases == nil {
 		return
@@ -25,23 +26,33 @@ func (s *Service) RunOutbox(ctx context.Context, notifiers map[Platform]Notifier
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
+		if _, err := s.DrainOutbox(ctx, notifiers); err != nil && ctx.Err() == nil {
+			s.opt.Logger.Warn("outbox", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.outboxWake:
 		case <-t.C:
 		}
-		if _, err := s.DrainOutbox(ctx, notifiers); err != nil && ctx.Err() == nil {
-			s.opt.Logger.Warn("outbox", "err", err)
-		}
 	}
 }
 
 // DrainOutbox sends every notification due now and returns how many were
-// sent. A failed send stays for a later claim; a blocked recipient's is
-// dropped and that side of the case becomes inactive.
-func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifier) (int, error) {
-	sent := 0
+// sent. A failed send is given back when the drain ends, due at once: the
+// next poll of any process tries it again (not this drain, which would
+// meet the same failure in a loop). A blocked recipient's is dropped and
+// that side of the case becomes inactive.
+func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifier) (sent int, err error) {
+	var failed []OutboxEntry
+	defer func() {
+		for _, e := range failed {
+			// Not given back, it waits out the claim's lease instead.
+			if rerr := s.opt.Cases.ReleaseOutbox(context.WithoutCancel(ctx), e, s.opt.Now()); rerr != nil && err == nil {
+				err = rerr
+			}
+		}
+	}()
 	for {
 		es, err := s.opt.Cases.ClaimOutbox(ctx, s.opt.Now(), outboxLease, 16)
 		if err != nil || len(es) == 0 {
@@ -51,7 +62,7 @@ func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifi
 			n := notifiers[e.To.Platform()]
 			if n == nil {
 				s.opt.Logger.Warn("outbox: no channel for the recipient's platform", "platform", e.To.Platform())
-				if err := s.opt.Cases.DoneOutbox(ctx, e.ID); err != nil {
+				if err := s.opt.Cases.DoneOutbox(ctx, e); err != nil {
 					return sent, err
 				}
 				continue
@@ -65,13 +76,14 @@ func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifi
 					return sent, err
 				}
 			case err != nil:
-				s.opt.Logger.Warn("outbox: notification not sent; retried later", "err", err)
+				s.opt.Logger.Warn("outbox: notification not sent; retried at the next poll", "err", err)
+				failed = append(failed, e)
 				continue
 			default:
 				sent++
 				s.noteNotified(ctx, e)
 			}
-			if err := s.opt.Cases.DoneOutbox(ctx, e.ID); err != nil {
+			if err := s.opt.Cases.DoneOutbox(ctx, e); err != nil {
 				return sent, err
 			}
 		}

@@ -119,6 +119,13 @@ func newFixture(tb testing.TB) *fixture {
 // newFixtureWith lets a test change the console's configuration.
 func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
 	tb.Helper()
+	return newFixtureFeed(tb, configure, nil)
+}
+
+// newFixtureFeed also lets a test stand between the console and the
+// store's change feed.
+func newFixtureFeed(tb testing.TB, configure func(*console.Config), wrap func(console.Feed) console.Feed) *fixture {
+	tb.Helper()
 	kbOnce.Do(func() { kb, kbErr = knowledge.Default() })
 	if kbErr != nil {
 		tb.Fatalf("load content: %v", kbErr)
@@ -138,7 +145,11 @@ func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
 	if configure != nil {
 		configure(&cfg)
 	}
-	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p, Feed: st, Notes: st})
+	var feed console.Feed = st
+	if wrap != nil {
+		feed = wrap(st)
+	}
+	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p, Feed: feed, Notes: st})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -51,7 +51,13 @@ type hub struct {
 	done   chan struct{}
 }
 
-func (h *hub) subscribe() (<-chan liveEvent, func()) {
+// subscribe adds a stream. from is the feed position the subscriber has
+// seen (its page's, or Last-Event-ID; "" for none): a hub it starts reads
+// on from there, not from the feed's end. Starting at the end lost every
+// change made between the subscriber's replay and the hub's first read —
+// a message arriving while a page's stream connected never showed
+// (TestConsoleLiveAcrossProcesses stalled on it under load).
+func (h *hub) subscribe(from string) (<-chan liveEvent, func()) {
 	ch := make(chan liveEvent, 64)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -60,9 +66,12 @@ func (h *hub) subscribe() (<-chan liveEvent, func()) {
 	}
 	h.subs[ch] = struct{}{}
 	if h.cancel == nil {
+		if _, ok := changeID(from); !ok {
+			from = ""
+		}
 		ctx, cancel := context.WithCancel(h.c.root)
 		h.cancel, h.done = cancel, make(chan struct{})
-		go h.run(ctx, h.done)
+		go h.run(ctx, h.done, from)
 	}
 	return ch, func() {
 		h.mu.Lock()
@@ -75,10 +84,12 @@ func (h *hub) subscribe() (<-chan liveEvent, func()) {
 	}
 }
 
-func (h *hub) run(ctx context.Context, done chan struct{}) {
+// run reads the feed from position last ("" = from its end) and fans the
+// changes out while anyone listens.
+func (h *hub) run(ctx context.Context, done chan struct{}, last string) {
 	defer close(done)
 	feed, log := h.c.deps.Feed, h.c.log
-	last := ""
+	fromSubscriber := last != ""
 	for ctx.Err() == nil {
 		if last == "" {
 			id, err := feed.LastChange(ctx)
@@ -91,12 +102,18 @@ func (h *hub) run(ctx context.Context, done chan struct{}) {
 		}
 		cs, err := feed.Changes(ctx, last, feedWait)
 		if err != nil {
+			if fromSubscriber {
+				// A position the feed does not take (a browser's, from
+				// another store): follow the feed from its end instead.
+				last, fromSubscriber = "", false
+			}
 			if ctx.Err() == nil {
 				log.Warn("console: live feed unavailable; retrying", "err", err)
 				sleep(ctx, time.Second)
 			}
 			continue
 		}
+		fromSubscriber = false
 		if len(cs) == 0 {
 			continue
 		}
@@ -186,16 +203,17 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *session) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	ctx := r.Context()
-	sub, unsubscribe := c.hub.subscribe()
+	last := r.Header.Get("Last-Event-ID") // a reconnect
+	if last == "" {
+		last = r.URL.Query().Get("after") // the feed's position when the page was read
+	}
+	// Subscribed before the replay, so nothing falls between the two.
+	sub, unsubscribe := c.hub.subscribe(last)
 	defer unsubscribe()
 
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, "retry: %d\n\n", retryMillis)
 	sent := ""
-	last := r.Header.Get("Last-Event-ID") // a reconnect
-	if last == "" {
-		last = r.URL.Query().Get("after") // the feed's position when the page was read
-	}
 	if last != "" {
 		if _, ok := changeID(last); ok {
 			sent = last

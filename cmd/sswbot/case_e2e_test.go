@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -242,5 +243,97 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 	conv := page("/console/conversations/" + url.PathEscape("line:"+employer))
 	if !strings.Contains(conv, "A.4 marked done") {
 		t.Errorf("the employer's transcript lacks the case event")
+	}
+}
+
+// TestOutboxNotificationFailedHereIsSentByAnotherProcess: two serve
+// processes on one Redis; the employer marks A.4 through the first, whose
+// Telegram API is down, so its own drain fails; the second process sends
+// the worker's notification at its next poll (within outboxPoll).
+func TestOutboxNotificationFailedHereIsSentByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	lineAPI, lineURL := newFakeLINE(t)
+	tgA, tgB := newFakeBotAPI(t), newFakeBotAPI(t)
+	envOf := func(tg *fakeBotAPI) map[string]string {
+		env := lineEnv(lineURL)
+		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_BASE_URL"] = tgToken, tg.srv.URL
+		env["TELEGRAM_WEBHOOK_URL"], env["TELEGRAM_WEBHOOK_SECRET"] = tgHook, tgSecret
+		env["REDIS_URL"] = rs.URL()
+		return env
+	}
+	a, b := startServe(t, envOf(tgA)), startServe(t, envOf(tgB))
+	tgA.mu.Lock()
+	tgA.down = true
+	tgA.mu.Unlock()
+
+	follow, _ := os.ReadFile("testdata/line/follow.json")
+	if got := postLINE(t, a, follow, sign(follow)); got != http.StatusOK {
+		t.Fatalf("follow: %d", got)
+	}
+	const employer = "u206d25c2ea6bd87c17655609a1c37cb8"
+	n := 0
+	press := func(data string) []string {
+		t.Helper()
+		n++
+		before := len(lineAPI.all())
+		body := postback(employer, fmt.Sprintf("01JOUTBOX%017d", n), data)
+		if got := postLINE(t, a, body, sign(body)); got != http.StatusOK {
+			t.Fatalf("postback %s: %d", data, got)
+		}
+		for _, r := range lineAPI.all()[before:] {
+			if r.Path == "/v2/bot/message/reply" {
+				texts, _ := r.messages()
+				return texts
+			}
+		}
+		t.Fatalf("postback %s: no reply", data)
+		return nil
+	}
+	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
+		press(p)
+	}
+	m := regexp.MustCompile(`start=([2-9A-HJ-NP-Z]{10})`).FindStringSubmatch(strings.Join(press("ci"), "\n"))
+	if m == nil {
+		t.Fatal("the invite has no deep link with a code")
+	}
+	// The worker talks to the second process's webhook.
+	c := &tgConv{t: t, user: tgUser{id: 5512340014, name: "Aibek", lang: "en"}, deliver: webhookDeliver(tgB, b), nextID: 934400000}
+	c.command("/start " + m[1])
+	c.press("jy:" + m[1])
+
+	sent := func(tg *fakeBotAPI) (calls []tgCall) {
+		for _, s := range callsOf(tg.all(), "sendMessage") {
+			if strings.Contains(s.text(), "(A.4)") && s.Form.Get("chat_id") == "5512340014" {
+				calls = append(calls, s)
+			}
+		}
+		return calls
+	}
+	press("cd:A.4")
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, c := range tgA.all() {
+				t.Logf("A: %s %s", c.Method, c.text())
+			}
+			for _, c := range tgB.all() {
+				t.Logf("B: %s %s", c.Method, c.text())
+			}
+		}
+	})
+	// The first process's drain follows its commit at once; only a poll of
+	// the second falling in between could take the entry first.
+	waitFor(t, "the first process's failed try", func() bool { return len(sent(tgA)) > 0 || len(sent(tgB)) > 0 })
+	if len(sent(tgA)) == 0 {
+		t.Skip("the second process's poll took the entry before the first process tried it")
+	}
+	failedAt := time.Now()
+	waitFor(t, "the notification from the second process", func() bool { return len(sent(tgB)) > 0 })
+	if d := time.Since(failedAt); d > outboxPoll+2*time.Second {
+		t.Errorf("the second process sent it %v after the first failed; want within the poll (%v)", d, outboxPoll)
+	}
+	time.Sleep(outboxPoll + time.Second) // a double would come by now
+	if got := len(sent(tgB)); got != 1 {
+		t.Errorf("the second process sent the notification %d times, want once", got)
 	}
 }

@@ -221,7 +221,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	// The shared cases' notifications: at once after a commit here, and
-	// once a minute for those a process that died left behind.
+	// every outboxPoll for those another process could not send.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -260,12 +260,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return err
 }
 
-// outboxPoll is how often the outbox is read for notifications a
-// process committed and could not send (it died); a process sends its own
-// at once. Known issue: polling Redis every few seconds stalled the
-// console's cross-process live feed (TestConsoleLiveAcrossProcesses), so
-// the safety net is slow.
-const outboxPoll = time.Minute
+// outboxPoll is how often the outbox is read for notifications a process
+// committed and could not send (its send failed, or it died); a process
+// sends its own at once. (Once blamed for stalling the console's live
+// view across processes; the cause was the console's feed reader starting
+// at the feed's end, see console/live.go.)
+const outboxPoll = 3 * time.Second
 
 // inviteLink builds the Telegram deep link of an invite code: the bot's
 // username from SSWBOT_TELEGRAM_USERNAME, else as getMe reported it.

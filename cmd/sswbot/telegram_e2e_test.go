@@ -92,6 +92,9 @@ type fakeBotAPI struct {
 	resend []json.RawMessage // served once more whatever the offset
 	added  chan struct{}
 	msgID  int
+	// down, when set, answers every send with 502 (Telegram unreachable
+	// from this process); the call is still recorded.
+	down bool
 }
 
 func newFakeBotAPI(t *testing.T) *fakeBotAPI {
@@ -125,7 +128,12 @@ func (f *fakeBotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.MsgID = f.msgID
 	}
 	f.calls = append(f.calls, c)
+	down := f.down
 	f.mu.Unlock()
+	if down && strings.HasPrefix(method, "send") {
+		tgWrite(w, 502, `{"ok":false,"error_code":502,"description":"Bad Gateway"}`)
+		return
+	}
 	switch method {
 	case "getMe":
 		tgWrite(w, 200, `{"ok":true,"result":{"id":123456,"is_bot":true,"first_name":"SSW Guide","username":"ssw_guide_bot"}}`)

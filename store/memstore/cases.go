@@ -184,9 +184,19 @@ func (s *Store) ClaimOutbox(_ context.Context, now time.Time, lease time.Duratio
 }
 
 // DoneOutbox implements bot.CaseStore.
-func (s *Store) DoneOutbox(_ context.Context, id string) error {
+func (s *Store) DoneOutbox(_ context.Context, e bot.OutboxEntry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.casesLocked().outbox, id)
+	delete(s.casesLocked().outbox, e.ID)
+	return nil
+}
+
+// ReleaseOutbox implements bot.CaseStore.
+func (s *Store) ReleaseOutbox(_ context.Context, e bot.OutboxEntry, due time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.casesLocked().outbox[e.ID]; o != nil {
+		o.due = due
+	}
 	return nil
 }

@@ -209,14 +209,24 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 }
 
 // DoneOutbox implements bot.CaseStore.
-func (s *Store) DoneOutbox(ctx context.Context, id string) error {
+func (s *Store) DoneOutbox(ctx context.Context, e bot.OutboxEntry) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HDel(ctx, s.outKey(), id)
-		p.ZRem(ctx, s.outqKey(), id)
+		p.HDel(ctx, s.outKey(), e.ID)
+		p.ZRem(ctx, s.outqKey(), e.ID)
 		return nil
 	})
 	if err != nil {
 		return s.unavailable("outbox done", err)
+	}
+	return nil
+}
+
+// ReleaseOutbox implements bot.CaseStore: only an entry still queued (XX:
+// one done meanwhile stays done).
+func (s *Store) ReleaseOutbox(ctx context.Context, e bot.OutboxEntry, due time.Time) error {
+	err := s.rdb.ZAddXX(ctx, s.outqKey(), redis.Z{Score: float64(due.UnixMilli()), Member: e.ID}).Err()
+	if err != nil {
+		return s.unavailable("outbox release", err)
 	}
 	return nil
 }

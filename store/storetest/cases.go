@@ -142,11 +142,29 @@ func testOutbox(t *testing.T, s bot.CaseStore) {
 	if len(second) != 1 || second[0].ID != "c" {
 		t.Fatalf("second claim = %+v; want c only (a, b are leased)", second)
 	}
-	if err := s.DoneOutbox(ctx, "a"); err != nil {
+	if err := s.DoneOutbox(ctx, first[0]); err != nil {
+		t.Fatal(err)
+	}
+	// A failed send gives its entry back: due again before the lease ends.
+	if err := s.ReleaseOutbox(ctx, first[1], t1.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if early, _ := s.ClaimOutbox(ctx, t1, time.Minute, 10); len(early) != 0 {
+		t.Fatalf("claim before the release's due time: %+v; want none", early)
+	}
+	again, _ := s.ClaimOutbox(ctx, t1.Add(time.Second), time.Minute, 10)
+	if len(again) != 1 || again[0].ID != "b" {
+		t.Fatalf("claim at the release's due time: %+v; want b", again)
+	}
+	// Releasing an entry already done does not bring it back.
+	if err := s.DoneOutbox(ctx, again[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseOutbox(ctx, again[0], t1); err != nil {
 		t.Fatal(err)
 	}
 	later, _ := s.ClaimOutbox(ctx, t1.Add(2*time.Minute), time.Minute, 10)
-	if len(later) != 2 || later[0].ID == "a" || later[1].ID == "a" {
-		t.Fatalf("after the lease: %+v; want b and c again, not a (done)", later)
+	if len(later) != 1 || later[0].ID != "c" {
+		t.Fatalf("after the lease: %+v; want c again, not a or b (done)", later)
 	}
 }
