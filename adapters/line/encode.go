@@ -47,25 +47,20 @@ func putBuf(b *[]byte) {
 
 // replyBody is the JSON of a reply request, in a new slice.
 func replyBody(token string, msgs []messaging_api.MessageInterface) []byte {
-	bp := getBuf()
-	b := append(*bp, `{"replyToken":`...)
-	b = appendString(b, token)
-	b = append(b, `,"notificationDisabled":false,"messages":`...)
-	b = appendMessages(b, msgs)
-	b = append(b, "}\n"...) // json.Encoder ends with a newline, the SDK's bodies too
-	out := append([]byte(nil), b...)
-	*bp = b
-	putBuf(bp)
-	return out
+	return requestBody(`{"replyToken":`, token, `,"notificationDisabled":false,"messages":`, msgs)
 }
 
 // pushBody is the JSON of a push request, in a new slice.
 func pushBody(to string, msgs []messaging_api.MessageInterface) []byte {
+	return requestBody(`{"to":`, to, `,"notificationDisabled":false,"customAggregationUnits":null,"messages":`, msgs)
+}
+
+// requestBody writes head, the recipient (a reply token or a user id), mid
+// and the messages, encoded in a pooled buffer and copied out.
+func requestBody(head, recipient, mid string, msgs []messaging_api.MessageInterface) []byte {
 	bp := getBuf()
-	b := append(*bp, `{"to":`...)
-	b = appendString(b, to)
-	b = append(b, `,"notificationDisabled":false,"customAggregationUnits":null,"messages":`...)
-	b = appendMessages(b, msgs)
+	b := appendString(append(*bp, head...), recipient)
+	b = appendMessages(append(b, mid...), msgs)
 	b = append(b, "}\n"...) // json.Encoder ends with a newline, the SDK's bodies too
 	out := append([]byte(nil), b...)
 	*bp = b
@@ -91,6 +86,20 @@ func end(b []byte, n int) []byte {
 
 // appendMessages writes a request's messages; never null, as the SDK's
 // MarshalJSON always copies them into a new slice.
+// appendTyped writes an object of the SDK type whose discriminator is typ (a
+// JSON string) with the members members writes: through a pointer the
+// SDK's MarshalJSON puts "type" last; a value is marshalled without it,
+// its embedded "type" (set by the SDK) first.
+func appendTyped(b []byte, typ string, pointer bool, members func([]byte) []byte) []byte {
+	if !pointer {
+		b = append(append(b, `{"type":`...), typ...)
+		return append(members(b), '}')
+	}
+	b, n := obj(b)
+	b = members(b)
+	return end(append(append(b, `,"type":`...), typ...), n)
+}
+
 func appendMessages(b []byte, msgs []messaging_api.MessageInterface) []byte {
 	b = append(b, '[')
 	for i, m := range msgs {
@@ -128,15 +137,10 @@ func appendMessage(b []byte, m messaging_api.MessageInterface) []byte {
 			return end(b, n)
 		}
 	case messaging_api.ImageMessage:
-		b = append(b, `{"type":"image"`...)
-		b = appendImage(b, &m)
-		return append(b, '}')
+		return appendTyped(b, `"image"`, false, func(b []byte) []byte { return appendImage(b, &m) })
 	case *messaging_api.ImageMessage:
 		if m != nil {
-			b, n := obj(b)
-			b = appendImage(b, m)
-			b = append(b, `,"type":"image"`...)
-			return end(b, n)
+			return appendTyped(b, `"image"`, true, func(b []byte) []byte { return appendImage(b, m) })
 		}
 	}
 	return appendMarshal(b, m)
@@ -187,28 +191,18 @@ func appendQuickReply(b []byte, q *messaging_api.QuickReply) []byte {
 func appendAction(b []byte, a messaging_api.ActionInterface) []byte {
 	switch a := a.(type) {
 	case messaging_api.PostbackAction:
-		b = append(b, `{"type":"postback"`...)
-		b = appendPostback(b, &a)
-		return append(b, '}')
+		return appendTyped(b, `"postback"`, false, func(b []byte) []byte { return appendPostback(b, &a) })
 	case *messaging_api.PostbackAction:
 		if a != nil {
-			b, n := obj(b)
-			b = appendPostback(b, a)
-			b = append(b, `,"type":"postback"`...)
-			return end(b, n)
+			return appendTyped(b, `"postback"`, true, func(b []byte) []byte { return appendPostback(b, a) })
 		}
 	case messaging_api.UriAction:
 		if a.AltUri == nil {
-			b = append(b, `{"type":"uri"`...)
-			b = appendURI(b, &a)
-			return append(b, '}')
+			return appendTyped(b, `"uri"`, false, func(b []byte) []byte { return appendURI(b, &a) })
 		}
 	case *messaging_api.UriAction:
 		if a != nil && a.AltUri == nil {
-			b, n := obj(b)
-			b = appendURI(b, a)
-			b = append(b, `,"type":"uri"`...)
-			return end(b, n)
+			return appendTyped(b, `"uri"`, true, func(b []byte) []byte { return appendURI(b, a) })
 		}
 	}
 	return appendMarshal(b, a)
