@@ -55,5 +55,6 @@ fuzz() {
 fuzz FuzzWebhook ./adapters/line
 fuzz FuzzDecodeAsSDK ./adapters/line
 fuzz FuzzEncodeAsSDK ./adapters/line
+fuzz FuzzReadFast ./adapters/line
 fuzz FuzzWebhook ./adapters/telegram
 fuzz FuzzLoad ./knowledge

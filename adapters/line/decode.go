@@ -1,7 +1,5 @@
 package line
 
-import "encoding/json"
-
 // The webhook body is decoded into these few fields, not into the SDK's
 // polymorphic types: the SDK unmarshals every event and source up to three
 // times (a map of raw messages, the type, the concrete struct), which was
@@ -39,14 +37,6 @@ type source struct {
 type typed struct {
 	Type string `json:"type"`
 	Text string `json:"text"`
-}
-
-// decode reads a webhook body. An event of a type it does not know (or of
-// none) is ignored by the adapter, not refused: LINE adds event types.
-func decode(body []byte) (callback, error) {
-	var cb callback
-	err := json.Unmarshal(body, &cb)
-	return cb, err
 }
 
 // eventTypes are the event types LINE documents (and the SDK knows); any

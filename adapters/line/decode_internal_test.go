@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
@@ -126,4 +127,90 @@ func FuzzDecodeAsSDK(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Decoding a LINE text event (testdata/text.json) with encoding/json and
+// with decode (the fast reader).
+//
+//	go test -run '^$' -bench Decode -benchmem ./adapters/line
+func BenchmarkDecode(b *testing.B) {
+	body, err := os.ReadFile("testdata/text.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
+		for b.Loop() {
+			var cb callback
+			if err := json.Unmarshal(body, &cb); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
+		for b.Loop() {
+			if _, err := decode(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// FuzzReadFast: whatever body the fast reader accepts, encoding/json reads
+// without error to the same values (it decides every body the fast reader
+// refuses).
+func FuzzReadFast(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*.json")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		`{"events":[{"type":"message","message":{"type":"text","text":"a\nb \"q\" \\ \/ \t"},"source":{"type":"user","userId":"U"}}]}`,
+		`{"events":[{"type":"message","Type":"postback"}]}`,
+		`{"events":[{"type":"message","type":"postback"}]}`,
+		`{"events":[{"type":"message","timestamp":1.5}]}`,
+		`{"events":[{"type":"message","timestamp":-0,"x":[1,{"y":null},true,"\u00e9"]}],"destination":"D"}`,
+		`{"events":[{"type":"m\u0065ssage"}]}`,
+		`{"events":[]} x`,
+		`{"events":null}`,
+		`{"events":[{"deliveryContext":{"isRedelivery":true},"postback":{"data":"d","params":{}}}]}`,
+		"{\"events\":[{\"type\":\"\xff\"}]}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := readFast(body)
+		if !ok {
+			return
+		}
+		var slow callback
+		if err := json.Unmarshal(body, &slow); err != nil {
+			t.Fatalf("%q: read fast, encoding/json fails: %v", body, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q:\nfast %+v\njson %+v", body, fast, slow)
+		}
+	})
+}
+
+// The fast reader takes the bodies LINE sends (the fixtures), not only
+// what encoding/json would.
+func TestReadFastTakesLINEsBodies(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.json")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := readFast(b); !ok {
+			t.Errorf("%s: left to encoding/json", p)
+		}
+	}
 }
