@@ -121,3 +121,80 @@ func TestWebhookGivesTheLeaseBackWhenNothingWasSent(t *testing.T) {
 		t.Errorf("released %v, delivered %v; want the lease given back and nothing recorded", released, delivered)
 	}
 }
+
+// TestAnInvitesPhotoGoesInEveryMode: a reply with a picture (an invite's QR
+// code) gets it as sendPhoto by URL before the text, whether the text is
+// the webhook's response or sent by API; a copy that resolves an
+// uncertain send sends the photo again and counts it.
+func TestAnInvitesPhotoGoesInEveryMode(t *testing.T) {
+	const qr = "https://bot.example/qr/ABCDEFGHJK.png"
+	replies := func(bot.Event) []bot.Reply {
+		return []bot.Reply{{Text: "Code ABCDEFGHJK: https://t.me/SSW_Guide_Bot?start=ABCDEFGHJK", Image: qr,
+			Choices: []bot.Choice{{Label: "Next", Payload: "n:A.1.1"}}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		edit     func(*telegram.Config)
+		response bool
+	}{
+		{"the text in the webhook's response", inResponse, true},
+		{"the text by API", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeTG(t)
+			b := newFakeBot()
+			b.replies = replies
+			a := newAdapter(t, f, b, nil, tc.edit)
+			w := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
+			photos := f.callsOf("sendPhoto")
+			if len(photos) != 1 || photos[0].Form.Get("photo") != qr || photos[0].Form.Get("chat_id") != "5512345678" {
+				t.Fatalf("sendPhoto calls = %+v; want one with the QR's URL", photos)
+			}
+			if got := f.methods(); got[0] != "sendPhoto" {
+				t.Errorf("calls = %v; want the photo first", got)
+			}
+			var text string
+			if tc.response {
+				text, _ = webhookMethod(t, w.Body.String())["text"].(string)
+				if n := len(f.callsOf("sendMessage")); n != 0 {
+					t.Errorf("%d sendMessage calls besides the response", n)
+				}
+			} else if sm := f.callsOf("sendMessage"); len(sm) == 1 {
+				text = sm[0].Form.Get("text")
+			}
+			if !strings.Contains(text, "ABCDEFGHJK") || !strings.Contains(text, "start=ABCDEFGHJK") {
+				t.Errorf("the text = %q; want the code and the link", text)
+			}
+		})
+	}
+	t.Run("a photo that fails leaves the text", func(t *testing.T) {
+		f := newFakeTG(t)
+		f.failNext("sendPhoto", 400, `{"ok":false,"error_code":400,"description":"Bad Request: failed to get HTTP URL content"}`)
+		b := newFakeBot()
+		b.replies = replies
+		a := newAdapter(t, f, b, nil, inResponse)
+		w := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret)
+		if text, _ := webhookMethod(t, w.Body.String())["text"].(string); w.Code != http.StatusOK || !strings.Contains(text, "ABCDEFGHJK") {
+			t.Errorf("status %d, body %q; want 200 with the text", w.Code, w.Body.String())
+		}
+	})
+	t.Run("a copy resolving an uncertain send counts the photo", func(t *testing.T) {
+		f := newFakeTG(t)
+		b := newFakeBot()
+		b.replies = replies
+		reg := prometheus.NewRegistry()
+		a := newAdapter(t, f, b, nil, func(c *telegram.Config) { inResponse(c); c.Metrics = metrics.New(reg) })
+		// The first handler committed and died before its response.
+		b.records["734120001"] = &record{replies: replies(bot.Event{})}
+		w := post(t, a, mustRead(t, "f1_text_ru.json"), testSecret)
+		if w.Code != http.StatusOK || len(f.callsOf("sendPhoto")) != 1 {
+			t.Fatalf("status %d, %d photos; want 200 and the photo again", w.Code, len(f.callsOf("sendPhoto")))
+		}
+		if got := countOf(t, reg, "sswbot_possible_double_sends_total", `platform="telegram"`); got != 1 {
+			t.Errorf("possible doubles = %d, want 1", got)
+		}
+	})
+}

@@ -120,6 +120,21 @@ func (f *fakeTG) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		res, _ := json.Marshal(map[string]any{"message_id": id, "date": 1718000500,
 			"chat": map[string]any{"id": chat, "type": "private"}, "text": form.Get("text")})
 		writeAnswer(w, answer{200, `{"ok":true,"result":` + string(res) + `}`})
+	case "sendPhoto":
+		// A photo by URL, which Telegram fetches: http(s) only.
+		if p := form.Get("photo"); !strings.HasPrefix(p, "https://") && !strings.HasPrefix(p, "http://") {
+			writeAnswer(w, answer{400, `{"ok":false,"error_code":400,"description":"Bad Request: wrong HTTP URL specified"}`})
+			return
+		}
+		f.mu.Lock()
+		f.msgID++
+		id := f.msgID
+		f.mu.Unlock()
+		chat, _ := strconv.ParseInt(form.Get("chat_id"), 10, 64)
+		res, _ := json.Marshal(map[string]any{"message_id": id, "date": 1718000500,
+			"chat":  map[string]any{"id": chat, "type": "private"},
+			"photo": []map[string]any{{"file_id": "AgACAgQR", "file_unique_id": "AQADqr", "width": 512, "height": 512}}})
+		writeAnswer(w, answer{200, `{"ok":true,"result":` + string(res) + `}`})
 	default:
 		writeAnswer(w, answer{200, `{"ok":true,"result":true}`})
 	}

@@ -88,7 +88,26 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string, i
 		return nil, nil
 	}
 	msgs := a.messages(job.Replies)
-	if inResponse && len(msgs) == 1 {
+	byResponse := inResponse && len(msgs) == 1
+	photos := hasPhoto(job.Replies)
+	if job.Resolve && (photos || !byResponse) {
+		// The first handler stopped between its sends and recording the
+		// delivery. Telegram cannot tell whether what it sent by API went
+		// out (no idempotency key, no way to read a chat back): send again,
+		// at least once, and count it. A text given in the response is not
+		// counted: Telegram had no 200, so it sent nothing.
+		job.PossibleDouble()
+	}
+	// A picture (an invite's QR code) goes by API first, in every mode: a
+	// webhook's response carries one method, and the text is it. Before the
+	// response, so the picture comes first (as on LINE) and a crash before
+	// the response leaves a copy that sends it again (counted above)
+	// rather than a picture lost; the text carries the link and the code,
+	// so a picture that fails is logged, never retried.
+	if photos {
+		a.sendPhotos(ctx, in.chatID, job.Replies)
+	}
+	if byResponse {
 		// Exactly once, also for a copy whose first handler died: had its
 		// answer reached Telegram with the acknowledgement, Telegram would
 		// not deliver the update again. The pressed keyboard goes first,
@@ -96,13 +115,6 @@ func (a *Adapter) process(ctx context.Context, u *tgbotapi.Update, via string, i
 		a.retireKeyboard(ctx, in)
 		a.chatMenu(ctx, in, job.Outcome)
 		return &webhookAnswer{msg: msgs[0], to: in.chatID, job: job}, nil
-	}
-	if job.Resolve {
-		// The first handler stopped between its sends and recording the
-		// delivery. Telegram cannot tell whether its messages went out
-		// (no idempotency key, no way to read a chat back): send again,
-		// at least once, and count it.
-		job.PossibleDouble()
 	}
 	sent, err := a.sendMessages(ctx, in.chatID, msgs)
 	redeliver := false

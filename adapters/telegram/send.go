@@ -124,6 +124,16 @@ func (a *Adapter) sendPhotos(ctx context.Context, chatID int64, replies []bot.Re
 	}
 }
 
+// hasPhoto reports whether a reply carries a picture.
+func hasPhoto(replies []bot.Reply) bool {
+	for _, r := range replies {
+		if r.Image != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // messages renders replies and joins them into as few messages as
 // Telegram's length allows: each message sent is a moment in which a crash
 // leaves the answer half sent, and one message fits a webhook's response.

@@ -337,3 +337,33 @@ func TestOutboxNotificationFailedHereIsSentByAnotherProcess(t *testing.T) {
 		t.Errorf("the second process sent the notification %d times, want once", got)
 	}
 }
+
+// TestTelegramInviteCarriesItsQRCode: a supporter on Telegram invites, the
+// answer given in the webhook's response: the text (link and code) is the
+// response, and the QR code goes by sendPhoto with our /qr/ URL first.
+func TestTelegramInviteCarriesItsQRCode(t *testing.T) {
+	t.Parallel()
+	rs := redistest.Start(t)
+	tg := newFakeBotAPI(t)
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": tgToken, "TELEGRAM_API_BASE_URL": tg.srv.URL,
+		"TELEGRAM_WEBHOOK_URL": tgHook, "TELEGRAM_WEBHOOK_SECRET": tgSecret,
+		"REDIS_URL": rs.URL(), "SSWBOT_PUBLIC_URL": "https://bot.example/",
+	}
+	base := startServe(t, env)
+	c := &tgConv{t: t, user: tgUser{id: 5512340015, name: "Bakyt", lang: "en"}, deliver: webhookDeliver(tg, base), nextID: 934500100}
+	c.command("/start")
+	for _, p := range []string{"r:other", "w:kg", "rt:direct", "n:A.1.1"} {
+		c.press(p)
+	}
+	photos := len(callsOf(tg.all(), "sendPhoto"))
+	invite := c.press("ci")
+	m := regexp.MustCompile(`start=([2-9A-HJ-NP-Z]{10})`).FindStringSubmatch(invite.text())
+	if m == nil || !strings.Contains(invite.text(), "/join "+m[1]) {
+		t.Fatalf("the invite lacks the link or the code:\n%s", invite.text())
+	}
+	got := callsOf(tg.all(), "sendPhoto")[photos:]
+	if want := "https://bot.example/qr/" + m[1] + ".png"; len(got) != 1 || got[0].Form.Get("photo") != want {
+		t.Errorf("sendPhoto calls %+v; want one with %s", got, want)
+	}
+}
