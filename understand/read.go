@@ -440,7 +440,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
 			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
 			for _, o := range m.dels[string(sc.bytes)] {
-				if utf8.RuneCountInString(m.keys[o]) >= tmin && !other(o) {
+				if utf8.RuneCountInString(m.keys[o]) >= tmin && !other(o) && !otherPerson(form, m.keys[o]) {
 					dst = append(dst, credit{o, fw * simTypo})
 				}
 			}
@@ -903,4 +903,19 @@ func (m *Model) share(sc *scratch, mask uint64) float32 {
 		return 0
 	}
 	return in / all
+}
+
+// otherPerson: two Kyrgyz verbs that differ only in their person ending,
+// барам (I go) and барат (he goes), жатам and жатат: not a typo of each
+// other, as "I" is the job seeker and "he" someone they write for.
+func otherPerson(a, b string) bool {
+	if len(a) != len(b) || len(a) < 4 {
+		return false
+	}
+	ra, _ := utf8.DecodeLastRuneInString(a)
+	rb, _ := utf8.DecodeLastRuneInString(b)
+	if !(ra == 'м' && rb == 'т' || ra == 'т' && rb == 'м') {
+		return false
+	}
+	return a[:len(a)-utf8.RuneLen(ra)] == b[:len(b)-utf8.RuneLen(rb)]
 }

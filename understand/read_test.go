@@ -48,6 +48,7 @@ func TestRead(t *testing.T) {
 		{"a Kyrgyz suffix chain on a place", "ky", "location", "нагоядамын", []string{"location=jp"}, []string{"location=kg"}},
 		{"a Russian «с собой» is no Kyrgyz negation", "ru", "", "можно взять жену с собой", []string{"oos=family"}, nil},
 		{"a Russian word is not a Kyrgyz one with an ending", "ru", "role", "пишу за сына", nil, []string{"oos=skills_test", "oos=language_test"}},
+		{"a Kyrgyz person ending is no typo", "ky", "role", "кызым Японияга иштегени барат, ошого жардам берип жатам", nil, []string{"role=worker"}},
 		{"full-width Latin", "ja", "", "ＶＩＳＡ", []string{"topic=visa"}, nil},
 		{"half-width katakana", "ja", "", "ﾋﾞｻﾞ", []string{"topic=visa"}, nil},
 	}
