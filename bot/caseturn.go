@@ -49,6 +49,14 @@ type caseInput struct {
 	// inactive: the user's side of the case is inactive (they had blocked
 	// the bot); writing again makes it active.
 	inactive bool
+	// held are the held notifications this event took (held.go); gave
+	// the ids the turn put into its reply.
+	held []HeldEntry
+	gave []string
+	// heldOthers counts held notes another event's turn has taken.
+	heldOthers int
+	// readHeld: the conversation is flagged (Meta.Held), held was read.
+	readHeld bool
 }
 
 // joinCommand reads "/join CODE" (or "join CODE") typed on any platform.

@@ -86,6 +86,14 @@ func encodeRecorded(rec recorded) []byte {
 	for _, r := range rec.Replies {
 		b = appendReply(b, r)
 	}
+	// Added later, only when there are any: the held notifications given
+	// (older records end before it).
+	if len(rec.Held) > 0 {
+		b = wire.AppendUint(b, uint64(len(rec.Held)))
+		for _, id := range rec.Held {
+			b = wire.AppendString(b, id)
+		}
+	}
 	return b
 }
 
@@ -174,6 +182,12 @@ func decodeRecorded(raw []byte) (recorded, error) {
 		rec.Replies = make([]Reply, n)
 		for i := range rec.Replies {
 			rec.Replies[i] = readReply(r)
+		}
+	}
+	if r.More() {
+		rec.Held = make([]string, r.Count())
+		for i := range rec.Held {
+			rec.Held[i] = r.String()
 		}
 	}
 	if err := r.Err(); err != nil {

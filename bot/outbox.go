@@ -42,7 +42,9 @@ func (s *Service) RunOutbox(ctx context.Context, notifiers map[Platform]Notifier
 // sent. A failed send is given back when the drain ends, due at once: the
 // next poll of any process tries it again (not this drain, which would
 // meet the same failure in a loop). A blocked recipient's is dropped and
-// that side of the case becomes inactive.
+// that side of the case becomes inactive. Near the push quota a
+// notification to that platform is held instead (held.go); so is one whose
+// push LINE refused for the quota.
 func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifier) (sent int, err error) {
 	var failed []OutboxEntry
 	defer func() {
@@ -67,7 +69,26 @@ func (s *Service) DrainOutbox(ctx context.Context, notifiers map[Platform]Notifi
 				}
 				continue
 			}
-			err := n.Notify(ctx, e.To.UserID(), e.ID, e.Replies)
+			held, err := s.mustHold(ctx, e.To)
+			if err != nil {
+				s.opt.Logger.Warn("outbox: push quota or held notifications unreadable; retried at the next poll", "err", err)
+				failed = append(failed, e)
+				continue
+			}
+			if !held {
+				err = n.Notify(ctx, e.To.UserID(), e.ID, e.Replies)
+			}
+			if held || (errors.Is(err, ErrQuotaExhausted) && s.opt.PushQuota != nil) {
+				if err := s.holdEntry(ctx, e); err != nil {
+					s.opt.Logger.Warn("outbox: notification not held; retried at the next poll", "err", err)
+					failed = append(failed, e)
+					continue
+				}
+				if err := s.opt.Cases.DoneOutbox(ctx, e); err != nil {
+					return sent, err
+				}
+				continue
+			}
 			switch {
 			case errors.Is(err, ErrBlocked):
 				s.opt.Logger.Info("outbox: the recipient blocked the bot; their side of the case is inactive")
@@ -103,4 +124,22 @@ func (s *Service) noteNotified(ctx context.Context, e OutboxEntry) {
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		s.opt.Logger.Warn("outbox: notification not written to the transcript", "err", err)
 	}
+}
+
+// holdEntry holds e for its recipient's next message (held.go).
+func (s *Service) holdEntry(ctx context.Context, e OutboxEntry) error {
+	if err := s.flagHeld(ctx, e); errors.Is(err, ErrNotFound) {
+		s.opt.Logger.Info("outbox: the recipient's conversation is gone; notification dropped")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	added, err := s.hold(ctx, e)
+	if err != nil {
+		return err
+	}
+	if added {
+		s.opt.Metrics.Held(string(e.To.Platform()), "held", 1)
+	}
+	return nil
 }

@@ -46,6 +46,14 @@ type Options struct {
 	InviteLink func(code string) string
 	// InviteImage returns the URL of the code's QR image, "" for none.
 	InviteImage func(code string) string
+	// PushQuota counts a platform's pushes against its monthly limit;
+	// near it, case notifications to that platform are held and given with
+	// the reply to the recipient's next message (held.go). nil: no holding.
+	PushQuota *PushQuota
+	// ReplyFits reports whether replies go out as one reply request on
+	// platform (LINE: at most five messages), so held notifications are
+	// added to a reply only when they cost no push. nil: always.
+	ReplyFits func(p Platform, replies []Reply) bool
 }
 
 // maxAttempts bounds the optimistic retry loop. Conflicts happen only when
@@ -255,11 +263,19 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			if err := s.applyCase(ctx, rec.Case); err != nil {
 				return Outcome{}, "", err
 			}
+			s.doneHeld(ctx, id, ev.EventID, rec.Held)
 			return Outcome{Replies: rec.Replies, Duplicate: true, Delivered: snap.Recorded.Delivered, ReplyToken: snap.Recorded.ReplyToken}, "", nil
 		}
 		if err := s.caseInputs(ctx, snap, ev, &cx); err != nil {
 			s.opt.Metrics.StoreError("load")
 			return Outcome{}, "", fmt.Errorf("bot: %w", err)
+		}
+		cx.held, cx.heldOthers, cx.readHeld = nil, 0, snap.Meta != nil && snap.Meta.Held
+		if cx.readHeld {
+			if cx.held, cx.heldOthers, err = s.takeHeld(ctx, id, ev.EventID); err != nil {
+				s.opt.Metrics.StoreError("load")
+				return Outcome{}, "", err
+			}
 		}
 		c, out, forget, outcome, op := s.turn(snap, ev, &cx)
 		ok, err := s.casePrepare(ctx, op)
@@ -290,6 +306,15 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			if err := s.store.Forget(ctx, id); err != nil {
 				s.opt.Metrics.StoreError("forget")
 				return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
+			}
+			if err := s.dropHeld(ctx, id); err != nil {
+				return Outcome{}, "", err
+			}
+		} else if len(cx.held) > 0 {
+			gave := cx.gave
+			s.doneHeld(ctx, id, ev.EventID, gave)
+			if q := s.opt.PushQuota; q != nil {
+				s.opt.Metrics.Held(string(q.Platform()), "delivered", len(gave))
 			}
 		}
 		if err := s.applyCase(ctx, op); err != nil {
@@ -422,7 +447,14 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 	if ranDialog || snap.Session != nil {
 		c.Session = encodeSession(sess)
 	}
-	c.Outcome = encodeRecorded(recorded{Replies: out.Replies, Forget: forget, Case: op})
+	cx.gave = nil
+	if !forget {
+		cx.gave = s.giveHeld(&c, &out, cx.held, ev)
+	}
+	if cx.readHeld && len(cx.gave) == len(cx.held) && cx.heldOthers == 0 {
+		meta.Held = false // nothing waits any more
+	}
+	c.Outcome = encodeRecorded(recorded{Replies: out.Replies, Forget: forget, Case: op, Held: cx.gave})
 	c.Meta = meta
 	return c, out, forget, outcome, op
 }
@@ -450,6 +482,8 @@ type recorded struct {
 	// Case is the turn's change to a shared case, applied after the
 	// commit and again by a redelivery (to no effect when applied).
 	Case *caseOp `json:"c,omitempty"`
+	// Held are the ids of held notifications given with the replies.
+	Held []string `json:"h,omitempty"`
 }
 
 // passesHandoff lets privacy requests through while a person owns the
@@ -515,7 +549,7 @@ func (s *Service) Forget(ctx context.Context, id ConversationID) error {
 	if err := s.store.Forget(ctx, id); err != nil {
 		return fmt.Errorf("bot: forget: %w", err)
 	}
-	return nil
+	return s.dropHeld(ctx, id)
 }
 
 // staffAction applies a staff change to a conversation through the same

@@ -189,6 +189,9 @@ type Meta struct {
 	Handoff     bool           `json:"handoff,omitempty"` // asked for a person
 	Owner       string         `json:"owner,omitempty"`   // staff member who took over; "" = the bot
 	Misses      int            `json:"misses,omitempty"`  // repeated misunderstandings
+	// Held: shared-case notifications wait for this user's next message
+	// (near the push quota, held.go), so only then does a turn read them.
+	Held bool `json:"held,omitempty"`
 	// Reached is what the conversation reached on its last active day, in
 	// a compact form (see funnel.go), so each funnel stage is counted once
 	// a day.

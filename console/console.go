@@ -104,6 +104,9 @@ type Deps struct {
 	TelegramPreview func([]bot.Reply) []TelegramMessage
 	// Cases, when set, lists the shared cases (the Cases page).
 	Cases Cases
+	// PushUsage, when set, is LINE's push quota this month (Insights shows
+	// it against the limit); cmd/sswbot gives bot.PushQuota.Usage.
+	PushUsage func(ctx context.Context) (bot.PushUsage, error)
 }
 
 var _ Bot = (*bot.Service)(nil)

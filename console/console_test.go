@@ -499,6 +499,19 @@ func TestHandoff(t *testing.T) {
 			t.Error("the error is not shown")
 		}
 	})
+	t.Run("a reply refused for LINE's push quota says so", func(t *testing.T) {
+		before := len(transcript(t, f, id))
+		f.pusher.fail(fmt.Errorf("line: push: 1000 of 1000 pushes used in 2026-12: %w", bot.ErrQuotaExhausted))
+		defer f.pusher.fail(nil)
+		c.post(convPath(id)+"/reply", url.Values{"text": {"over the quota"}})
+		if got := len(transcript(t, f, id)); got != before {
+			t.Errorf("%d entries, want %d", got, before)
+		}
+		_, body := c.get(convPath(id))
+		if !strings.Contains(body, "could not be sent") || !strings.Contains(body, "monthly push quota is used up") {
+			t.Error("the quota is not named")
+		}
+	})
 	t.Run("an empty reply sends nothing", func(t *testing.T) {
 		n := len(f.pusher.all())
 		c.post(convPath(id)+"/reply", url.Values{"text": {"  "}})
@@ -826,4 +839,28 @@ func TestLoginLockoutBehindAProxy(t *testing.T) {
 			t.Errorf("status %d, want %d", got, want)
 		}
 	})
+}
+
+// TestInsightsShowThePushQuota: the month's LINE pushes against the limit.
+func TestInsightsShowThePushQuota(t *testing.T) {
+	for _, c := range []struct {
+		u    bot.PushUsage
+		want []string
+	}{
+		{bot.PushUsage{Month: "2026-12", Used: 12, Limit: 0}, []string{"2026-12", "<strong>12</strong> pushes, no monthly limit set"}},
+		{bot.PushUsage{Month: "2026-12", Used: 930, Limit: 1000, Near: true}, []string{"of 1000 (93 %)", "nearly used"}},
+		{bot.PushUsage{Month: "2026-12", Used: 1000, Limit: 1000, Near: true, Exhausted: true}, []string{"(100 %)", "used up"}},
+	} {
+		f := newFixtureWith(t, nil, func(d *console.Deps) {
+			d.PushUsage = func(context.Context) (bot.PushUsage, error) { return c.u, nil }
+		})
+		cl := f.client(t)
+		cl.mustLogin("aiko")
+		_, body := cl.get("/console/insights")
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("usage %+v: insights lack %q", c.u, w)
+			}
+		}
+	}
 }

@@ -539,7 +539,7 @@ func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
 	c.audit.add(c.log, c.cfg.Now(), s.staff, action, id, "")
 	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
 		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", redact(err, id))
-		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+err.Error(), true)
+		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+pushFailure(err), true)
 	} else {
 		s.setFlash("You own the conversation now; the bot stays silent until you hand it back.", false)
 	}
@@ -577,7 +577,7 @@ func (c *Console) handBack(w http.ResponseWriter, r *http.Request, s *session) {
 	c.audit.add(c.log, c.cfg.Now(), s.staff, "hand back", id, "")
 	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
 		c.log.Warn("console: push hand-back notice", "conversation", maskID(id), "err", redact(err, id))
-		s.setFlash("The bot answers again, but the notice could not be sent to the user: "+err.Error(), true)
+		s.setFlash("The bot answers again, but the notice could not be sent to the user: "+pushFailure(err), true)
 	} else {
 		s.setFlash("Handed back: the bot answers again.", false)
 	}
@@ -614,7 +614,7 @@ func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) {
 	// Send first: a reply the user never got must not appear as sent.
 	if err := c.deps.Pusher.Push(r.Context(), id, text); err != nil {
 		c.log.Warn("console: push staff reply", "conversation", maskID(id), "err", redact(err, id))
-		s.setFlash("The message could not be sent, nothing was recorded: "+err.Error(), true)
+		s.setFlash("The message could not be sent, nothing was recorded: "+pushFailure(err), true)
 		back(w, r, id)
 		return
 	}
@@ -696,4 +696,15 @@ func (c *Console) handoffPage(w http.ResponseWriter, r *http.Request, s *session
 		"Waiting": c.rows(r.Context(), s, waiting, show), "Owned": c.rows(r.Context(), s, owned, show),
 		"ToggleIDs": toggle, "ShowIDs": show,
 	})
+}
+
+// pushFailure explains a failed push to staff; the monthly quota gets
+// words of its own, since trying again will not help.
+func pushFailure(err error) string {
+	if errors.Is(err, bot.ErrQuotaExhausted) {
+		return "LINE's monthly push quota is used up (see Insights), so LINE would not deliver it. " +
+			"Messages to LINE users can be sent again next month or once the plan's limit (SSWBOT_LINE_PUSH_MONTHLY_LIMIT) is raised; " +
+			"meanwhile, handed back, the bot answers the user's own messages (replies cost no push)."
+	}
+	return err.Error()
 }

@@ -117,14 +117,14 @@ func newFixture(tb testing.TB) *fixture {
 }
 
 // newFixtureWith lets a test change the console's configuration.
-func newFixtureWith(tb testing.TB, configure func(*console.Config)) *fixture {
+func newFixtureWith(tb testing.TB, configure func(*console.Config), deps ...func(*console.Deps)) *fixture {
 	tb.Helper()
-	return newFixtureFeed(tb, configure, nil)
+	return newFixtureFeed(tb, configure, nil, deps...)
 }
 
 // newFixtureFeed also lets a test stand between the console and the
 // store's change feed.
-func newFixtureFeed(tb testing.TB, configure func(*console.Config), wrap func(console.Feed) console.Feed) *fixture {
+func newFixtureFeed(tb testing.TB, configure func(*console.Config), wrap func(console.Feed) console.Feed, deps ...func(*console.Deps)) *fixture {
 	tb.Helper()
 	kbOnce.Do(func() { kb, kbErr = knowledge.Default() })
 	if kbErr != nil {
@@ -149,7 +149,11 @@ func newFixtureFeed(tb testing.TB, configure func(*console.Config), wrap func(co
 	if wrap != nil {
 		feed = wrap(st)
 	}
-	c, err := console.New(cfg, console.Deps{Bot: svc, Index: st, Pusher: p, Feed: feed, Notes: st})
+	d := console.Deps{Bot: svc, Index: st, Pusher: p, Feed: feed, Notes: st}
+	for _, f := range deps {
+		f(&d)
+	}
+	c, err := console.New(cfg, d)
 	if err != nil {
 		tb.Fatal(err)
 	}

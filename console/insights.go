@@ -234,7 +234,17 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		problems = append(problems, errors.New("suggestions are unavailable right now"))
 	}
+	var pushes *pushUsage
+	if c.deps.PushUsage != nil {
+		u, err := c.deps.PushUsage(r.Context())
+		if err != nil {
+			problems = append(problems, errors.New("the LINE push count is unavailable right now"))
+		} else {
+			pushes = newPushUsage(u)
+		}
+	}
 	c.render(w, r, http.StatusOK, "insights", s, map[string]any{
+		"Pushes":       pushes,
 		"Unrecognised": rows, "Meanings": c.cfg.Meanings, "Suggesting": c.deps.Suggestions != nil && len(c.cfg.Meanings) > 0,
 		"Back": r.URL.RawQuery,
 		"Q":    q, "Platforms": platforms, "Langs": langs, "Routes": routes, "Conversations": all.started,
@@ -407,4 +417,18 @@ func sorted(m map[string]*breakdown) []breakdown {
 		return cmp.Or(cmp.Compare(b.Started, a.Started), cmp.Compare(a.Key, b.Key))
 	})
 	return out
+}
+
+// pushUsage is the month's LINE pushes as Insights shows them.
+type pushUsage struct {
+	bot.PushUsage
+	Percent int // of the limit; 0 without one
+}
+
+func newPushUsage(u bot.PushUsage) *pushUsage {
+	p := &pushUsage{PushUsage: u}
+	if u.Limit > 0 {
+		p.Percent = int(u.Used * 100 / u.Limit)
+	}
+	return p
 }

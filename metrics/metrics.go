@@ -17,6 +17,8 @@ type Set struct {
 	dedupeHits *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
 	doubles    *prometheus.CounterVec
+	pushes     *prometheus.GaugeVec
+	held       *prometheus.CounterVec
 }
 
 // New registers the collectors on reg.
@@ -42,8 +44,16 @@ func New(reg prometheus.Registerer) *Set {
 			Name: "sswbot_possible_double_sends_total",
 			Help: "Replies sent again for an event whose first send is uncertain and that the platform cannot deduplicate: each may have reached the user twice.",
 		}, []string{"platform"}),
+		pushes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sswbot_pushes_this_month",
+			Help: "Pushes counted against the platform's monthly quota in the current billing month (the larger of ours and the platform's report).",
+		}, []string{"platform"}),
+		held: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sswbot_held_notifications_total",
+			Help: "Shared-case notifications held back near the push quota (event=held) and given with a reply later (event=delivered); held minus delivered is what waits.",
+		}, []string{"platform", "event"}),
 	}
-	reg.MustRegister(s.events, s.latency, s.outbound, s.dedupeHits, s.storeErrs, s.doubles)
+	reg.MustRegister(s.events, s.latency, s.outbound, s.dedupeHits, s.storeErrs, s.doubles, s.pushes, s.held)
 	return s
 }
 
@@ -90,5 +100,19 @@ func (s *Set) StoreError(op string) {
 func (s *Set) PossibleDouble(platform string) {
 	if s != nil {
 		s.doubles.WithLabelValues(platform).Inc()
+	}
+}
+
+// Pushes sets this month's push count of a platform.
+func (s *Set) Pushes(platform string, n int64) {
+	if s != nil {
+		s.pushes.WithLabelValues(platform).Set(float64(n))
+	}
+}
+
+// Held counts held notifications: event is "held" or "delivered".
+func (s *Set) Held(platform, event string, n int) {
+	if s != nil && n > 0 {
+		s.held.WithLabelValues(platform, event).Add(float64(n))
 	}
 }

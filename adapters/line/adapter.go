@@ -71,6 +71,19 @@ type Config struct {
 	// that set it (the menus and their aliases come from `sswbot line
 	// setup`). Off, the channel's default menu is everyone's.
 	RichMenus bool
+	// Pushes counts every push LINE accepts against the monthly quota
+	// (bot.PushQuota) and refuses a staff message when it is used up; nil
+	// counts nothing.
+	Pushes PushMeter
+}
+
+// PushMeter is what the adapter needs of the monthly push quota.
+type PushMeter interface {
+	// Count counts one accepted push request; key is its retry key.
+	Count(ctx context.Context, key string) error
+	// Allow returns an error wrapping bot.ErrQuotaExhausted when the
+	// month's quota is used up.
+	Allow(ctx context.Context) error
 }
 
 // Adapter serves LINE's webhook and sends messages through the Messaging API.

@@ -55,6 +55,25 @@ func transient(err error) bool {
 	return ae.status == 0 || ae.status == http.StatusTooManyRequests || ae.status >= 500
 }
 
+// quotaRefused reports whether LINE refused a push for the channel's
+// monthly limit (429 "You have reached your monthly limit."): trying again
+// this month is useless.
+func quotaRefused(err error) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.status == http.StatusTooManyRequests && strings.Contains(ae.detail, "monthly limit")
+}
+
+// countPush counts an accepted push against the quota (best effort: a
+// push that went out is not undone by a store outage).
+func (a *Adapter) countPush(ctx context.Context, key string) {
+	if a.cfg.Pushes == nil {
+		return
+	}
+	if err := a.cfg.Pushes.Count(context.WithoutCancel(ctx), key); err != nil {
+		a.log.Warn("line: push not counted against the quota", "err", err)
+	}
+}
+
 // tokenRejected reports whether LINE refused a reply because of its reply
 // token (used, expired, unknown or malformed). Only then was the reply
 // certainly not shown, so pushing the same messages cannot double them.
@@ -151,19 +170,26 @@ func (a *Adapter) push(ctx context.Context, to string, msgs []messaging_api.Mess
 	body := pushBody(to, msgs)
 	for attempt := 0; ; attempt++ {
 		res, err := a.post(ctx, a.pushURL, body, key)
-		closeBody(res)
 		a.m.Outbound(platform, "push", statusLabel(res, err))
 		if err == nil && res.StatusCode/100 == 2 {
+			closeBody(res)
+			a.countPush(ctx, key)
 			return nil
 		}
 		if status(res) == http.StatusConflict {
+			closeBody(res)
 			a.log.Info("line: push already accepted for this retry key")
+			a.countPush(ctx, key) // counted once per key: the first may have stopped before counting
 			return nil
 		}
 		if err == nil {
 			err = errStatus
 		}
-		perr := &apiError{method: "push", status: status(res), err: err}
+		perr := &apiError{method: "push", status: status(res), detail: errorDetail(res), err: err}
+		closeBody(res)
+		if quotaRefused(perr) {
+			return fmt.Errorf("line: push refused for the monthly limit: %w: %w", bot.ErrQuotaExhausted, perr)
+		}
 		if !transient(perr) || attempt+1 >= pushAttempts {
 			return perr
 		}
@@ -206,13 +232,20 @@ var (
 )
 
 // Push sends text to a LINE user outside any webhook (a staff message). It
-// is split like replies; each request gets a fresh retry key.
+// is split like replies; each request gets a fresh retry key. When the
+// month's push quota is used up it sends nothing and returns an error
+// wrapping bot.ErrQuotaExhausted (the console says so).
 func (a *Adapter) Push(ctx context.Context, userID, text string) error {
 	if userID == "" {
 		return errors.New("line: push: missing user id")
 	}
 	if strings.TrimSpace(text) == "" {
 		return errors.New("line: push: empty text")
+	}
+	if a.cfg.Pushes != nil {
+		if err := a.cfg.Pushes.Allow(ctx); err != nil {
+			return fmt.Errorf("line: push: %w", err)
+		}
 	}
 	for _, msgs := range batches(render([]bot.Reply{{Text: text}})) {
 		if err := a.push(ctx, userID, msgs, randomKey()); err != nil {
@@ -272,4 +305,37 @@ func closeBody(res *http.Response) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 		_ = res.Body.Close()
 	}
+}
+
+// FitsOneReply reports whether replies go out as one reply request (at most
+// five messages, images included): only then are they free of the push
+// quota (bot.Options.ReplyFits).
+func FitsOneReply(replies []bot.Reply) bool {
+	return len(withImages(batches(render(replies)), replies)) <= 1
+}
+
+// Quota reads LINE's own numbers for this month: the pushes counted
+// (GET /v2/bot/message/quota/consumption) and the limit (GET
+// /v2/bot/message/quota; 0 when the plan sets none).
+func (a *Adapter) Quota(ctx context.Context) (used, limit int64, err error) {
+	api, err := a.api(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("line: quota: %w", err)
+	}
+	res, q, err := api.GetMessageQuotaWithHttpInfo()
+	a.m.Outbound(platform, "quota", statusLabel(res, err))
+	closeBody(res)
+	if err != nil {
+		return 0, 0, fmt.Errorf("line: quota: %w", &apiError{method: "quota", status: status(res), err: err})
+	}
+	res, c, err := api.GetMessageQuotaConsumptionWithHttpInfo()
+	a.m.Outbound(platform, "quota_consumption", statusLabel(res, err))
+	closeBody(res)
+	if err != nil {
+		return 0, 0, fmt.Errorf("line: quota consumption: %w", &apiError{method: "quota_consumption", status: status(res), err: err})
+	}
+	if q.Type == messaging_api.QuotaType_LIMITED {
+		limit = q.Value
+	}
+	return c.TotalUsage, limit, nil
 }

@@ -83,6 +83,10 @@ type fakeAPI struct {
 	pushFailures int           // answer this many pushes with 500 first
 	block        chan struct{} // when set, sends wait until it is closed
 	noProfile    bool          // answer profile requests with 404
+	// pushLimit refuses pushes beyond it with LINE's 429 "monthly limit"
+	// (0: none); pushed counts those accepted, as .../quota/consumption
+	// reports them.
+	pushLimit, pushed int
 }
 
 func newFakeAPI(tb testing.TB) *fakeAPI {
@@ -158,8 +162,21 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusConflict, `{"message":"The retry key is already accepted","sentMessages":[{"id":"1"}]}`)
 			return
 		}
+		if f.pushLimit > 0 && f.pushed >= f.pushLimit {
+			writeJSON(w, http.StatusTooManyRequests, `{"message":"You have reached your monthly limit."}`)
+			return
+		}
 		f.keys[key] = true
+		f.pushed++
 		writeJSON(w, http.StatusOK, `{"sentMessages":[{"id":"1","quoteToken":"q"}]}`)
+	case r.Method == http.MethodGet && r.URL.Path == "/v2/bot/message/quota":
+		if f.pushLimit > 0 {
+			writeJSON(w, http.StatusOK, fmt.Sprintf(`{"type":"limited","value":%d}`, f.pushLimit))
+		} else {
+			writeJSON(w, http.StatusOK, `{"type":"none"}`)
+		}
+	case r.Method == http.MethodGet && r.URL.Path == "/v2/bot/message/quota/consumption":
+		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"totalUsage":%d}`, f.pushed))
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/bot/profile/") && !f.noProfile:
 		id := strings.TrimPrefix(r.URL.Path, "/v2/bot/profile/")
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"displayName":"Taro","userId":%q,"language":"en"}`, id))

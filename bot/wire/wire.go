@@ -58,6 +58,10 @@ func (r *Reader) Err() error {
 	return r.err
 }
 
+// More reports whether bytes are left: a field appended to a record's
+// form later is read only when present (older records end before it).
+func (r *Reader) More() bool { return r.err == nil && r.s != "" }
+
 // Byte reads one byte.
 func (r *Reader) Byte() byte {
 	if r.err != nil || r.s == "" {

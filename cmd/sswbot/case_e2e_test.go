@@ -25,18 +25,8 @@ import (
 // employer is told, and forgetting the worker leaves the employer intact.
 func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 	t.Parallel()
-	rs := redistest.Start(t)
-	lineAPI, lineURL := newFakeLINE(t)
-	tg := newFakeBotAPI(t)
-	env := lineEnv(lineURL)
-	env["TELEGRAM_BOT_TOKEN"] = tgToken
-	env["TELEGRAM_API_BASE_URL"] = tg.srv.URL
-	env["TELEGRAM_WEBHOOK_URL"] = tgHook
-	env["TELEGRAM_WEBHOOK_SECRET"] = tgSecret
-	env["REDIS_URL"] = rs.URL()
+	env, lineAPI, tg := caseEnv(t)
 	env["SSWBOT_PUBLIC_URL"] = "https://bot.example/"
-	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
 	base := startServe(t, env)
 	kb, err := knowledge.Default()
 	if err != nil {
@@ -366,4 +356,23 @@ func TestTelegramInviteCarriesItsQRCode(t *testing.T) {
 	if want := "https://bot.example/qr/" + m[1] + ".png"; len(got) != 1 || got[0].Form.Get("photo") != want {
 		t.Errorf("sendPhoto calls %+v; want one with %s", got, want)
 	}
+}
+
+// caseEnv starts a real Redis and the fake LINE and Telegram (webhook) APIs
+// and returns serve's environment for them, with the console user aiko
+// (password "correct horse").
+func caseEnv(t *testing.T) (map[string]string, *fakeLINE, *fakeBotAPI) {
+	t.Helper()
+	rs := redistest.Start(t)
+	lineAPI, lineURL := newFakeLINE(t)
+	tg := newFakeBotAPI(t)
+	env := lineEnv(lineURL)
+	env["TELEGRAM_BOT_TOKEN"] = tgToken
+	env["TELEGRAM_API_BASE_URL"] = tg.srv.URL
+	env["TELEGRAM_WEBHOOK_URL"] = tgHook
+	env["TELEGRAM_WEBHOOK_SECRET"] = tgSecret
+	env["REDIS_URL"] = rs.URL()
+	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
+	return env, lineAPI, tg
 }

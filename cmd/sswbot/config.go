@@ -61,6 +61,10 @@ type Config struct {
 	InviteTTL        time.Duration // how long an invite code is valid; 0 = the bot's default (14 days)
 	TelegramUsername string        // the bot's @username for invite links; empty = from getMe
 	PublicURL        string        // https://host where serve is reached from outside (the invites' QR images)
+
+	LinePushLimit int64         // LINE pushes a month before notifications are held; 0 = LINE's own limit, if any
+	LinePushNear  int64         // percent of the limit from which case notifications are held (default 90)
+	LineQuotaPoll time.Duration // how often LINE's own quota numbers are read (default 10m)
 }
 
 func defaultConfig() Config {
@@ -74,6 +78,8 @@ func defaultConfig() Config {
 		LineDataBaseURL:     "https://api-data.line.me",
 		TelegramBaseURL:     "https://api.telegram.org",
 		LogLevel:            "info",
+		LinePushNear:        90,
+		LineQuotaPoll:       10 * time.Minute,
 	}
 }
 
@@ -95,6 +101,9 @@ Environment variables (flags override them):
   SSWBOT_INVITE_TTL             how long a shared case's invite code is valid (default 336h = 14 days)
   SSWBOT_TELEGRAM_USERNAME      the Telegram bot's username for invite links (default: as getMe reports it)
   SSWBOT_PUBLIC_URL             https:// address of this server from outside; invites then carry a QR image (/qr/CODE.png)
+  SSWBOT_LINE_PUSH_MONTHLY_LIMIT  LINE pushes per month (Japan time) the plan allows; 0 = none but LINE's own (default 0)
+  SSWBOT_LINE_PUSH_NEAR         percent of the limit from which case notifications wait for the employer's next message (default 90)
+  SSWBOT_LINE_QUOTA_POLL        how often LINE's own quota and usage are read (default 10m)
   LINE_CHANNEL_SECRET           LINE channel secret (LINE is off when both LINE variables are empty)
   LINE_CHANNEL_ACCESS_TOKEN     LINE channel access token
   LINE_API_BASE_URL             LINE API base URL (default https://api.line.me)
@@ -155,6 +164,23 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 	dur(&c.TranscriptRetention, "SSWBOT_TRANSCRIPT_RETENTION")
 	dur(&c.EventLease, "SSWBOT_EVENT_LEASE")
 	dur(&c.InviteTTL, "SSWBOT_INVITE_TTL")
+	dur(&c.LineQuotaPoll, "SSWBOT_LINE_QUOTA_POLL")
+	if v := getenv("SSWBOT_LINE_PUSH_MONTHLY_LIMIT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("SSWBOT_LINE_PUSH_MONTHLY_LIMIT: %q is not a whole number ≥ 0 (0 = no limit)", v))
+		} else {
+			c.LinePushLimit = n
+		}
+	}
+	if v := getenv("SSWBOT_LINE_PUSH_NEAR"); v != "" {
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), "%"), 10, 64)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fmt.Errorf("SSWBOT_LINE_PUSH_NEAR: %q is not a percentage from 1 to 100", v))
+		} else {
+			c.LinePushNear = n
+		}
+	}
 	positive := func(key string, set func(int64)) {
 		if v := getenv(key); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -239,6 +265,7 @@ type storage interface {
 	bot.Store
 	bot.Index
 	bot.CaseStore
+	bot.QuotaStore
 	console.Feed
 	console.Notes
 	LoadOffset(ctx context.Context, name string) (int64, error)

@@ -35,6 +35,11 @@ type fakeLINE struct {
 	// links are the rich menus users were linked to ("user → menu id"),
 	// kept apart from the messages the tests count.
 	links []string
+	// limit is the channel's monthly push quota (0: none) and pushed the
+	// pushes accepted this month, as GET /v2/bot/message/quota and
+	// /quota/consumption report them; a push beyond the limit is refused
+	// with LINE's 429.
+	limit, pushed int64
 }
 
 type lineRequest struct {
@@ -71,14 +76,39 @@ func newFakeLINE(t *testing.T) (*fakeLINE, string) {
 			io.WriteString(w, `{}`)
 			return
 		}
+		if r.Method == http.MethodGet && r.URL.Path == "/v2/bot/message/quota" {
+			f.mu.Lock()
+			if f.limit > 0 {
+				fmt.Fprintf(w, `{"type":"limited","value":%d}`, f.limit)
+			} else {
+				io.WriteString(w, `{"type":"none"}`)
+			}
+			f.mu.Unlock()
+			return
+		}
+		if r.Method == http.MethodGet && r.URL.Path == "/v2/bot/message/quota/consumption" {
+			f.mu.Lock()
+			fmt.Fprintf(w, `{"totalUsage":%d}`, f.pushed)
+			f.mu.Unlock()
+			return
+		}
 		var body map[string]any
 		json.NewDecoder(r.Body).Decode(&body)
 		key := r.Header.Get("X-Line-Retry-Key")
 		f.mu.Lock()
+		if r.URL.Path == "/v2/bot/message/push" && f.limit > 0 && f.pushed >= f.limit && !f.seenKeys[key] {
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"message":"You have reached your monthly limit."}`)
+			return
+		}
 		dup := key != "" && f.seenKeys[key]
 		f.requests = append(f.requests, lineRequest{Path: r.URL.Path, RetryKey: key, Body: body, Refused: dup})
 		if key != "" {
 			f.seenKeys[key] = true
+		}
+		if r.URL.Path == "/v2/bot/message/push" && !dup {
+			f.pushed++
 		}
 		f.mu.Unlock()
 		if dup {

@@ -82,8 +82,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The Telegram adapter is made after the bot (it calls the bot); the
 	// invite link asks it for the bot's username when an invite is made.
 	var ta *telegram.Adapter
+	// LINE's pushes count against the channel's monthly quota: near it,
+	// case notifications wait for the employer's next (free) reply.
+	var quota *bot.PushQuota
+	if cfg.LineSecret != "" {
+		quota = bot.NewPushQuota(bot.LINE, st, cfg.LinePushLimit, float64(cfg.LinePushNear)/100, nil, m)
+	}
 	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText,
-		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta), InviteImage: inviteImage(cfg.PublicURL)})
+		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta), InviteImage: inviteImage(cfg.PublicURL),
+		PushQuota: quota, ReplyFits: replyFits})
 	if err != nil {
 		return err
 	}
@@ -116,7 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.LineSecret != "" {
 		la, err = line.New(line.Config{
 			ChannelSecret: cfg.LineSecret, AccessToken: cfg.LineToken, APIBaseURL: cfg.LineBaseURL,
-			Logger: log.With("channel", "line"), Metrics: m, RichMenus: true,
+			Logger: log.With("channel", "line"), Metrics: m, RichMenus: true, Pushes: quota,
 		}, svc)
 		if err != nil {
 			return fmt.Errorf("line: %w", err)
@@ -147,7 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if ta != nil {
 		notifiers[bot.Telegram] = ta
 	}
-	cons, err := mountConsole(mux, cfg, kb, svc, st, push, log)
+	cons, err := mountConsole(mux, cfg, kb, svc, st, push, quota, log)
 	if err != nil {
 		return err
 	}
@@ -227,6 +234,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer wg.Done()
 		svc.RunOutbox(runCtx, notifiers, outboxPoll)
 	}()
+	if la != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pollLINEQuota(runCtx, la, quota, cfg.LineQuotaPoll, log)
+		}()
+	}
 	adminAt := "off"
 	if adminLn != nil {
 		adminAt = "http://" + adminLn.Addr().String()
@@ -330,7 +344,7 @@ func storeName(cfg Config) string {
 }
 
 // mountConsole serves the staff console when staff users are configured.
-func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.Service, st storage, push console.Pusher, log *slog.Logger) (*console.Console, error) {
+func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.Service, st storage, push console.Pusher, quota *bot.PushQuota, log *slog.Logger) (*console.Console, error) {
 	spec := cfg.ConsoleUsers
 	if cfg.ConsoleUsersFile != "" {
 		b, err := os.ReadFile(cfg.ConsoleUsersFile)
@@ -356,11 +370,15 @@ func mountConsole(mux *http.ServeMux, cfg Config, kb *knowledge.Base, svc *bot.S
 	if err != nil {
 		return nil, fmt.Errorf("SSWBOT_TRUSTED_PROXIES: %w", err)
 	}
+	deps := console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview, TelegramPreview: telegramPreview, Cases: st}
+	if quota != nil {
+		deps.PushUsage = quota.Usage
+	}
 	c, err := console.New(console.Config{
 		Users: users, SecureCookies: cfg.secureCookies(), TrustedProxies: proxies, Routes: routeSteps(kb),
 		Location: loc, Zones: zones, Canned: cannedReplies(kb), Meanings: meanings(kb),
 		Logger: log.With("component", "console"),
-	}, console.Deps{Bot: svc, Index: st, Pusher: push, Feed: st, Notes: st, LINEPreview: line.Preview, TelegramPreview: telegramPreview, Cases: st})
+	}, deps)
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
@@ -492,4 +510,33 @@ func telegramPreview(replies []bot.Reply) []console.TelegramMessage {
 		}
 	}
 	return out
+}
+
+// replyFits: a LINE reply of more than one request pushes the rest, so
+// held notifications join a reply only when it stays one request.
+func replyFits(p bot.Platform, replies []bot.Reply) bool {
+	return p != bot.LINE || line.FitsOneReply(replies)
+}
+
+// pollLINEQuota reads LINE's own numbers at start and every poll: other
+// tools of the channel push too, and LINE's limit may be lower than ours.
+// A failed read keeps our own count.
+func pollLINEQuota(ctx context.Context, la *line.Adapter, q *bot.PushQuota, poll time.Duration, log *slog.Logger) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		used, limit, err := la.Quota(rctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			log.Warn("line: quota not read; counting our own pushes only", "err", err)
+		} else if err == nil {
+			q.Report(used, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -80,6 +80,8 @@ type Store struct {
 	// cs holds shared cases (cases.go); outSeq orders their outbox.
 	cs     *cases
 	outSeq int64
+	// qs holds push counts and held notifications (quota.go).
+	qs *quota
 }
 
 var (

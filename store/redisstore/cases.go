@@ -95,24 +95,37 @@ func (s *Store) RedeemInvite(ctx context.Context, code, opID string) (string, er
 
 // LoadCase implements bot.CaseStore.
 func (s *Store) LoadCase(ctx context.Context, id string) (bot.Case, int64, error) {
-	vals, err := s.rdb.HMGet(ctx, s.caseKey(id), "v", "d").Result()
+	var c bot.Case
+	v, err := s.loadVersioned(ctx, s.caseKey(id), "case", &c)
 	if err != nil {
-		return bot.Case{}, 0, s.unavailable("load case", err)
+		return bot.Case{}, 0, err
+	}
+	if v == 0 {
+		return bot.Case{}, 0, bot.ErrNotFound
+	}
+	return c, v, nil
+}
+
+// loadVersioned reads a hash of v (version) and d (JSON) into dst and
+// returns the version, 0 when the key is absent.
+func (s *Store) loadVersioned(ctx context.Context, key, what string, dst any) (int64, error) {
+	vals, err := s.rdb.HMGet(ctx, key, "v", "d").Result()
+	if err != nil {
+		return 0, s.unavailable("load "+what, err)
 	}
 	vs, _ := vals[0].(string)
 	d, _ := vals[1].(string)
 	if vs == "" || d == "" {
-		return bot.Case{}, 0, bot.ErrNotFound
+		return 0, nil
 	}
 	v, err := strconv.ParseInt(vs, 10, 64)
 	if err != nil {
-		return bot.Case{}, 0, fmt.Errorf("redisstore: case version: %w", err)
+		return 0, fmt.Errorf("redisstore: %s version: %w", what, err)
 	}
-	var c bot.Case
-	if err := json.Unmarshal([]byte(d), &c); err != nil {
-		return bot.Case{}, 0, fmt.Errorf("redisstore: decode case: %w", err)
+	if err := json.Unmarshal([]byte(d), dst); err != nil {
+		return 0, fmt.Errorf("redisstore: decode %s: %w", what, err)
 	}
-	return c, v, nil
+	return v, nil
 }
 
 var updateCaseScript = redis.NewScript(`

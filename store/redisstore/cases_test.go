@@ -18,3 +18,11 @@ func TestCasesConformance(t *testing.T) {
 		return mustNew(t, redisstore.Options{URL: srv.URL(), Prefix: fmt.Sprintf("c%d:", n.Add(1))})
 	})
 }
+
+func TestQuotaConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	var n atomic.Int64
+	storetest.RunQuota(t, func(t *testing.T) bot.QuotaStore {
+		return mustNew(t, redisstore.Options{URL: srv.URL(), Prefix: fmt.Sprintf("q%d:", n.Add(1))})
+	})
+}

@@ -99,7 +99,10 @@ func appendMeta(b []byte, version int64, m bot.Meta) []byte {
 	b = wire.AppendBool(b, m.Finished)
 	b = wire.AppendInt(b, int64(m.Turns))
 	b = appendTime(b, m.Started)
-	return appendTime(b, m.LastActive)
+	b = appendTime(b, m.LastActive)
+	// Added later: older records end before it (decodeMeta reads it when
+	// present).
+	return wire.AppendBool(b, m.Held)
 }
 
 // appendTime writes seconds, nanoseconds and the zone's offset (seconds
@@ -136,6 +139,9 @@ func decodeMeta(raw string) (bot.Meta, error) {
 	m.Inactive, m.Finished = r.Bool(), r.Bool()
 	m.Turns = int(r.Int())
 	m.Started, m.LastActive = readTime(r), readTime(r)
+	if r.More() {
+		m.Held = r.Bool()
+	}
 	if err := r.Err(); err != nil {
 		return bot.Meta{}, err
 	}
