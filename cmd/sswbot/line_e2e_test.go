@@ -298,9 +298,16 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 	}
 	// The language the follow set (LINE's profile said ja) got its rich
 	// menu, once, after the greeting.
-	api.mu.Lock()
-	links := append([]string(nil), api.links...)
-	api.mu.Unlock()
+	// It is linked after the answer, off the webhook's path: wait for it.
+	var links []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		api.mu.Lock()
+		links = append([]string(nil), api.links...)
+		api.mu.Unlock()
+		if len(links) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(links) != 1 || links[0] != user+" → richmenu-ja" {
 		t.Errorf("rich menu links %q, want one to richmenu-ja", links)
 	}
