@@ -194,6 +194,7 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 	}
 	contrasts(sc)
 	m.markNegations(sc)
+	m.markContrast(sc)
 }
 
 // contrast words start a new clause for negation: in «не через агентство,
@@ -302,7 +303,7 @@ func (m *Model) isEnglish(k string) bool {
 var (
 	negBefore = set("no", "not", "without", "dont", "doesnt", "didnt", "never", "none", "isnt", "arent", "wont", "nor",
 		"не", "без", "нет", "ни")
-	negAfter = set("not", "не", "нет", "жок", "емес", "елек", "елекмин", "елекпиз", "елекпи")
+	negAfter = set("not", "не", "нет", "жок", "емес", "емеспиз", "емесмин", "елек", "елекмин", "елекпиз", "елекпи", "ордуна")
 	// ja: the bigram that starts a negative ending
 	negAfterCJK = set("なし", "無し", "不要", "せず", "さず", "使わ", "通さ", "頼ま", "以外", "わず")
 	// ない and ません deny the verb before them: only "use", "go through",
@@ -316,6 +317,62 @@ func set(ws ...string) map[string]bool {
 		s[w] = true
 	}
 	return s
+}
+
+// Contrast cues: "not X but Y", «не X, а Y», "X эмес, Y", 「XではなくY」.
+// A contrast starts a new clause, so a negation rules out only its own
+// clause and every example is read inside one clause.
+var (
+	// a word that begins the clause it is in ("but", «а», «но», бирок)
+	contrastBefore = set("but", "instead", "rather", "а", "но", "бирок", "вместо")
+	// a word that ends the clause it is in (агенттик эмес, …)
+	contrastAfter = set("емес", "емеспиз", "емесмин", "ордуна")
+	// "instead of X", "rather than X", «вместо X»: X is ruled out
+	insteadOf = set("than", "вместо")
+	// ja: では/じゃ/で before なく/ない/ありません deny the noun before them
+	// (センターではなく直接, 求職者ではありません)
+	copulaCJK = set("では", "じゃ", "でな")
+)
+
+// markContrast splits clauses at contrast words and marks the negations
+// they carry.
+func (m *Model) markContrast(sc *scratch) {
+	shift := 0
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		t.clause += shift
+		if t.script == scriptCJK {
+			w := t.forms[0]
+			if copulaCJK[w] && i+1 < len(sc.toks) {
+				next := sc.toks[i+1].forms[0]
+				if w == "でな" || next == "なく" || next == "ない" || next == "はな" || next == "ゃな" || next == "はあ" {
+					t.negPost = true
+				}
+			}
+			if w == "なく" && i > 0 && (copulaCJK[sc.toks[i-1].forms[0]] || sc.toks[i-1].forms[0] == "はな" || sc.toks[i-1].forms[0] == "ゃな") {
+				shift++ // what follows なく is the other side of the contrast
+			}
+			continue
+		}
+		for f := 0; f < t.nf; f++ {
+			w := t.forms[f]
+			switch {
+			case contrastBefore[w] && i > 0 || w == "a" && sc.lang == "ru" && i > 0:
+				if sc.toks[i-1].clause == t.clause {
+					shift++
+					t.clause++
+				}
+			case contrastAfter[w]:
+				shift++
+			}
+			if insteadOf[w] || w == "instead" && i+1 < len(sc.toks) && sc.toks[i+1].forms[0] == "of" {
+				t.negPre = true
+			}
+			if contrastBefore[w] || contrastAfter[w] {
+				break
+			}
+		}
+	}
 }
 
 func (m *Model) markNegations(sc *scratch) {
@@ -490,9 +547,13 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	// агентство, а через центр»: the center's «через» may be the first)
 	cfirst, clast := int8(maxTokens), int8(-1)
 	var mask uint64
+	clause := -1 // any: "no, thanks" is one control word
+	if !ex.control {
+		clause = m.bestClause(sc, ex)
+	}
 	for s := ex.off; s < ex.off+ex.n; s++ {
 		b := sc.best[s]
-		if b == 0 {
+		if b == 0 || clause >= 0 && sc.toks[sc.pos[s]].clause != clause {
 			continue
 		}
 		got += m.slotW[s] * b
@@ -536,7 +597,7 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 		if c := cov / need; c < 1 {
 			score *= c * c
 		}
-	} else if s := cov * (got / full) * min(1, got/specific); s > score && top >= content && !m.missed(sc, ex) {
+	} else if s := cov * (got / full) * min(1, got/specific); s > score && top >= content && !m.missed(sc, ex, clause) {
 		// a short answer that is all of an example's key words ("agency"
 		// for "through an agency") means that example; a word that is a
 		// small part of it ("visa" in "how much is the visa") does not.
@@ -554,12 +615,38 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	}
 }
 
+// bestClause is the clause an example is read in: the one holding most of
+// its matched weight. An example is one thought; its words spread over a
+// contrast ("we don't want an agency, the center is fine") are two.
+func (m *Model) bestClause(sc *scratch, ex example) int {
+	best, bestW := -1, float32(-1)
+	for s := ex.off; s < ex.off+ex.n; s++ {
+		if sc.best[s] == 0 {
+			continue
+		}
+		c := sc.toks[sc.pos[s]].clause
+		if c == best {
+			continue
+		}
+		var w float32
+		for o := ex.off; o < ex.off+ex.n; o++ {
+			if sc.best[o] != 0 && sc.toks[sc.pos[o]].clause == c {
+				w += m.slotW[o] * sc.best[o]
+			}
+		}
+		if w > bestW || w == bestW && c < best {
+			best, bestW = c, w
+		}
+	}
+	return best
+}
+
 // missed: the example has a word the message lacks that matters: a content
 // word ("how much is the visa" is not "how do I get the visa") or a
 // negation ("agency" is not "without an agency").
-func (m *Model) missed(sc *scratch, ex example) bool {
+func (m *Model) missed(sc *scratch, ex example, clause int) bool {
 	for s := ex.off; s < ex.off+ex.n; s++ {
-		if sc.best[s] == 0 && (m.slotCue[s] || m.slotW[s] >= content) {
+		if (sc.best[s] == 0 || clause >= 0 && sc.toks[sc.pos[s]].clause != clause) && (m.slotCue[s] || m.slotW[s] >= content) {
 			return true
 		}
 	}
@@ -659,55 +746,21 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		all[i].words = bits.OnesCount64(sc.intentMask[all[i].words] &^ expMask)
 	}
 	var r Reading
+	var fallback []cand // the candidate each match was read from
 	for _, c := range all {
-		if _, ok := r.Best(c.Slot); ok {
+		mt := m.confident(sc, all, c, expect, expMask)
+		if i := r.index(c.Slot); i >= 0 {
+			// an answer nobody asked for whose best value is said in
+			// passing ("a company in Japan") may still be given by the
+			// next value ("the worker in Bishkek")
+			if prev := r.Matches[i]; !prev.Confident && mt.Confident && !prev.Negated && !expected(expect, c.Slot) && answers[c.Slot] {
+				r.Matches[i] = mt
+				fallback[i] = c
+			}
 			continue
 		}
-		mt := c.Match
-		mt.Confident = !mt.Negated && mt.Score >= Threshold
-		if mt.Confident {
-			for _, o := range all {
-				if o.Slot != mt.Slot || o.Value == mt.Value || o.Negated || o.Score <= mt.Score-Margin {
-					continue
-				}
-				if m.intents[c.idx].Passing && !m.intents[o.idx].Passing {
-					// "a company in Japan, the worker in Bishkek": the
-					// place only the worker can be in says where they are
-					continue
-				}
-				// a longer phrase explains a word away: in "a company
-				// hiring a worker", "worker" does not make a job seeker.
-				if c.matched < explains*o.matched && (o.mask&^sc.intentMask[c.idx] != 0 || c.matched <= o.matched) {
-					mt.Confident = false
-				}
-			}
-		}
-		if mt.Confident && expect == nil && answers[mt.Slot] {
-			// inside a walk nobody is asked for an answer: "do workers pay
-			// taxes in Japan" asks about taxes, it does not move the user.
-			mt.Confident = false
-		}
-		if mt.Confident && !expected(expect, mt.Slot) && answers[mt.Slot] {
-			// a slot nobody asked about is not read from words another
-			// reading explains better: "I want to work in Japan" is a job
-			// seeker, not someone already in Japan.
-			if mt.Score < passing {
-				mt.Confident = false
-			}
-			for _, o := range all {
-				own := c.mask & sc.intentMask[c.idx] // its content words
-				if o.Slot != mt.Slot && answers[o.Slot] && !o.Negated && own&^(o.mask|sc.intentMask[o.idx]) == 0 && o.matched > c.matched {
-					mt.Confident = false
-				}
-			}
-			// nor from one word in passing: "a Japanese company" says
-			// where the employer is, not the worker; "still in Bishkek" or
-			// a message that is just "Bishkek" does.
-			if c.words < 2 && !c.phrase && !m.intents[c.idx].Passing && m.share(sc, c.mask&^expMask) < 0.8 {
-				mt.Confident = false
-			}
-		}
 		r.Matches = append(r.Matches, mt)
+		fallback = append(fallback, c)
 	}
 	// an expected answer read from a word of a message that another
 	// reading explains far better is not an answer: 「担当者と直接話したい」
@@ -716,9 +769,9 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		if !e.Confident || !expected(expect, e.Slot) {
 			continue
 		}
-		ce := all[firstOf(all, e.Slot)]
+		ce := candOf(fallback, e.Slot)
 		for _, o := range r.Matches {
-			co := all[firstOf(all, o.Slot)]
+			co := candOf(fallback, o.Slot)
 			if o.Confident && !answers[o.Slot] && co.mask&ce.mask == 0 && co.cov >= 2*ce.cov && m.share(sc, ce.mask) < 0.4 {
 				r.Matches[i].Confident = false
 			}
@@ -745,9 +798,9 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 	// reading whose words another names with more goes after it: "how
 	// much is the agency fee" asks about fees, not the agency step.
 	inside := func(a Match) bool {
-		ca := all[firstOf(all, a.Slot)]
+		ca := candOf(fallback, a.Slot)
 		for _, b := range r.Matches {
-			cb := all[firstOf(all, b.Slot)]
+			cb := candOf(fallback, b.Slot)
 			if b.Slot != a.Slot && b.Confident && !answers[b.Slot] && ca.mask&^cb.mask == 0 && cb.matched > ca.matched {
 				return true
 			}
@@ -789,6 +842,93 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		}
 	}
 	return r
+}
+
+// confident says whether a candidate can be acted on: its score, a clear
+// lead over the other values of its slot, and for an answer nobody asked
+// for, words no other reading explains better.
+func (m *Model) confident(sc *scratch, all []cand, c cand, expect []string, expMask uint64) Match {
+	mt := c.Match
+	mt.Confident = !mt.Negated && mt.Score >= Threshold
+	if mt.Confident {
+		for _, o := range all {
+			if o.Slot != mt.Slot || o.Value == mt.Value || o.Negated || o.Score <= mt.Score-Margin {
+				continue
+			}
+			if m.intents[c.idx].Passing && !m.intents[o.idx].Passing {
+				// "a company in Japan, the worker in Bishkek": the
+				// place only the worker can be in says where they are
+				continue
+			}
+			if subsumed(all, o) {
+				// "the worker is in Bishkek" says where, not who writes
+				continue
+			}
+			// a longer phrase explains a word away: in "a company
+			// hiring a worker", "worker" does not make a job seeker.
+			if c.matched < explains*o.matched && (o.mask&^sc.intentMask[c.idx] != 0 || c.matched <= o.matched) {
+				mt.Confident = false
+			}
+		}
+	}
+	if mt.Confident && expect == nil && answers[mt.Slot] {
+		// inside a walk nobody is asked for an answer: "do workers pay
+		// taxes in Japan" asks about taxes, it does not move the user.
+		mt.Confident = false
+	}
+	if mt.Confident && !expected(expect, mt.Slot) && answers[mt.Slot] {
+		// a slot nobody asked about is not read from words another
+		// reading explains better: "I want to work in Japan" is a job
+		// seeker, not someone already in Japan.
+		if mt.Score < passing {
+			mt.Confident = false
+		}
+		for _, o := range all {
+			own := c.mask & sc.intentMask[c.idx] // its content words
+			if o.Slot != mt.Slot && answers[o.Slot] && !o.Negated && own&^(o.mask|sc.intentMask[o.idx]) == 0 && o.matched > c.matched {
+				mt.Confident = false
+			}
+		}
+		// nor from one word in passing: "a Japanese company" says
+		// where the employer is, not the worker; "still in Bishkek" or
+		// a message that is just "Bishkek" does.
+		if c.words < 2 && !c.phrase && !m.intents[c.idx].Passing && m.share(sc, c.mask&^expMask) < 0.8 {
+			mt.Confident = false
+		}
+	}
+	return mt
+}
+
+// subsumed: another slot's reading holds all of c's words and more: they
+// are part of that phrase ("Kyrgyz" in "a Kyrgyz national", "worker" in
+// "the worker is still in Bishkek"), not a reading of their own.
+func subsumed(all []cand, c cand) bool {
+	for _, o := range all {
+		if o.Slot != c.Slot && !o.Negated && o.Score >= Threshold && c.mask&^o.mask == 0 && o.matched > c.matched && bits.OnesCount64(o.mask) > bits.OnesCount64(c.mask) {
+			return true
+		}
+	}
+	return false
+}
+
+// candOf is the candidate of slot in cs (each slot once).
+func candOf(cs []cand, slot string) cand {
+	for _, c := range cs {
+		if c.Slot == slot {
+			return c
+		}
+	}
+	return cand{}
+}
+
+// index is the position of slot's match, or -1.
+func (r Reading) index(slot string) int {
+	for i, m := range r.Matches {
+		if m.Slot == slot {
+			return i
+		}
+	}
+	return -1
 }
 
 // cmpBool orders a true first: -1 when first is true, 1 otherwise.
