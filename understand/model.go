@@ -113,6 +113,7 @@ type Model struct {
 	slotEx   []int32   // token slot → example
 	slotW    []float32 // token slot → weight
 	slotCue  []bool    // token slot is a negation ("without", без, なし)
+	slotCJK  []bool    // token slot is a CJK bigram
 	negative []bool    // example says what is not (has a negation)
 	// weak: the example is function words only («да», "ok then"): a
 	// message of function words only is read against these
@@ -234,6 +235,7 @@ func New(c Corpus) (*Model, error) {
 					m.slotEx = append(m.slotEx, int32(len(m.examples)))
 					m.slotW = append(m.slotW, 0)
 					m.slotCue = append(m.slotCue, t.cue)
+					m.slotCJK = append(m.slotCJK, m.script[t.ids[0]] == scriptCJK)
 					slotFirst = append(slotFirst, t.ids[0])
 					for _, id := range t.ids {
 						if lang == "ky" {

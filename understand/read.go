@@ -93,6 +93,7 @@ type candidate struct {
 	matched float32 // weight of the matched words: the more specific wins a tie
 	negated bool
 	ok      bool
+	fromNeg bool // read from an example that says what is not ("no agency")
 }
 
 func newScratch(slots, examples, intents int) *scratch {
@@ -575,6 +576,11 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	if ex.total == 0 || got == 0 {
 		return
 	}
+	if m.negative[ei] && !ex.control && !m.saysNot(sc, ex, clause) {
+		// "without an agency" read without its negation, or without
+		// what it rules out, says the opposite or nothing
+		return
+	}
 	score := got / ex.total
 	phrase := score >= 0.95 && bits.OnesCount64(mask) >= 2
 	var cov float32
@@ -611,8 +617,34 @@ func (m *Model) score(sc *scratch, ei int32, totalW float32) {
 	neg := !ex.control && !m.negative[ei] && m.negated(sc, cfirst, clast, mask)
 	c := &sc.intent[ex.intent]
 	if !c.ok || score > c.score || score == c.score && got > c.matched {
-		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov, phrase: phrase}
+		*c = candidate{score: score, matched: got, negated: neg, ok: true, mask: mask, cov: cov, phrase: phrase, fromNeg: m.negative[ei]}
 	}
+}
+
+// saysNot: a negative example is there with its negation and most of what
+// it rules out (two thirds of it: a Japanese word is several bigrams, and
+// 送り出し is 送出 with kana between), in one clause.
+func (m *Model) saysNot(sc *scratch, ex example, clause int) bool {
+	var want, got float32
+	cue := false
+	after := false
+	for s := ex.off; s < ex.off+ex.n; s++ {
+		here := sc.best[s] != 0 && (clause < 0 || sc.toks[sc.pos[s]].clause == clause)
+		if m.slotCue[s] {
+			cue = cue || here
+			after = true
+			continue
+		}
+		// (the bigrams after a Japanese negation are its ending: 通さない,
+		// 通さず)
+		if m.slotW[s] >= content && !(after && m.slotCJK[s]) {
+			want += m.slotW[s]
+			if here {
+				got += m.slotW[s] * sc.best[s]
+			}
+		}
+	}
+	return cue && got >= 0.66*want
 }
 
 // bestClause is the clause an example is read in: the one holding most of
@@ -698,6 +730,9 @@ type cand struct {
 	idx     int
 	phrase  bool
 	cov     float32
+	// sub: another slot's reading holds all of its words and more
+	sub     bool
+	fromNeg bool
 }
 
 // reading turns the intents' scores into Matches and Alternatives.
@@ -709,14 +744,25 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 			continue
 		}
 		in := m.intents[i]
-		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), idx: i, cov: c.cov, phrase: c.phrase})
+		all = append(all, cand{Match: Match{Slot: in.Slot, Value: in.Value, Score: round(c.score), Negated: c.negated}, matched: c.matched, mask: c.mask, words: int(i), idx: i, cov: c.cov, phrase: c.phrase, fromNeg: c.fromNeg})
 	}
 	if len(all) == 0 {
 		return Reading{}
 	}
+	for i := range all {
+		all[i].sub = answers[all[i].Slot] && subsumed(all, all[i])
+	}
 	slices.SortStableFunc(all, func(a, b cand) int {
 		if a.Negated != b.Negated {
 			return cmpBool(!a.Negated) // a value ruled out never outranks one named
+		}
+		if a.sub != b.sub && a.Slot == b.Slot {
+			return cmpBool(!a.sub) // nor one that is part of another phrase
+		}
+		if a.fromNeg != b.fromNeg && a.Slot == b.Slot && min(a.Score, b.Score) >= Threshold && a.mask&b.mask == 0 {
+			// "we don't want an agency, the center is fine": the value
+			// named outranks the one inferred from a value ruled out
+			return cmpBool(!a.fromNeg)
 		}
 		if a.Score != b.Score {
 			return cmp.Compare(b.Score, a.Score)
@@ -849,7 +895,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 // for, words no other reading explains better.
 func (m *Model) confident(sc *scratch, all []cand, c cand, expect []string, expMask uint64) Match {
 	mt := c.Match
-	mt.Confident = !mt.Negated && mt.Score >= Threshold
+	mt.Confident = !mt.Negated && !c.sub && mt.Score >= Threshold
 	if mt.Confident {
 		for _, o := range all {
 			if o.Slot != mt.Slot || o.Value == mt.Value || o.Negated || o.Score <= mt.Score-Margin {
@@ -860,7 +906,10 @@ func (m *Model) confident(sc *scratch, all []cand, c cand, expect []string, expM
 				// place only the worker can be in says where they are
 				continue
 			}
-			if subsumed(all, o) {
+			if o.fromNeg && !c.fromNeg && o.mask&c.mask == 0 {
+				continue // the same: "no agency" does not rival "the center"
+			}
+			if o.sub {
 				// "the worker is in Bishkek" says where, not who writes
 				continue
 			}
@@ -904,7 +953,7 @@ func (m *Model) confident(sc *scratch, all []cand, c cand, expect []string, expM
 // "the worker is still in Bishkek"), not a reading of their own.
 func subsumed(all []cand, c cand) bool {
 	for _, o := range all {
-		if o.Slot != c.Slot && !o.Negated && o.Score >= Threshold && c.mask&^o.mask == 0 && o.matched > c.matched && bits.OnesCount64(o.mask) > bits.OnesCount64(c.mask) {
+		if o.Slot != c.Slot && answers[o.Slot] && !o.Negated && o.Score >= Threshold && c.mask&^o.mask == 0 && o.matched > c.matched && bits.OnesCount64(o.mask) > bits.OnesCount64(c.mask) {
 			return true
 		}
 	}
