@@ -72,6 +72,7 @@ type scratch struct {
 	wkey       []byte   // a word's cache key
 	cands      []cand   // reading()'s candidates
 	stems      []string // a Kyrgyz word's stems
+	picked     []cand   // the candidate each match is read from
 	creds      []credit // a word's matches while they are collected
 	// deferred function-word matches; late is set while they are credited
 	deferred []deferred
@@ -792,7 +793,8 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		all[i].words = bits.OnesCount64(sc.intentMask[all[i].words] &^ expMask)
 	}
 	var r Reading
-	var fallback []cand // the candidate each match was read from
+	fallback := sc.picked[:0] // the candidate each match was read from
+	defer func() { sc.picked = fallback[:0] }()
 	for _, c := range all {
 		mt := m.confident(sc, all, c, expect, expMask)
 		if i := r.index(c.Slot); i >= 0 {
