@@ -35,6 +35,10 @@ func Corpus(kb *knowledge.Base) understand.Corpus {
 				add(in.Slot, in.Value, lang, ex)
 			}
 		}
+		if len(in.Cues) > 0 {
+			i := index[in.Slot+"="+in.Value]
+			c.Intents[i].Over, c.Intents[i].Cues = in.Over, in.Cues
+		}
 	}
 	labels := func(slot, value string, t knowledge.Text) {
 		if t.IsZero() {

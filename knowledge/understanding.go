@@ -32,6 +32,11 @@ type Intent struct {
 	Slot, Value string
 	Examples    map[string][]string // language (or AnyLanguage) → phrasings as users type them
 	Answer      Text                // out-of-scope topics only: the honest answer
+	// Over and Cues: a message with one of Cues' words (language → words)
+	// means this value instead of the values in Over, of the same slot: a
+	// job search told of "my brother" is not the writer's own.
+	Over []string
+	Cues map[string][]string
 }
 
 // Intent returns the intent for slot and value, or nil.
@@ -87,6 +92,7 @@ func (l *loader) intents(ys []yIntent) {
 		if len(y.Examples) == 0 {
 			l.at(y.Slot.Line, "%s: no examples", what)
 		}
+		l.cues(in, y, what)
 		langs := make([]string, 0, len(y.Examples))
 		for lang := range y.Examples {
 			langs = append(langs, lang)
@@ -105,6 +111,50 @@ func (l *loader) intents(ys []yIntent) {
 			}
 		}
 		l.intentLines = append(l.intentLines, intentLine{l.file, y.Slot, y.Value})
+	}
+}
+
+// cues reads an intent's over and cues: the values it takes the place of
+// (checked with the other values in checkIntents) and, per language, the
+// words that make it do so.
+func (l *loader) cues(in *Intent, y yIntent, what string) {
+	if (len(y.Over) == 0) != (len(y.Cues) == 0) {
+		l.at(y.Slot.Line, "%s: over and cues go together", what)
+		return
+	}
+	for _, v := range y.Over {
+		if v.V == y.Value.V || v.V == "" {
+			l.at(v.Line, "%s: over %q: want another value of slot %s", what, v.V, y.Slot.V)
+			continue
+		}
+		in.Over = append(in.Over, v.V)
+		l.intentLines = append(l.intentLines, intentLine{l.file, y.Slot, v})
+	}
+	for lang, ws := range y.Cues {
+		key := lang
+		if lang == "any" {
+			key = AnyLanguage
+		} else if !contains(Languages, lang) {
+			l.at(y.Slot.Line, "%s: unknown language %q in cues (want %s or any)", what, lang, strings.Join(Languages, ", "))
+			continue
+		}
+		if in.Cues == nil {
+			in.Cues = map[string][]string{}
+		}
+		for _, w := range ws {
+			if strings.TrimSpace(w.V) == "" {
+				l.at(w.Line, "%s: empty cue", what)
+				continue
+			}
+			in.Cues[key] = append(in.Cues[key], w.V)
+		}
+	}
+	if len(in.Cues) > 0 && len(in.Cues[AnyLanguage]) == 0 {
+		for _, lang := range Languages {
+			if len(in.Cues[lang]) == 0 {
+				l.at(y.Slot.Line, "%s: no cues in %s", what, lang)
+			}
+		}
 	}
 }
 

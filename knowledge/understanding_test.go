@@ -130,6 +130,12 @@ func TestLoadRejectsBadIntents(t *testing.T) {
 			`understanding.yaml:8: intent topic=visa: empty example`},
 		{"the same intent twice in a file", "  - slot: route\n", "  - slot: topic\n    value: visa\n    examples: {any: [v]}\n  - slot: route\n",
 			`intent topic=visa: listed twice in this file (first at line 3)`},
+		{"over without cues", "      ky: [түз]\n", "      ky: [түз]\n    over: [agency]\n",
+			`understanding.yaml:10: intent route=direct: over and cues go together`},
+		{"over a value the slot does not have", "      ky: [түз]\n", "      ky: [түз]\n    over: [agenzy]\n    cues: {any: [x]}\n",
+			`intent route=agenzy: unknown route "agenzy"`},
+		{"cues missing a language", "      ky: [түз]\n", "      ky: [түз]\n    over: [compare]\n    cues: {ja: [x], en: [x], ru: [x]}\n",
+			`understanding.yaml:10: intent route=direct: no cues in ky`},
 		{"a misspelled key", "    answer:", "    anwser:",
 			`understanding.yaml:30: unknown key "anwser" in an intent (a typo?)`},
 	}

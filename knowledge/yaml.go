@@ -171,6 +171,8 @@ type yIntent struct {
 	Value    yStr              `yaml:"value"`
 	Examples map[string][]yStr `yaml:"examples"`
 	Answer   yText             `yaml:"answer"`
+	Over     []yStr            `yaml:"over"`
+	Cues     map[string][]yStr `yaml:"cues"`
 }
 
 type yUnderstanding struct {

@@ -30,6 +30,12 @@ type Intent struct {
 	// question. Set for a place only one side can be in ("the worker in
 	// Bishkek"), not for one the employer may be in ("a company in Osaka").
 	Passing bool
+	// Over and Cues: at a question of this slot, a message with one of
+	// Cues' words (language, or "" for any → words) means this value
+	// instead of the values in Over: "my brother wants to work in Japan"
+	// is someone else's job search, not the writer's.
+	Over []string
+	Cues map[string][]string
 }
 
 // Query is one message to read.
@@ -127,6 +133,19 @@ type Model struct {
 	// transliterations, stems, prefixes and typo variants.
 	wordsMu sync.RWMutex
 	words   map[string]*wordInfo
+
+	// over: intent → the intents of its slot it takes the place of when
+	// one of its cues is in the message; cues: lang "\x00" key → intents
+	// (a word, or its beginning for an inflected one: брат in брату);
+	// cjkCues: Japanese cues, found inside a run of characters.
+	over    [][]int32
+	cues    map[string][]int32
+	cjkCues []cjkCue
+}
+
+type cjkCue struct {
+	lang, text string
+	intent     int32
 }
 
 // wordInfo is a cached word: the forms it is read in and every example word
@@ -292,8 +311,39 @@ func New(c Corpus) (*Model, error) {
 		}
 		m.weak[ei] = weak
 	}
+	m.buildCues(c)
 	m.pool.New = func() any { return newScratch(len(m.slotEx), len(m.examples), len(m.intents)) }
 	return m, nil
+}
+
+// buildCues indexes the intents' Over and Cues.
+func (m *Model) buildCues(c Corpus) {
+	m.over = make([][]int32, len(c.Intents))
+	m.cues = map[string][]int32{}
+	for i, in := range c.Intents {
+		for _, v := range in.Over {
+			for j, o := range c.Intents {
+				if o.Slot == in.Slot && o.Value == v {
+					m.over[i] = append(m.over[i], int32(j))
+				}
+			}
+		}
+		if len(m.over[i]) == 0 {
+			continue
+		}
+		for lang, ws := range in.Cues {
+			for _, w := range ws {
+				for _, r := range scan(w, nil) {
+					if r.script == scriptCJK {
+						m.cjkCues = append(m.cjkCues, cjkCue{lang, r.text, int32(i)})
+						continue
+					}
+					k := lang + "\x00" + key(r.text, r.script)
+					m.cues[k] = append(m.cues[k], int32(i))
+				}
+			}
+		}
+	}
 }
 
 // intern returns the id of a matching key, adding it and its index entries.

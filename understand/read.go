@@ -143,6 +143,9 @@ func (m *Model) Read(q Query) Reading {
 		m.score(sc, ei, totalW)
 	}
 	m.pooled(sc, totalW)
+	if len(m.cues) > 0 || len(m.cjkCues) > 0 {
+		m.cued(sc, q)
+	}
 	r := m.reading(sc, q.Expect)
 	for _, ei := range sc.touched {
 		ex := m.examples[ei]
@@ -304,7 +307,7 @@ func (m *Model) isEnglish(k string) bool {
 // Negation cues, as matching keys.
 var (
 	negBefore = set("no", "not", "without", "dont", "doesnt", "didnt", "never", "none", "isnt", "arent", "wont", "nor",
-		"не", "без", "нет", "ни")
+		"не", "без", "нет", "ни", "ne", "bez")
 	negAfter = set("not", "не", "нет", "жок", "емес", "емеспиз", "емесмин", "елек", "елекмин", "елекпиз", "елекпи", "ордуна")
 	// ja: the bigram that starts a negative ending
 	negAfterCJK = set("なし", "無し", "不要", "せず", "さず", "使わ", "通さ", "頼ま", "以外", "わず")
@@ -672,6 +675,82 @@ func (m *Model) bestClause(sc *scratch, ex example) int {
 		}
 	}
 	return best
+}
+
+// cued lets an intent with cues take the place of its Over values at a
+// question of its slot: "I'm helping my cousin find a job in Japan" reads
+// the job search as someone else's (role other, not worker), and "for my
+// daughter" alone is enough to say so.
+func (m *Model) cued(sc *scratch, q Query) {
+	for p := range sc.toks {
+		t := &sc.toks[p]
+		if t.script == scriptCJK || t.negPre {
+			continue
+		}
+		for f := 0; f < t.nf; f++ {
+			w := t.forms[f]
+			for _, lang := range [2]string{q.Lang, ""} {
+				sc.wkey = append(append(sc.wkey[:0], lang...), 0)
+				n := len(sc.wkey)
+				// the word, or its beginning of three letters or more
+				// (брату, сына, иниме: брат, сын, ини)
+				runes := 0
+				for i := range w {
+					if runes++; runes > 3 {
+						sc.wkey = append(sc.wkey[:n], w[:i]...)
+						for _, in := range m.cues[string(sc.wkey)] {
+							m.take(sc, q, in, p)
+						}
+					}
+				}
+				sc.wkey = append(sc.wkey[:n], w...)
+				for _, in := range m.cues[string(sc.wkey)] {
+					m.take(sc, q, in, p)
+				}
+			}
+		}
+	}
+	for _, c := range m.cjkCues {
+		if c.lang != q.Lang && c.lang != "" {
+			continue
+		}
+		for _, r := range sc.runs {
+			if r.script == scriptCJK && strings.Contains(r.text, c.text) {
+				m.take(sc, q, c.intent, -1)
+			}
+		}
+	}
+}
+
+// take makes intent i the reading of its slot in place of its Over values.
+func (m *Model) take(sc *scratch, q Query, i int32, p int) {
+	if !expected(q.Expect, m.intents[i].Slot) {
+		return
+	}
+	c := &sc.intent[i]
+	if c.negated {
+		return
+	}
+	for _, o := range m.over[i] {
+		oc := &sc.intent[o]
+		if !oc.ok || oc.negated {
+			continue
+		}
+		if !c.ok || oc.score > c.score {
+			c.score = oc.score
+		}
+		c.mask |= oc.mask
+		c.matched = max(c.matched, oc.matched)
+		c.ok = true
+		sc.intentMask[i] |= sc.intentMask[o]
+		oc.ok = false
+	}
+	if !c.ok || c.score < Threshold {
+		c.score, c.ok = Threshold, true
+	}
+	if p >= 0 {
+		c.mask |= 1 << uint(p)
+	}
 }
 
 // missed: the example has a word the message lacks that matters: a content

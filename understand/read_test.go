@@ -49,6 +49,12 @@ func TestRead(t *testing.T) {
 		{"a Russian «с собой» is no Kyrgyz negation", "ru", "", "можно взять жену с собой", []string{"oos=family"}, nil},
 		{"a Russian word is not a Kyrgyz one with an ending", "ru", "role", "пишу за сына", nil, []string{"oos=skills_test", "oos=language_test"}},
 		{"a Kyrgyz person ending is no typo", "ky", "role", "кызым Японияга иштегени барат, ошого жардам берип жатам", nil, []string{"role=worker"}},
+		{"not X but Y", "en", "route", "not through an agency but directly", []string{"route=direct"}, []string{"route=agency"}},
+		{"not X, but Y in Russian", "ru", "route", "не через агентство, а напрямую", []string{"route=direct"}, []string{"route=agency"}},
+		{"not X but Y in Latin Russian", "ru", "route", "ne cherez agentstvo a napryamuyu", []string{"route=direct"}, []string{"route=agency"}},
+		{"X is not it, Y in Kyrgyz", "ky", "route", "агенттик эмес, борбор аркылуу", []string{"route=center"}, []string{"route=agency"}},
+		{"not X but Y in Japanese", "ja", "route", "送出機関ではなくセンター経由で", []string{"route=center"}, []string{"route=agency"}},
+		{"a value ruled out and another named", "en", "route", "we don't want to use an agency, the center is fine", []string{"route=center"}, []string{"route=agency", "route=direct"}},
 		{"full-width Latin", "ja", "", "ＶＩＳＡ", []string{"topic=visa"}, nil},
 		{"half-width katakana", "ja", "", "ﾋﾞｻﾞ", []string{"topic=visa"}, nil},
 	}
@@ -79,6 +85,51 @@ func TestRead(t *testing.T) {
 				t.Errorf("Read(%q).Confident = false, want true: %+v", tt.text, r)
 			}
 		})
+	}
+}
+
+// An intent with cues takes the place of its Over values at its question:
+// "my brother wants to work" is someone else's job search.
+func TestReadCuesSaySomeoneElse(t *testing.T) {
+	m, err := understand.New(understand.Corpus{Intents: []understand.Intent{
+		{Slot: "role", Value: "worker", Examples: map[string][]string{"en": {"I want to work in Japan"}, "ru": {"хочу работать в Японии"}}},
+		{Slot: "role", Value: "employer", Examples: map[string][]string{"en": {"we are hiring"}}},
+		{Slot: "role", Value: "other", Examples: map[string][]string{"en": {"other"}}, Over: []string{"worker"},
+			Cues: map[string][]string{"en": {"brother"}, "ru": {"брат"}, "ja": {"兄"}}},
+		{Slot: "topic", Value: "visa", Examples: map[string][]string{"en": {"visa"}, "ja": {"ビザ"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lang, expect, text string
+		want, not          string
+	}{
+		{"en", "role", "my brother wants to work in Japan", "role=other", "role=worker"},
+		{"en", "role", "my brothers want to work in Japan", "role=other", "role=worker"},
+		{"ru", "role", "брату хочу помочь, он хочет работать в Японии", "role=other", "role=worker"},
+		{"ru", "role", "brat hochet rabotat v Yaponii", "role=other", "role=worker"},
+		{"ja", "role", "兄のことです", "role=other", "role=worker"},
+		{"en", "role", "I want to work in Japan", "role=worker", "role=other"},
+		{"en", "role", "we are hiring my brother", "role=employer", "role=other"},
+		{"en", "", "my brother wants to work in Japan", "", "role=other"}, // only at its question
+	}
+	for _, tt := range tests {
+		var expect []string
+		if tt.expect != "" {
+			expect = []string{tt.expect}
+		}
+		r := m.Read(understand.Query{Text: tt.text, Lang: tt.lang, Expect: expect})
+		sure := map[string]bool{}
+		for _, mt := range r.Matches {
+			sure[mt.Slot+"="+mt.Value] = mt.Confident
+		}
+		if tt.want != "" && !sure[tt.want] {
+			t.Errorf("Read(%q) = %+v, want %s confident", tt.text, r.Matches, tt.want)
+		}
+		if sure[tt.not] {
+			t.Errorf("Read(%q) = %+v, want %s not confident", tt.text, r.Matches, tt.not)
+		}
 	}
 }
 
