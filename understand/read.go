@@ -742,7 +742,6 @@ func (m *Model) take(sc *scratch, q Query, i int32, p int) {
 		c.mask |= oc.mask
 		c.matched = max(c.matched, oc.matched)
 		c.ok = true
-		sc.intentMask[i] |= sc.intentMask[o]
 		oc.ok = false
 	}
 	if !c.ok || c.score < Threshold {
