@@ -197,34 +197,8 @@ func (m *Model) tokenize(sc *scratch, text, lang string) {
 			m.addTok(sc, string(rs[:2]), r, lang, 1)
 		}
 	}
-	contrasts(sc)
 	m.markNegations(sc)
 	m.markContrast(sc)
-}
-
-// contrast words start a new clause for negation: in «не через агентство,
-// а через центр» or "not the agency but the center" the «не» does not
-// reach the center, also when the comma is left out.
-var contrastWords = set("а", "но", "зато", "but", "бирок", "birok")
-
-func contrasts(sc *scratch) {
-	bump := 0
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		if i > 0 && t.script != scriptCJK {
-			w := t.forms[0]
-			c := contrastWords[w] || sc.lang == "ru" && w == "a" ||
-				// Kyrgyz «ал эми» (but, as for)
-				(w == "еми" || w == "эми") && sc.toks[i-1].forms[0] == "ал"
-			for f := 1; f < t.nf && !c; f++ {
-				c = contrastWords[t.forms[f]]
-			}
-			if c {
-				bump++
-			}
-		}
-		t.clause += bump
-	}
 }
 
 func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
@@ -329,7 +303,8 @@ func set(ws ...string) map[string]bool {
 // clause and every example is read inside one clause.
 var (
 	// a word that begins the clause it is in ("but", «а», «но», бирок)
-	contrastBefore = set("but", "instead", "rather", "а", "но", "бирок", "вместо")
+	// (also without a comma: «не через агентство а через центр»)
+	contrastBefore = set("but", "instead", "rather", "а", "но", "зато", "бирок", "birok", "вместо")
 	// a word that ends the clause it is in (агенттик эмес, …)
 	contrastAfter = set("емес", "емеспиз", "емесмин", "ордуна")
 	// "instead of X", "rather than X", «вместо X»: X is ruled out
@@ -362,7 +337,9 @@ func (m *Model) markContrast(sc *scratch) {
 		for f := 0; f < t.nf; f++ {
 			w := t.forms[f]
 			switch {
-			case contrastBefore[w] && i > 0 || w == "a" && sc.lang == "ru" && i > 0:
+			case contrastBefore[w] && i > 0 || w == "a" && sc.lang == "ru" && i > 0 ||
+				// Kyrgyz «ал эми» (but, as for)
+				(w == "еми" || w == "эми") && i > 0 && sc.toks[i-1].forms[0] == "ал":
 				if sc.toks[i-1].clause == t.clause {
 					shift++
 					t.clause++
