@@ -21,7 +21,7 @@ import (
 // on phrasings nobody tuned for.
 var evalLevels = map[string]struct{ all, perLang float64 }{
 	"tune.jsonl":    {all: 0.93, perLang: 0.91},
-	"heldout.jsonl": {all: 0.87, perLang: 0.81},
+	"heldout.jsonl": {all: 0.89, perLang: 0.83},
 	"fresh.jsonl":   {all: 0.93, perLang: 0.89},
 }
 
