@@ -1122,8 +1122,11 @@ func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 	if st, ok := cjkStem(rs, i); ok {
 		add(st, simStem)
 	}
-	if isKanji(rs[i]) {
+	if loneKanji(rs, i) {
+		// only a kanji that stands alone: 国 in 「国にいます」, not in 国際
 		add(string(rs[i]), 1)
+	}
+	if isKanji(rs[i]) {
 		for j := i + 1; j < len(rs) && j <= i+3 && okurigana(rs[j]); j++ {
 			if j+1 < len(rs) && isKanji(rs[j+1]) {
 				add(string([]rune{rs[i], rs[j+1]}), simStem)
@@ -1131,7 +1134,7 @@ func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 			}
 		}
 	}
-	if i+2 == len(rs) && isKanji(rs[i+1]) {
+	if i+2 == len(rs) && loneKanji(rs, i+1) {
 		add(string(rs[i+1]), 1)
 	}
 }
