@@ -106,9 +106,60 @@ func scan(text string, dst []run) []run {
 	for i := first; i < len(dst); i++ {
 		k := 2 * (i - first)
 		dst[i].text = all[ends[k]:ends[k+1]]
+		if dst[i].script == scriptCJK {
+			dst[i].text = plainJa(dst[i].text)
+		}
 	}
 	return dst
 }
+
+// plainJa writes the long polite and casual endings of Japanese in their
+// plain form (させていただきたい → したい, しております → しています,
+// 探してる → 探している) and drops the hedges that carry no meaning
+// (〜んですけど, 〜と思っています), so an example and a message that differ
+// only in how politely they end read alike. Examples are folded the same
+// way. A run without such an ending is returned as it is, unallocated.
+func plainJa(s string) string {
+	for _, c := range jaEndingCues {
+		if strings.Contains(s, c) {
+			return jaEndings.Replace(s)
+		}
+	}
+	return s
+}
+
+var jaEndingCues = [...]string{"いただ", "いたし", "ており", "ござい", "んです", "のです", "んだけど", "でしょう", "てる", "てます", "と思", "と考"}
+
+// jaEndings: longer endings first (the Replacer tries them in this order).
+var jaEndings = strings.NewReplacer(
+	"させていただきたい", "したい",
+	"させていただきます", "します",
+	"させていただいて", "して",
+	"させていただく", "する",
+	"いたします", "します",
+	"いたしたい", "したい",
+	"と思っております", "",
+	"と考えております", "",
+	"と思っています", "",
+	"と考えています", "",
+	"と思います", "",
+	"と考えます", "",
+	"しております", "しています",
+	"ております", "ています",
+	"でございます", "です",
+	"なのですが", "です",
+	"なんですけど", "です",
+	"なんですが", "です",
+	"なんです", "です",
+	"のですが", "",
+	"んですけど", "",
+	"んですが", "",
+	"んだけど", "",
+	"んです", "",
+	"でしょうか", "ですか",
+	"てます", "ています",
+	"てる", "ている",
+)
 
 func classify(r rune) byte {
 	switch {

@@ -153,6 +153,9 @@ func TestFold(t *testing.T) {
 		{"ＨＥＬＬＯ　ｗｏｒｌｄ", "en", "hello world"},
 		{"ﾋﾞｻﾞ　ビザ", "ja", "びざ びざ"},
 		{"I don't know", "en", "i dont know"},
+		{"採用させていただきたいのですが", "ja", "採用したい"},
+		{"仕事を探してるんですけど", "ja", "仕事を探している"},
+		{"検討しております", "ja", "検討しています"},
 	}
 	for _, tt := range tests {
 		if got := understand.Fold(tt.text, tt.lang); got != tt.want {
