@@ -107,7 +107,7 @@ func scan(text string, dst []run) []run {
 		k := 2 * (i - first)
 		dst[i].text = all[ends[k]:ends[k+1]]
 		if dst[i].script == scriptCJK {
-			dst[i].text = plainJa(dst[i].text)
+			dst[i].text = plainJa(kanjiJa(dst[i].text))
 		}
 	}
 	return dst
@@ -495,3 +495,43 @@ func runesHaveSuffix(rs, suf []rune) bool {
 	}
 	return true
 }
+
+// kanjiJa writes the words of this domain that people type in kana only
+// (phones, learners of Japanese: 「かいしゃのしゃちょうです」, 「にほんで
+// はたらきたい」) in the kanji the examples use, so that a bigram of kana
+// meets the example's kanji. Only words whose kana spelling means nothing
+// else in practice are listed. A run without one is returned unallocated.
+func kanjiJa(s string) string {
+	for i, r := range s {
+		for _, p := range jaReadingsByFirst[r] {
+			if strings.HasPrefix(s[i:], jaReadings[p]) {
+				return jaReadingReplacer.Replace(s)
+			}
+		}
+	}
+	return s
+}
+
+// jaReadings pairs a kana spelling with its kanji (folded: hiragana).
+var jaReadings = [...]string{
+	"かいしゃ", "会社", "しゃちょう", "社長", "しごと", "仕事", "はたら", "働", "にほん", "日本", "にっぽん", "日本",
+	"さいよう", "採用", "やとい", "雇い", "やとう", "雇う", "やとえ", "雇え", "さがし", "探し", "さがす", "探す",
+	"きゅうじん", "求人", "きゅうしょく", "求職", "しゅうしょく", "就職", "ろうどうしゃ", "労働者",
+	"そうしゅつきかん", "送出機関", "おくりだし", "送り出し", "ちょくせつ", "直接", "けいやく", "契約",
+	"ざいりゅう", "在留", "にゅうこく", "入国", "らいにち", "来日", "ひよう", "費用", "てすうりょう", "手数料",
+	"きゅうりょう", "給料", "かぞく", "家族", "しょるい", "書類", "たんとう", "担当", "かいご", "介護",
+	"こうじょう", "工場", "けんせつ", "建設", "じゅうみん", "住民", "すんで", "住んで", "つかいたい", "使いたい",
+	"つかいます", "使います", "つかわ", "使わ", "つかう", "使う", "こよう", "雇用",
+}
+
+var (
+	jaReadingReplacer = strings.NewReplacer(jaReadings[:]...)
+	jaReadingsByFirst = func() map[rune][]int {
+		m := map[rune][]int{}
+		for p := 0; p < len(jaReadings); p += 2 {
+			r, _ := utf8.DecodeRuneInString(jaReadings[p])
+			m[r] = append(m[r], p)
+		}
+		return m
+	}()
+)

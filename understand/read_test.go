@@ -156,6 +156,8 @@ func TestFold(t *testing.T) {
 		{"採用させていただきたいのですが", "ja", "採用したい"},
 		{"仕事を探してるんですけど", "ja", "仕事を探している"},
 		{"検討しております", "ja", "検討しています"},
+		{"かいしゃのしゃちょうです", "ja", "会社の社長です"},
+		{"にほんではたらきたい", "ja", "日本で働きたい"},
 	}
 	for _, tt := range tests {
 		if got := understand.Fold(tt.text, tt.lang); got != tt.want {

@@ -23,6 +23,10 @@ var stopWords = set(
 	// ja bigrams
 	"です", "ます", "まし", "した", "して", "いま", "しま", "でし", "くだ", "ださ", "さい", "ござ", "ざい", "おね", "ねが",
 	"がい", "お願", "願い", "たい", "てい", "いる", "ている", "すか", "ので", "から", "けど", "のは", "には", "では", "です", "ると", "こと",
+	// the programme's own name (特定技能) is in almost every message and says
+	// nothing about what a message wants: 「特定技能で来てもらいたい会社です」
+	// is an employer, not a question about changing to 特定技能
+	"特定", "定技",
 )
 
 // stopFactor is what a function word weighs against a rare word.
