@@ -128,7 +128,7 @@ func plainJa(s string) string {
 	return s
 }
 
-var jaEndingCues = [...]string{"いただ", "いたし", "ており", "ござい", "んです", "のです", "んだけど", "でしょう", "てる", "てます", "と思", "と考"}
+var jaEndingCues = [...]string{"いただ", "いたし", "ており", "ござい", "んです", "のです", "んだけど", "でしょう", "てる", "てます", "と思", "と考", "りま", "っす"}
 
 // jaEndings: longer endings first (the Replacer tries them in this order).
 var jaEndings = strings.NewReplacer(
@@ -159,6 +159,11 @@ var jaEndings = strings.NewReplacer(
 	"でしょうか", "ですか",
 	"てます", "ています",
 	"てる", "ている",
+	"っす", "です", // 了解っす, 会社っす
+	// a verb in -る politely (かかります, わかりません) as it is plainly
+	"ります", "る",
+	"りません", "らない",
+	"りました", "った",
 )
 
 func classify(r rune) byte {

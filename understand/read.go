@@ -1050,7 +1050,10 @@ func round(f float32) float64 { return float64(int(f*1000+0.5)) / 1000 }
 // isCue says whether an example's word is a negation.
 func isCue(k string, script byte) bool {
 	if script == scriptCJK {
-		return negAfterCJK[k]
+		// ない, ません in an example make it one that says what is not
+		// (「日本にはまだ来ていない」): a negation in the message agrees with
+		// it instead of ruling it out
+		return negAfterCJK[k] || weakNegCJK[k]
 	}
 	return negBefore[k] || negAfter[k] || kyrgyzWithout(k)
 }

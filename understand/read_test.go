@@ -158,6 +158,8 @@ func TestFold(t *testing.T) {
 		{"検討しております", "ja", "検討しています"},
 		{"かいしゃのしゃちょうです", "ja", "会社の社長です"},
 		{"にほんではたらきたい", "ja", "日本で働きたい"},
+		{"いくらかかりますか", "ja", "いくらかかるか"},
+		{"了解っす", "ja", "了解です"},
 	}
 	for _, tt := range tests {
 		if got := understand.Fold(tt.text, tt.lang); got != tt.want {

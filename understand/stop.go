@@ -27,6 +27,9 @@ var stopWords = set(
 	// nothing about what a message wants: 「特定技能で来てもらいたい会社です」
 	// is an employer, not a question about changing to 特定技能
 	"特定", "定技",
+	// どのくらい, どれくらい, ぐらい, かかる: how much, how long, how many
+	// alike; the noun they ask about (費用, 期間, 給料) says which
+	"どの", "のく", "どれ", "れく", "らい", "ぐら", "くら", "いか", "かか", "かる", "かり",
 )
 
 // stopFactor is what a function word weighs against a rare word.
