@@ -110,12 +110,15 @@ func appendReply(b []byte, r Reply) []byte {
 	b = wire.AppendString(wire.AppendString(b, r.More), r.Image)
 	b = wire.AppendBool(b, r.Card != nil)
 	if r.Card != nil {
-		b = appendCard(b, r.Card)
+		b = AppendCard(b, r.Card)
 	}
 	return b
 }
 
-func appendCard(b []byte, c *Card) []byte {
+// AppendCard appends c's compact form: every field, each string with its
+// length, so two cards have the same bytes only when they are equal (the
+// LINE adapter keys its cache of encoded bubbles with it).
+func AppendCard(b []byte, c *Card) []byte {
 	b = wire.AppendString(b, string(c.Kind))
 	b = wire.AppendInt(b, int64(c.Span))
 	for _, s := range [...]string{c.Lang, c.Header, c.Side, c.SideID, c.Title, c.Subtitle, c.Body, c.Source} {

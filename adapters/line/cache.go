@@ -1,7 +1,6 @@
 package line
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
@@ -51,7 +50,7 @@ func (e *encodedBubble) MarshalJSON() ([]byte, error) { return e.json, nil }
 func (bc *bubbleCache) bubble(c *bot.Card) *encodedBubble {
 	kp := getBuf()
 	defer putBuf(kp)
-	key := appendCardKey((*kp)[:0], c)
+	key := bot.AppendCard((*kp)[:0], c)
 	*kp = key
 	bc.mu.RLock()
 	e, ok := bc.m[string(key)] // no allocation for the lookup
@@ -102,72 +101,4 @@ func cardMessage(c *bot.Card) (*messaging_api.FlexMessage, bool) {
 		return nil, false
 	}
 	return &messaging_api.FlexMessage{AltText: e.alt, Contents: e}, true
-}
-
-// appendCardKey writes every field of c, each string with its length, so
-// that two cards have the same key only when they are equal.
-// TestCardKeyCoversEveryField fails when Card gains a field this misses.
-func appendCardKey(b []byte, c *bot.Card) []byte {
-	b = keyStr(b, string(c.Kind))
-	b = binary.AppendVarint(b, int64(c.Span))
-	b = keyStr(b, c.Lang)
-	b = keyStr(b, c.Header)
-	b = keyStr(b, c.Side)
-	b = keyStr(b, c.SideID)
-	b = keyStr(b, c.Title)
-	b = keyStr(b, c.Subtitle)
-	b = keyStr(b, c.Body)
-	b = keyFields(b, c.Fields)
-	b = keyFields(b, c.Notes)
-	b = binary.AppendUvarint(b, uint64(len(c.Items)))
-	for _, it := range c.Items {
-		b = keyStr(b, it.Mark)
-		b = keyStr(b, it.Text)
-		b = keyStr(b, it.Note)
-		b = keyStr(b, it.Section)
-		if it.Action == nil {
-			b = append(b, 0)
-		} else {
-			b = append(b, 1)
-			b = keyStr(b, it.Action.Label)
-			b = keyStr(b, it.Action.Payload)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(c.Contacts)))
-	for _, ct := range c.Contacts {
-		b = keyStr(b, ct.Label)
-		b = keyStr(b, ct.Name)
-		b = binary.AppendUvarint(b, uint64(len(ct.Lines)))
-		for _, l := range ct.Lines {
-			b = keyStr(b, string(l.Kind))
-			b = keyStr(b, l.Label)
-			b = keyStr(b, l.Value)
-			b = keyStr(b, l.Note)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(c.Links)))
-	for _, l := range c.Links {
-		b = keyStr(b, l.Title)
-		b = keyStr(b, l.URL)
-		b = keyStr(b, l.Note)
-	}
-	b = binary.AppendUvarint(b, uint64(len(c.Actions)))
-	for _, a := range c.Actions {
-		b = keyStr(b, a.Label)
-		b = keyStr(b, a.Payload)
-	}
-	return keyStr(b, c.Source)
-}
-
-func keyFields(b []byte, fs []bot.Field) []byte {
-	b = binary.AppendUvarint(b, uint64(len(fs)))
-	for _, f := range fs {
-		b = keyStr(b, f.Label)
-		b = keyStr(b, f.Value)
-	}
-	return b
-}
-
-func keyStr(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }

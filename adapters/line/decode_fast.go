@@ -78,17 +78,7 @@ func (s *scanner) event(e *event) bool {
 			e.DeliveryContext = &struct {
 				IsRedelivery bool `json:"isRedelivery"`
 			}{}
-			var b bool
-			return s.object(func(key []byte) bool {
-				if string(key) != "isRedelivery" {
-					return s.skipUnknown(key, "isRedelivery")
-				}
-				if b {
-					return false
-				}
-				b = true
-				return s.bool(&e.DeliveryContext.IsRedelivery)
-			})
+			return s.onlyField("isRedelivery", func() bool { return s.bool(&e.DeliveryContext.IsRedelivery) })
 		case "source":
 			if !once(64) {
 				return false
@@ -117,17 +107,7 @@ func (s *scanner) event(e *event) bool {
 			e.Postback = &struct {
 				Data string `json:"data"`
 			}{}
-			var d bool
-			return s.object(func(key []byte) bool {
-				if string(key) != "data" {
-					return s.skipUnknown(key, "data")
-				}
-				if d {
-					return false
-				}
-				d = true
-				return s.str(&e.Postback.Data)
-			})
+			return s.onlyField("data", func() bool { return s.str(&e.Postback.Data) })
 		}
 		return s.skipUnknown(key, "type", "mode", "timestamp", "webhookEventId", "replyToken",
 			"deliveryContext", "source", "message", "postback")
@@ -230,6 +210,22 @@ func (s *scanner) array(elem func() bool) bool {
 		}
 		return s.next(']')
 	}
+}
+
+// onlyField reads an object of which only name is read, with read, at
+// most once (a repeated key is left to encoding/json).
+func (s *scanner) onlyField(name string, read func() bool) bool {
+	var seen bool
+	return s.object(func(key []byte) bool {
+		if string(key) != name {
+			return s.skipUnknown(key, name)
+		}
+		if seen {
+			return false
+		}
+		seen = true
+		return read()
+	})
 }
 
 // skipUnknown skips the value of a key that is none of known. encoding/json

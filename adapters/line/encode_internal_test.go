@@ -197,7 +197,7 @@ func FuzzEncodeAsSDK(f *testing.F) {
 
 // TestCardKeyCoversEveryField: cards that differ in any one field have
 // different cache keys, so a cached bubble is never another card's. A
-// field added to bot.Card (or what it holds) that appendCardKey misses
+// field added to bot.Card (or what it holds) that bot.AppendCard misses
 // fails here.
 func TestCardKeyCoversEveryField(t *testing.T) {
 	var leaves int
@@ -208,7 +208,7 @@ func TestCardKeyCoversEveryField(t *testing.T) {
 	var base bot.Card
 	n := 0
 	fill(reflect.ValueOf(&base).Elem(), func(v reflect.Value) { n++; set(v, n) })
-	key := string(appendCardKey(nil, &base))
+	key := string(bot.AppendCard(nil, &base))
 	for i := 1; i <= leaves; i++ {
 		var c bot.Card
 		n := 0
@@ -220,12 +220,12 @@ func TestCardKeyCoversEveryField(t *testing.T) {
 				set(v, n)
 			}
 		})
-		if string(appendCardKey(nil, &c)) == key {
+		if string(bot.AppendCard(nil, &c)) == key {
 			t.Errorf("field %d of bot.Card (in declaration order, depth first) is not in the key", i)
 		}
 	}
 	// Lengths keep texts apart: "ab"+"c" is not "a"+"bc".
-	if string(appendCardKey(nil, &bot.Card{Title: "ab", Body: "c"})) == string(appendCardKey(nil, &bot.Card{Title: "a", Body: "bc"})) {
+	if string(bot.AppendCard(nil, &bot.Card{Title: "ab", Body: "c"})) == string(bot.AppendCard(nil, &bot.Card{Title: "a", Body: "bc"})) {
 		t.Error("the key does not keep neighbouring texts apart")
 	}
 }
