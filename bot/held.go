@@ -26,7 +26,7 @@ import (
 //   - A handler that stopped between its commit and "done" leaves entries
 //     taken by its event: the next turn reads that event's dedupe record,
 //     and what it gave is done, the rest waits again. An event never
-//     committed frees its entries after heldTakeLease: never lost.
+//     committed frees its entries after Service.heldTakeLease: never lost.
 //   - The held notes come first, merged into as few bubbles as fit
 //     MaxBubble, and the turn's own answer last: the notes happened before
 //     the user wrote, and LINE shows quick-reply buttons only under the
@@ -34,10 +34,17 @@ import (
 //     reply a second request (five messages; Options.ReplyFits) wait for
 //     the next message rather than cost a push.
 
-// heldTakeLease frees entries a turn took and never committed (its handler
-// died and the event was not redelivered); longer than the event lease, so
-// the taking event's redelivery finds them still its own.
-const heldTakeLease = 2 * time.Minute
+// minHeldTakeLease is the shortest time entries a turn took and never
+// committed stay its own (its handler died and the event was not
+// redelivered): see Service.heldTakeLease.
+const minHeldTakeLease = 2 * time.Minute
+
+// heldTakeLease frees entries a turn took and never committed; it outlasts
+// the event lease (three of them), so the taking event's redelivery finds
+// them still its own whatever SSWBOT_EVENT_LEASE says.
+func (s *Service) heldTakeLease() time.Duration {
+	return max(minHeldTakeLease, 3*s.opt.EventLease)
+}
 
 // maxHeldSeen bounds Held.Seen: an outbox entry is held again only when
 // its sender stopped in between, within minutes.
@@ -144,7 +151,7 @@ func (s *Service) takeHeld(ctx context.Context, id ConversationID, eventID strin
 				}
 				e.TakenBy = "" // that turn committed without it
 			}
-			if e.TakenBy != "" && e.TakenBy != eventID && now.Sub(e.TakenAt) > heldTakeLease {
+			if e.TakenBy != "" && e.TakenBy != eventID && now.Sub(e.TakenAt) > s.heldTakeLease() {
 				e.TakenBy = "" // its turn never committed
 			}
 			if e.TakenBy == "" {

@@ -37,6 +37,9 @@ type Options struct {
 	// Cases keeps shared cases, invite codes and the outbox; nil turns
 	// shared cases off (no invite button).
 	Cases CaseStore
+	// EventLease is the stores' in-flight lease of an event (0 = their
+	// default, 40 s); held notifications a turn took outlast it.
+	EventLease time.Duration
 	// InviteTTL is how long an invite code is valid; DefaultInviteTTL.
 	InviteTTL time.Duration
 	// InviteLink returns the link that opens the worker's chat with an

@@ -88,7 +88,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.LineSecret != "" {
 		quota = bot.NewPushQuota(bot.LINE, st, cfg.LinePushLimit, float64(cfg.LinePushNear)/100, nil, m)
 	}
-	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText,
+	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText, EventLease: cfg.EventLease,
 		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta), InviteImage: inviteImage(cfg.PublicURL),
 		PushQuota: quota, ReplyFits: replyFits})
 	if err != nil {
