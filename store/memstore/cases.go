@@ -2,8 +2,6 @@ package memstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,15 +14,9 @@ var _ bot.CaseStore = (*Store)(nil)
 // cases holds shared cases, invite codes and the outbox (bot.CaseStore).
 // Cases are stored encoded, so a caller's copy never aliases the store's.
 type cases struct {
-	byID    map[string]*storedCase
+	byID    map[string]*versioned
 	invites map[string]*invite
 	outbox  map[string]*outEntry
-}
-
-type storedCase struct {
-	data    []byte
-	version int64
-	exp     time.Time
 }
 
 type invite struct {
@@ -39,48 +31,40 @@ type outEntry struct {
 	seq int64     // order of writing
 }
 
+func inviteExp(in *invite) time.Time { return in.exp }
+
+// casesLocked returns the case tables, made on first use; s.mu is held.
 func (s *Store) casesLocked() *cases {
 	if s.cs == nil {
-		s.cs = &cases{byID: map[string]*storedCase{}, invites: map[string]*invite{}, outbox: map[string]*outEntry{}}
+		s.cs = &cases{byID: map[string]*versioned{}, invites: map[string]*invite{}, outbox: map[string]*outEntry{}}
 	}
 	return s.cs
 }
 
 // CreateCase implements bot.CaseStore.
 func (s *Store) CreateCase(_ context.Context, c bot.Case, code string, ttl time.Duration) error {
-	b, err := json.Marshal(c)
+	b, err := encode("case", c)
 	if err != nil {
-		return fmt.Errorf("memstore: encode case: %w", err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs, now := s.casesLocked(), s.opt.Now()
-	if old, ok := cs.byID[c.ID]; ok && now.Before(old.exp) {
+	if _, ok := liveIn(cs.byID, c.ID, now, versionedExp); ok {
 		return nil
 	}
-	cs.byID[c.ID] = &storedCase{data: b, version: 1, exp: c.Expires}
+	cs.byID[c.ID] = &versioned{data: b, version: 1, exp: c.Expires}
 	cs.invites[code] = &invite{caseID: c.ID, exp: now.Add(ttl)}
 	return nil
-}
-
-func (cs *cases) liveInvite(code string, now time.Time) *invite {
-	in, ok := cs.invites[code]
-	if !ok {
-		return nil
-	}
-	if !now.Before(in.exp) {
-		delete(cs.invites, code)
-		return nil
-	}
-	return in
 }
 
 // LookupInvite implements bot.CaseStore.
 func (s *Store) LookupInvite(_ context.Context, code string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := s.casesLocked().liveInvite(code, s.opt.Now())
-	if in == nil || in.usedBy != "" {
+	cs, now := s.casesLocked(), s.opt.Now()
+	in, ok := liveIn(cs.invites, code, now, inviteExp)
+	if !ok || in.usedBy != "" {
 		return "", bot.ErrNotFound
 	}
 	return in.caseID, nil
@@ -90,8 +74,9 @@ func (s *Store) LookupInvite(_ context.Context, code string) (string, error) {
 func (s *Store) RedeemInvite(_ context.Context, code, opID string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := s.casesLocked().liveInvite(code, s.opt.Now())
-	if in == nil || (in.usedBy != "" && in.usedBy != opID) {
+	cs, now := s.casesLocked(), s.opt.Now()
+	in, ok := liveIn(cs.invites, code, now, inviteExp)
+	if !ok || (in.usedBy != "" && in.usedBy != opID) {
 		return "", bot.ErrNotFound
 	}
 	in.usedBy = opID
@@ -102,29 +87,29 @@ func (s *Store) RedeemInvite(_ context.Context, code, opID string) (string, erro
 func (s *Store) LoadCase(_ context.Context, id string) (bot.Case, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc, ok := s.casesLocked().byID[id]
-	if !ok || !s.opt.Now().Before(sc.exp) {
-		delete(s.casesLocked().byID, id)
+	cs, now := s.casesLocked(), s.opt.Now()
+	sc, ok := liveIn(cs.byID, id, now, versionedExp)
+	if !ok {
 		return bot.Case{}, 0, bot.ErrNotFound
 	}
 	var c bot.Case
-	if err := json.Unmarshal(sc.data, &c); err != nil {
-		return bot.Case{}, 0, fmt.Errorf("memstore: decode case: %w", err)
+	if err := decode("case", sc.data, &c); err != nil {
+		return bot.Case{}, 0, err
 	}
 	return c, sc.version, nil
 }
 
 // UpdateCase implements bot.CaseStore.
 func (s *Store) UpdateCase(_ context.Context, c bot.Case, base int64, out []bot.OutboxEntry) error {
-	b, err := json.Marshal(c)
+	b, err := encode("case", c)
 	if err != nil {
-		return fmt.Errorf("memstore: encode case: %w", err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs, now := s.casesLocked(), s.opt.Now()
-	sc, ok := cs.byID[c.ID]
-	if !ok || sc.version != base || !now.Before(sc.exp) {
+	sc, ok := liveIn(cs.byID, c.ID, now, versionedExp)
+	if !ok || sc.version != base {
 		return bot.ErrConflict
 	}
 	sc.data, sc.version, sc.exp = b, sc.version+1, c.Expires
@@ -139,16 +124,13 @@ func (s *Store) UpdateCase(_ context.Context, c bot.Case, base int64, out []bot.
 func (s *Store) Cases(context.Context) ([]bot.Case, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.opt.Now()
+	cs, now := s.casesLocked(), s.opt.Now()
+	sweep(cs.byID, now, versionedExp)
 	var out []bot.Case
-	for id, sc := range s.casesLocked().byID {
-		if !now.Before(sc.exp) {
-			delete(s.cs.byID, id)
-			continue
-		}
+	for _, sc := range cs.byID {
 		var c bot.Case
-		if err := json.Unmarshal(sc.data, &c); err != nil {
-			return nil, fmt.Errorf("memstore: decode case: %w", err)
+		if err := decode("case", sc.data, &c); err != nil {
+			return nil, err
 		}
 		out = append(out, c)
 	}

@@ -2,8 +2,6 @@ package memstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"example.com/sswbot/bot"
@@ -17,18 +15,14 @@ var _ bot.QuotaStore = (*Store)(nil)
 type quota struct {
 	months map[string]int64
 	keys   map[string]time.Time // retry key → when it is forgotten
-	held   map[bot.ConversationID]*heldRec
+	held   map[bot.ConversationID]*versioned
 }
 
-type heldRec struct {
-	data    []byte
-	version int64
-	exp     time.Time
-}
+func keyExp(exp time.Time) time.Time { return exp }
 
 func (s *Store) quotaLocked() *quota {
 	if s.qs == nil {
-		s.qs = &quota{months: map[string]int64{}, keys: map[string]time.Time{}, held: map[bot.ConversationID]*heldRec{}}
+		s.qs = &quota{months: map[string]int64{}, keys: map[string]time.Time{}, held: map[bot.ConversationID]*versioned{}}
 	}
 	return s.qs
 }
@@ -38,14 +32,10 @@ func (s *Store) CountPush(_ context.Context, month, key string, keyTTL time.Dura
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, now := s.quotaLocked(), s.opt.Now()
-	if exp, ok := q.keys[key]; ok && now.Before(exp) {
+	if _, ok := liveIn(q.keys, key, now, keyExp); ok {
 		return q.months[month], nil
 	}
-	for k, exp := range q.keys { // few keys a day: sweeping here is cheap
-		if !now.Before(exp) {
-			delete(q.keys, k)
-		}
-	}
+	sweep(q.keys, now, keyExp) // few keys a day: sweeping here is cheap
 	q.keys[key] = now.Add(keyTTL)
 	q.months[month]++
 	return q.months[month], nil
@@ -61,17 +51,16 @@ func (s *Store) PushCount(_ context.Context, month string) (int64, error) {
 // LoadHeld implements bot.QuotaStore.
 func (s *Store) LoadHeld(_ context.Context, to bot.ConversationID) (bot.Held, int64, error) {
 	s.mu.Lock()
-	r := s.quotaLocked().held[to]
 	var data []byte
 	var ver int64
-	if r != nil && s.opt.Now().Before(r.exp) {
+	if r, ok := liveIn(s.quotaLocked().held, to, s.opt.Now(), versionedExp); ok {
 		data, ver = r.data, r.version
 	}
-	s.mu.Unlock()
+	s.mu.Unlock() // data is never changed, only replaced: decode it unlocked
 	var h bot.Held
 	if data != nil {
-		if err := json.Unmarshal(data, &h); err != nil {
-			return bot.Held{}, 0, fmt.Errorf("memstore: decode held: %w", err)
+		if err := decode("held", data, &h); err != nil {
+			return bot.Held{}, 0, err
 		}
 	}
 	return h, ver, nil
@@ -79,16 +68,15 @@ func (s *Store) LoadHeld(_ context.Context, to bot.ConversationID) (bot.Held, in
 
 // SaveHeld implements bot.QuotaStore.
 func (s *Store) SaveHeld(_ context.Context, to bot.ConversationID, h bot.Held, base int64, ttl time.Duration) error {
-	b, err := json.Marshal(h)
+	b, err := encode("held", h)
 	if err != nil {
-		return fmt.Errorf("memstore: encode held: %w", err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q, now := s.quotaLocked(), s.opt.Now()
-	r := q.held[to]
 	var ver int64
-	if r != nil && now.Before(r.exp) {
+	if r, ok := liveIn(q.held, to, now, versionedExp); ok {
 		ver = r.version
 	}
 	if ver != base {
@@ -98,6 +86,6 @@ func (s *Store) SaveHeld(_ context.Context, to bot.ConversationID, h bot.Held, b
 		delete(q.held, to)
 		return nil
 	}
-	q.held[to] = &heldRec{data: b, version: ver + 1, exp: now.Add(ttl)}
+	q.held[to] = &versioned{data: b, version: ver + 1, exp: now.Add(ttl)}
 	return nil
 }

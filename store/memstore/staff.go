@@ -29,6 +29,8 @@ type staffSession struct {
 	exp    time.Time
 }
 
+func sessionExp(v staffSession) time.Time { return v.exp }
+
 type failures struct {
 	n    int
 	last time.Time
@@ -46,11 +48,7 @@ func (s *Store) PutStaffSession(_ context.Context, key string, record []byte, tt
 	now := s.opt.Now()
 	d.sessions[key] = staffSession{record: append([]byte(nil), record...), exp: now.Add(ttl)}
 	if len(d.sessions) > maxStaffKeys {
-		for k, v := range d.sessions {
-			if !now.Before(v.exp) {
-				delete(d.sessions, k)
-			}
-		}
+		sweep(d.sessions, now, sessionExp)
 		trim(d.sessions, func(v staffSession) time.Time { return v.exp })
 	}
 	return nil
@@ -61,12 +59,8 @@ func (s *Store) StaffSession(_ context.Context, key string) ([]byte, error) {
 	d := &s.staff
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	v, ok := d.sessions[key]
+	v, ok := liveIn(d.sessions, key, s.opt.Now(), sessionExp)
 	if !ok {
-		return nil, nil
-	}
-	if !s.opt.Now().Before(v.exp) {
-		delete(d.sessions, key)
 		return nil, nil
 	}
 	return append([]byte(nil), v.record...), nil
@@ -94,12 +88,7 @@ func (s *Store) AddLoginFailure(_ context.Context, key string, now time.Time, ke
 	f.last, f.exp = now, s.opt.Now().Add(keep)
 	d.failures[key] = f
 	if len(d.failures) > maxStaffKeys {
-		t := s.opt.Now()
-		for k, v := range d.failures {
-			if !t.Before(v.exp) {
-				delete(d.failures, k)
-			}
-		}
+		sweep(d.failures, s.opt.Now(), func(f failures) time.Time { return f.exp })
 		trim(d.failures, func(v failures) time.Time { return v.last })
 	}
 	return f.n, nil
