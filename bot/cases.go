@@ -25,8 +25,9 @@ import (
 // step as the case, so they exist exactly when the change does. A
 // redelivered event finds its record and applies the change again, which the
 // case recognises: no second notification. The two conversations live in
-// different Redis Cluster slots, so no script could write both; every case
-// key shares one slot of its own instead (cases change a few times per hire).
+// different Redis Cluster slots, so no script could write both; a case and
+// its outbox entries share one slot of their own instead (each case its
+// own, so cases spread over the cluster).
 
 // Case is one shared procedure.
 type Case struct {
@@ -89,8 +90,9 @@ type OutboxEntry struct {
 }
 
 // CaseStore keeps shared cases, invite codes and the outbox. Both stores
-// implement it (conformance: store/storetest). All of it shares one Redis
-// Cluster slot, so a case change and its outbox entries are one script.
+// implement it (conformance: store/storetest). A case and its outbox
+// entries share one Redis Cluster slot, so a change and its notifications
+// are one atomic step; different cases spread (store/redisstore/cases.go).
 type CaseStore interface {
 	// CreateCase stores a new case with its invite code, valid for ttl. A
 	// second call with the same case id changes nothing (a retried turn).

@@ -20,6 +20,8 @@
 //	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms)
 //	<prefix>fun:{…}:<day>     funnel counters (HyperLogLog), see funnel.go
 //	<prefix>offset:<name>     a poller offset; no TTL
+//	<prefix>{case:<id>}:…     a shared case and its unsent notifications; invite
+//	                          codes, the case list and the outbox queue: see cases.go
 //
 // # Atomicity
 //

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,11 +38,7 @@ func (s *Store) feedKey(shard int) string {
 	return s.opt.Prefix + "changes:{f" + strconv.Itoa(shard) + "}"
 }
 
-func feedShard(id bot.ConversationID) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % feedShards)
-}
+func feedShard(id bot.ConversationID) int { return int(fnv32(id) % feedShards) }
 
 // Publish appends a change to the feed (bot.Publisher), so every process
 // on this Redis sees it, and a client that reconnects can catch up from

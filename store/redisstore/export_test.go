@@ -24,3 +24,16 @@ func GoRedisLogger(l *slog.Logger) interface {
 } {
 	return slogLogger{l}
 }
+
+// SweepOutbox sweeps every case list shard now (cases.go: the sweep).
+func (s *Store) SweepOutbox(ctx context.Context) error {
+	for shard := range caseShards {
+		if err := s.sweep(ctx, shard); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OutqKey is the due queue shard of a case's notifications.
+func (s *Store) OutqKey(caseID string) string { return s.outqKey(caseShard(caseID)) }

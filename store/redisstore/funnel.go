@@ -22,15 +22,19 @@ func (s *Store) indexKey(id bot.ConversationID) string { return s.shardKey(shard
 
 func (s *Store) shardKey(shard int) string { return s.opt.Prefix + "idx:{" + strconv.Itoa(shard) + "}" }
 
-// shardOf is the index shard of id: FNV-1a of the id, without the
-// allocations of hash/fnv.
-func shardOf(id bot.ConversationID) int {
+// shardOf is the index shard of id.
+func shardOf(id bot.ConversationID) int { return int(fnv32(id) % indexShards) }
+
+// fnv32 is FNV-1a of s without the allocations of hash/fnv: what picks
+// the shard of every sharded key (index, change feed, case list, outbox
+// queue), so a conversation or a case always lands in the same one.
+func fnv32[T ~string](s T) uint32 {
 	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h ^= uint32(id[i])
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
 		h *= 16777619
 	}
-	return int(h % indexShards)
+	return h
 }
 
 // indexKeys are every shard, then the unsharded index of earlier versions

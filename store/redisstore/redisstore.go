@@ -65,6 +65,7 @@ type Store struct {
 	// lately (see count).
 	expiring      sync.Map // key → Unix ms when set
 	expiriesSwept atomic.Int64
+	cases         caseState // see cases.go
 }
 
 // ttls are the Options' durations as the milliseconds the scripts take,
