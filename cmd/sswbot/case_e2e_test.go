@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/store/redisstore/redistest"
@@ -25,9 +22,9 @@ import (
 // employer is told, and forgetting the worker leaves the employer intact.
 func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 	t.Parallel()
-	env, lineAPI, tg := caseEnv(t)
-	env["SSWBOT_PUBLIC_URL"] = "https://bot.example/"
-	base := startServe(t, env)
+	o, lineAPI, tg := caseServe(t)
+	o.env = map[string]string{"SSWBOT_PUBLIC_URL": "https://bot.example/"}
+	base := startServe(t, o).addr
 	kb, err := knowledge.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -39,25 +36,7 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 		t.Fatalf("follow: %d", got)
 	}
 	const employer = "u206d25c2ea6bd87c17655609a1c37cb8"
-	n := 0
-	press := func(data string) []string {
-		t.Helper()
-		n++
-		before := len(lineAPI.all())
-		body := postback(employer, fmt.Sprintf("01JCASE%019d", n), data)
-		if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
-			t.Fatalf("postback %s: %d", data, got)
-		}
-		reqs := lineAPI.all()[before:]
-		for _, r := range reqs {
-			if r.Path == "/v2/bot/message/reply" {
-				texts, _ := r.messages()
-				return texts
-			}
-		}
-		t.Fatalf("postback %s: no reply among %+v", data, reqs)
-		return nil
-	}
+	press := lineAPI.presser(t, base, employer, "01JCASE")
 	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
 		press(p)
 	}
@@ -207,7 +186,7 @@ func TestSharedCaseAcrossLINEAndTelegram(t *testing.T) {
 
 	// The console lists the case: the employer masked, the worker detached,
 	// the progress and what happened; the transcripts hold the case events.
-	staff, _ := staffClient(t, base, "aiko", "correct horse")
+	staff, _ := staffClient(t, base, "aiko")
 	page := func(path string) string {
 		t.Helper()
 		resp, err := staff.Get("http://" + base + path)
@@ -245,14 +224,10 @@ func TestOutboxNotificationFailedHereIsSentByAnotherProcess(t *testing.T) {
 	rs := redistest.Start(t)
 	lineAPI, lineURL := newFakeLINE(t)
 	tgA, tgB := newFakeBotAPI(t), newFakeBotAPI(t)
-	envOf := func(tg *fakeBotAPI) map[string]string {
-		env := lineEnv(lineURL)
-		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_BASE_URL"] = tgToken, tg.srv.URL
-		env["TELEGRAM_WEBHOOK_URL"], env["TELEGRAM_WEBHOOK_SECRET"] = tgHook, tgSecret
-		env["REDIS_URL"] = rs.URL()
-		return env
+	opts := func(tg *fakeBotAPI) serveOpts {
+		return serveOpts{lineAPI: lineURL, tgAPI: tg.srv.URL, webhook: true, redis: rs.URL()}
 	}
-	a, b := startServe(t, envOf(tgA)), startServe(t, envOf(tgB))
+	a, b := startServe(t, opts(tgA)).addr, startServe(t, opts(tgB)).addr
 	tgA.mu.Lock()
 	tgA.down = true
 	tgA.mu.Unlock()
@@ -262,24 +237,7 @@ func TestOutboxNotificationFailedHereIsSentByAnotherProcess(t *testing.T) {
 		t.Fatalf("follow: %d", got)
 	}
 	const employer = "u206d25c2ea6bd87c17655609a1c37cb8"
-	n := 0
-	press := func(data string) []string {
-		t.Helper()
-		n++
-		before := len(lineAPI.all())
-		body := postback(employer, fmt.Sprintf("01JOUTBOX%017d", n), data)
-		if got := postLINE(t, a, body, sign(body)); got != http.StatusOK {
-			t.Fatalf("postback %s: %d", data, got)
-		}
-		for _, r := range lineAPI.all()[before:] {
-			if r.Path == "/v2/bot/message/reply" {
-				texts, _ := r.messages()
-				return texts
-			}
-		}
-		t.Fatalf("postback %s: no reply", data)
-		return nil
-	}
+	press := lineAPI.presser(t, a, employer, "01JOUTBOX")
 	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
 		press(p)
 	}
@@ -335,12 +293,10 @@ func TestTelegramInviteCarriesItsQRCode(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
 	tg := newFakeBotAPI(t)
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN": tgToken, "TELEGRAM_API_BASE_URL": tg.srv.URL,
-		"TELEGRAM_WEBHOOK_URL": tgHook, "TELEGRAM_WEBHOOK_SECRET": tgSecret,
-		"REDIS_URL": rs.URL(), "SSWBOT_PUBLIC_URL": "https://bot.example/",
-	}
-	base := startServe(t, env)
+	base := startServe(t, serveOpts{
+		tgAPI: tg.srv.URL, webhook: true, redis: rs.URL(),
+		env: map[string]string{"SSWBOT_PUBLIC_URL": "https://bot.example/"},
+	}).addr
 	c := &tgConv{t: t, user: tgUser{id: 5512340015, name: "Bakyt", lang: "en"}, deliver: webhookDeliver(tg, base), nextID: 934500100}
 	c.command("/start")
 	for _, p := range []string{"r:other", "w:kg", "rt:direct", "n:A.1.1"} {
@@ -358,21 +314,12 @@ func TestTelegramInviteCarriesItsQRCode(t *testing.T) {
 	}
 }
 
-// caseEnv starts a real Redis and the fake LINE and Telegram (webhook) APIs
-// and returns serve's environment for them, with the console user aiko
-// (password "correct horse").
-func caseEnv(t *testing.T) (map[string]string, *fakeLINE, *fakeBotAPI) {
+// caseServe starts a real Redis and the fake LINE and Telegram (webhook)
+// APIs and returns serve's wiring to them, with the console user aiko.
+func caseServe(t *testing.T) (serveOpts, *fakeLINE, *fakeBotAPI) {
 	t.Helper()
 	rs := redistest.Start(t)
 	lineAPI, lineURL := newFakeLINE(t)
 	tg := newFakeBotAPI(t)
-	env := lineEnv(lineURL)
-	env["TELEGRAM_BOT_TOKEN"] = tgToken
-	env["TELEGRAM_API_BASE_URL"] = tg.srv.URL
-	env["TELEGRAM_WEBHOOK_URL"] = tgHook
-	env["TELEGRAM_WEBHOOK_SECRET"] = tgSecret
-	env["REDIS_URL"] = rs.URL()
-	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
-	return env, lineAPI, tg
+	return serveOpts{lineAPI: lineURL, tgAPI: tg.srv.URL, webhook: true, redis: rs.URL(), staff: []string{"aiko"}}, lineAPI, tg
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"example.com/sswbot/internal/browsertest"
 	"example.com/sswbot/store/redisstore/redistest"
@@ -33,14 +32,9 @@ func TestConsoleLiveAcrossProcesses(t *testing.T) {
 	rs := redistest.Start(t)
 	api, apiURL := newFakeLINE(t)
 	tg := newFakeBotAPI(t)
-	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	users := "aiko:" + string(hash) + ",bek:" + string(hash)
-	envA := lineEnv(apiURL)
-	envA["REDIS_URL"], envA["SSWBOT_CONSOLE_USERS"] = rs.URL(), users
-	envA["TELEGRAM_BOT_TOKEN"], envA["TELEGRAM_API_BASE_URL"] = tgToken, tg.srv.URL
-	envB := lineEnv(apiURL)
-	envB["REDIS_URL"], envB["SSWBOT_CONSOLE_USERS"] = rs.URL(), users
-	a, b := startServe(t, envA), startServe(t, envB)
+	staff := []string{"aiko", "bek"}
+	a := startServe(t, serveOpts{lineAPI: apiURL, tgAPI: tg.srv.URL, redis: rs.URL(), staff: staff}).addr
+	b := startServe(t, serveOpts{lineAPI: apiURL, redis: rs.URL(), staff: staff}).addr
 
 	const lineUser = "U0123456789abcdef0123456789abc001"
 	webhookB := func(body []byte) {
@@ -68,7 +62,7 @@ func TestConsoleLiveAcrossProcesses(t *testing.T) {
 	}
 	contains := func(s string) func(string) bool { return func(got string) bool { return strings.Contains(got, s) } }
 	run("open the login", chromedp.Navigate("http://"+a+"/console/login"))
-	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("name"), "aiko"), chromedp.SendKeys(chromedp.ID("password"), "correct horse")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("name"), "aiko"), chromedp.SendKeys(chromedp.ID("password"), staffPassword)); err != nil {
 		t.Fatal(err)
 	}
 	run("log in", chromedp.Click(chromedp.CSS(".login button")))
@@ -97,7 +91,7 @@ func TestConsoleLiveAcrossProcesses(t *testing.T) {
 
 	// A colleague on the other process sees the take-over, writes a note,
 	// takes over and replies: the first process shows each live.
-	bek, csrfOf := staffClient(t, b, "bek", "correct horse")
+	bek, csrfOf := staffClient(t, b, "bek")
 	post := func(action string, form url.Values) {
 		t.Helper()
 		form.Set("csrf", csrfOf(linePage))

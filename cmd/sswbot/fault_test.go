@@ -289,17 +289,15 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"REDIS_URL=" + srv.URL(), "SSWBOT_EVENT_LEASE=2s", "SSWBOT_LOG_LEVEL=warn"}
-	switch mode {
-	case "line webhook":
-		for k, v := range lineEnv(fake.URL) {
-			env = append(env, k+"="+v)
-		}
-	case "telegram webhook":
-		env = append(env, "TELEGRAM_BOT_TOKEN=1:fault", "TELEGRAM_API_BASE_URL="+fake.URL,
-			"TELEGRAM_WEBHOOK_URL=https://bot.example/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET=fault-secret")
-	case "telegram polling":
-		env = append(env, "TELEGRAM_BOT_TOKEN=1:fault", "TELEGRAM_API_BASE_URL="+fake.URL)
+	o := serveOpts{redis: srv.URL(), env: map[string]string{"SSWBOT_EVENT_LEASE": "2s", "SSWBOT_LOG_LEVEL": "warn"}}
+	if mode == "line webhook" {
+		o.lineAPI = fake.URL
+	} else {
+		o.tgAPI, o.webhook = fake.URL, mode == "telegram webhook"
+	}
+	var env []string
+	for k, v := range o.environ() {
+		env = append(env, k+"="+v)
 	}
 	p := &serveProc{t: t, bin: bin, env: env, addr: freeAddr(t), log: logf}
 	p.start()
@@ -524,7 +522,7 @@ func postFault(ctx context.Context, addr, mode string, body []byte, tg *telegram
 	if mode == "line webhook" {
 		req.Header.Set("X-Line-Signature", sign(body))
 	} else {
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "fault-secret")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", tgSecret)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -535,7 +533,7 @@ func postFault(ctx context.Context, addr, mode string, body []byte, tg *telegram
 	if err != nil || res.StatusCode/100 != 2 {
 		return false // a response cut off by a kill is no answer: Telegram redelivers
 	}
-	if mode == "telegram webhook" && performWebhookAnswer(tg.url, "1:fault", answer) {
+	if mode == "telegram webhook" && performWebhookAnswer(tg.url, tgToken, answer) {
 		tg.answered.Add(1)
 	}
 	return true

@@ -8,7 +8,7 @@ import (
 )
 
 func TestHealthcheckAsksTheLocalServe(t *testing.T) {
-	addr := startServe(t, map[string]string{"REDIS_URL": ""})
+	addr := startServe(t, serveOpts{}).addr
 	_, port, _ := net.SplitHostPort(addr)
 	for _, tt := range []struct {
 		name string

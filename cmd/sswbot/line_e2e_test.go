@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"example.com/sswbot/knowledge"
 )
 
@@ -129,6 +127,37 @@ func (f *fakeLINE) all() []lineRequest {
 	return append([]lineRequest(nil), f.requests...)
 }
 
+// replyTo posts body, signed, to serve's LINE webhook at base and returns
+// the reply request it caused; the test fails without one.
+func (f *fakeLINE) replyTo(t *testing.T, base string, body []byte) lineRequest {
+	t.Helper()
+	before := len(f.all())
+	if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
+		t.Fatalf("LINE webhook: %d", got)
+	}
+	reqs := f.all()[before:]
+	for _, r := range reqs {
+		if r.Path == "/v2/bot/message/reply" {
+			return r
+		}
+	}
+	t.Fatalf("no reply among %+v", reqs)
+	return lineRequest{}
+}
+
+// presser returns a function that presses a button (postback data) as
+// user through serve at base and returns the texts of the reply. Event ids
+// are prefix and a count, 26 characters like LINE's.
+func (f *fakeLINE) presser(t *testing.T, base, user, prefix string) func(data string) []string {
+	n := 0
+	return func(data string) []string {
+		t.Helper()
+		n++
+		texts, _ := f.replyTo(t, base, postback(user, fmt.Sprintf("%s%0*d", prefix, 26-len(prefix), n), data)).messages()
+		return texts
+	}
+}
+
 // messages returns the texts and the quick-reply postback data of request i.
 func (r lineRequest) messages() (texts []string, data []string) {
 	msgs, _ := r.Body["messages"].([]any)
@@ -198,32 +227,23 @@ func postback(user, eventID, data string) []byte {
 		eventID, time.Now().UnixMilli(), user, eventID, data))
 }
 
-func lineEnv(api string) map[string]string {
-	return map[string]string{
-		"LINE_CHANNEL_SECRET": lineSecret, "LINE_CHANNEL_ACCESS_TOKEN": "test-token", "LINE_API_BASE_URL": api,
-	}
-}
-
 // waitFor polls until cond holds or fails the test after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting: %s", what)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
 func TestLINEWalksARouteInJapanese(t *testing.T) {
 	t.Parallel()
 	api, apiURL := newFakeLINE(t)
-	env := lineEnv(apiURL)
-	env["SSWBOT_LOG_LEVEL"] = "debug"
-	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
-	base, logs := startServeLogs(t, env)
+	s := startServe(t, serveOpts{lineAPI: apiURL, staff: []string{"aiko"}, env: map[string]string{"SSWBOT_LOG_LEVEL": "debug"}})
+	base, logs := s.addr, s.logs
 	defer func() {
 		// Logs carry no secrets, user ids or message texts, even at debug.
 		for _, secret := range []string{lineSecret, "test-token", "u206d25c2ea6bd87c17655609a1c37cb8", "Hello, world", "r:employer"} {
@@ -364,7 +384,7 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 	if got := len(api.all()); got != calls {
 		t.Fatalf("bad requests caused %d API calls", got-calls)
 	}
-	staff, _ := staffClient(t, base, "aiko", "correct horse")
+	staff, _ := staffClient(t, base, "aiko")
 	for id, want := range map[string]int{"line:Ubadbadbadbadbadbadbadbadbadbadbad": http.StatusNotFound, "line:" + user: http.StatusOK} {
 		resp, err := staff.Get("http://" + base + "/console/conversations/" + url.PathEscape(id))
 		if err != nil {
@@ -407,9 +427,10 @@ func TestLINEWalksARouteInJapanese(t *testing.T) {
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// staffClient logs in to the console and returns a client with the session
-// cookie and a function that finds the CSRF token on a page.
-func staffClient(t *testing.T, base, name, password string) (*http.Client, func(path string) string) {
+// staffClient logs in to the console as name (with staffPassword) and
+// returns a client with the session cookie and a function that finds the
+// CSRF token on a page.
+func staffClient(t *testing.T, base, name string) (*http.Client, func(path string) string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -428,7 +449,7 @@ func staffClient(t *testing.T, base, name, password string) (*http.Client, func(
 		return string(m[1])
 	}
 	tok := csrfOf("/console/login")
-	resp, err := c.PostForm("http://"+base+"/console/login", url.Values{"name": {name}, "password": {password}, "csrf": {tok}})
+	resp, err := c.PostForm("http://"+base+"/console/login", url.Values{"name": {name}, "password": {staffPassword}, "csrf": {tok}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,10 +463,7 @@ func staffClient(t *testing.T, base, name, password string) (*http.Client, func(
 func TestConsoleReplyReachesLINE(t *testing.T) {
 	t.Parallel()
 	api, apiURL := newFakeLINE(t)
-	hash, _ := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
-	env := lineEnv(apiURL)
-	env["SSWBOT_CONSOLE_USERS"] = "aiko:" + string(hash)
-	base := startServe(t, env)
+	base := startServe(t, serveOpts{lineAPI: apiURL, staff: []string{"aiko"}}).addr
 
 	user := "U0123456789abcdef0123456789abcdef"
 	for i, d := range []string{"g:staff"} {
@@ -454,7 +472,7 @@ func TestConsoleReplyReachesLINE(t *testing.T) {
 			t.Fatalf("postback: %d", got)
 		}
 	}
-	c, csrfOf := staffClient(t, base, "aiko", "correct horse")
+	c, csrfOf := staffClient(t, base, "aiko")
 	page := "/console/conversations/" + url.PathEscape("line:"+user)
 	post := func(action string, form url.Values) {
 		t.Helper()

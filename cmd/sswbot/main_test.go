@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -46,24 +49,68 @@ func adminOf(t *testing.T, base string) string {
 	return a.(string)
 }
 
-// startServe runs `sswbot serve` on a free port with env, as main would,
-// and returns its address, "127.0.0.1:PORT". The server stops when the test ends; the test
-// fails if it does not stop cleanly.
-func startServe(t *testing.T, env map[string]string) string {
-	t.Helper()
-	addr, _ := startServeLogs(t, env)
-	return addr
+// staffPassword is the console password of every user serveOpts.staff names.
+const staffPassword = "correct horse"
+
+// serveOpts is what an end-to-end test's serve is wired to. The zero value
+// is serve on the memory store with no channel.
+type serveOpts struct {
+	lineAPI string   // a fake LINE API's URL: the LINE channel (lineSecret, "test-token")
+	tgAPI   string   // a fake Bot API's URL: the Telegram channel (tgToken), polling
+	webhook bool     // Telegram by webhook (tgHook, tgSecret) instead of polling
+	redis   string   // the store's REDIS_URL; "" is the memory store
+	staff   []string // console users, each with staffPassword
+	// env holds more variables; they win over the ones above.
+	env map[string]string
 }
 
-// startServeLogs is startServe that also returns what serve logs.
-func startServeLogs(t *testing.T, env map[string]string) (string, *syncBuffer) {
+// environ is serve's environment for o.
+func (o serveOpts) environ() map[string]string {
+	env := map[string]string{}
+	if o.lineAPI != "" {
+		env["LINE_CHANNEL_SECRET"], env["LINE_CHANNEL_ACCESS_TOKEN"], env["LINE_API_BASE_URL"] = lineSecret, "test-token", o.lineAPI
+	}
+	if o.tgAPI != "" {
+		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_BASE_URL"] = tgToken, o.tgAPI
+		if o.webhook {
+			env["TELEGRAM_WEBHOOK_URL"], env["TELEGRAM_WEBHOOK_SECRET"] = tgHook, tgSecret
+		}
+	}
+	if o.redis != "" {
+		env["REDIS_URL"] = o.redis
+	}
+	if len(o.staff) > 0 {
+		hash, err := bcrypt.GenerateFromPassword([]byte(staffPassword), bcrypt.MinCost)
+		if err != nil {
+			panic(err) // only for a password over 72 bytes
+		}
+		users := make([]string, len(o.staff))
+		for i, u := range o.staff {
+			users[i] = u + ":" + string(hash)
+		}
+		env["SSWBOT_CONSOLE_USERS"] = strings.Join(users, ",")
+	}
+	maps.Copy(env, o.env)
+	return env
+}
+
+// served is a running `sswbot serve`.
+type served struct {
+	addr string      // "127.0.0.1:PORT"
+	logs *syncBuffer // what it logged so far
+}
+
+// startServe runs `sswbot serve` on a free port as main would, wired as o
+// says. The server stops when the test ends; the test fails if it does not
+// stop cleanly.
+func startServe(t *testing.T, o serveOpts) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, envOf(env), strings.NewReader(""), pw, stderr)
+		code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"}, envOf(o.environ()), strings.NewReader(""), pw, stderr)
 		pw.Close()
 		done <- code
 	}()
@@ -102,7 +149,7 @@ func startServeLogs(t *testing.T, env map[string]string) (string, *syncBuffer) {
 			t.Errorf("serve did not shut down:\n%s", stderr.String())
 		}
 	})
-	return base, stderr
+	return &served{addr: base, logs: stderr}
 }
 
 // runCmd runs sswbot with args and returns the exit code and output.

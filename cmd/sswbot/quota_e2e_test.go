@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,34 +22,20 @@ import (
 // them. The console shows the month's 3 of 3.
 func TestLINEPushQuotaHoldsNotifications(t *testing.T) {
 	t.Parallel()
-	env, lineAPI, tg := caseEnv(t)
+	o, lineAPI, tg := caseServe(t)
 	lineAPI.mu.Lock()
 	lineAPI.limit = 1000
 	lineAPI.mu.Unlock()
-	env["SSWBOT_LINE_PUSH_MONTHLY_LIMIT"] = "3"
-	base := startServe(t, env)
+	o.env = map[string]string{"SSWBOT_LINE_PUSH_MONTHLY_LIMIT": "3"}
+	base := startServe(t, o).addr
 
 	const employer = "u206d25c2ea6bd87c17655609a1c37cb8"
-	n := 0
 	// send posts one event and returns LINE's reply request for it.
 	send := func(body []byte) lineRequest {
 		t.Helper()
-		before := len(lineAPI.all())
-		if got := postLINE(t, base, body, sign(body)); got != http.StatusOK {
-			t.Fatalf("event: %d", got)
-		}
-		for _, r := range lineAPI.all()[before:] {
-			if r.Path == "/v2/bot/message/reply" {
-				return r
-			}
-		}
-		t.Fatalf("no reply among %+v", lineAPI.all()[before:])
-		return lineRequest{}
+		return lineAPI.replyTo(t, base, body)
 	}
-	press := func(data string) lineRequest {
-		n++
-		return send(postback(employer, fmt.Sprintf("01JQUOTA%018d", n), data))
-	}
+	press := lineAPI.presser(t, base, employer, "01JQUOTA")
 	// A fresh follow: its reply token is young enough to be used (an old
 	// one is pushed, which would count).
 	follow, _ := os.ReadFile("testdata/line/follow.json")
@@ -61,7 +46,7 @@ func TestLINEPushQuotaHoldsNotifications(t *testing.T) {
 	for _, p := range []string{"r:employer", "w:kg", "rt:direct", "n:A.1.1"} {
 		press(p)
 	}
-	texts, _ := press("ci").messages()
+	texts := press("ci")
 	m := regexp.MustCompile(`start=([2-9A-HJ-NP-Z]{10})`).FindStringSubmatch(strings.Join(texts, "\n"))
 	if m == nil {
 		t.Fatalf("no invite code in %q", texts)
@@ -86,7 +71,7 @@ func TestLINEPushQuotaHoldsNotifications(t *testing.T) {
 	c.press("cd:A.5")
 	waitFor(t, "three pushes to the employer", func() bool { return len(pushes()) == 3 })
 
-	staff, _ := staffClient(t, base, "aiko", "correct horse")
+	staff, _ := staffClient(t, base, "aiko")
 	page := func(path string) string {
 		t.Helper()
 		resp, err := staff.Get("http://" + base + path)

@@ -543,7 +543,7 @@ func pollDeliver(f *fakeBotAPI) func(*testing.T, []byte) []tgCall {
 // later.
 func tgWaitOffset(t *testing.T, f *fakeBotAPI, n int, offset int64) {
 	t.Helper()
-	tgEventually(t, "the poller confirms update "+strconv.FormatInt(offset-1, 10), func() bool {
+	waitFor(t, "the poller confirms update "+strconv.FormatInt(offset-1, 10), func() bool {
 		for _, c := range f.all()[n:] {
 			if o, _ := strconv.ParseInt(c.Form.Get("offset"), 10, 64); c.Method == "getUpdates" && o >= offset {
 				return true
@@ -551,17 +551,6 @@ func tgWaitOffset(t *testing.T, f *fakeBotAPI, n int, offset int64) {
 		}
 		return false
 	})
-}
-
-func tgEventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // checkSetup checks the command menus were registered for every language
@@ -596,12 +585,7 @@ func TestTelegramWebhookRussianRoute(t *testing.T) {
 	t.Parallel()
 	kb := tgKnowledge(t)
 	f := newFakeBotAPI(t)
-	addr := startServe(t, map[string]string{
-		"TELEGRAM_BOT_TOKEN":      tgToken,
-		"TELEGRAM_API_BASE_URL":   f.srv.URL,
-		"TELEGRAM_WEBHOOK_URL":    tgHook,
-		"TELEGRAM_WEBHOOK_SECRET": tgSecret,
-	})
+	addr := startServe(t, serveOpts{tgAPI: f.srv.URL, webhook: true}).addr
 
 	setup := f.all()
 	checkSetup(t, setup)
@@ -683,10 +667,7 @@ func TestTelegramPollingKyrgyzRoute(t *testing.T) {
 	t.Parallel()
 	kb := tgKnowledge(t)
 	f := newFakeBotAPI(t)
-	startServe(t, map[string]string{
-		"TELEGRAM_BOT_TOKEN":    tgToken,
-		"TELEGRAM_API_BASE_URL": f.srv.URL,
-	})
+	startServe(t, serveOpts{tgAPI: f.srv.URL})
 
 	setup := f.all()
 	checkSetup(t, setup)
@@ -772,18 +753,14 @@ func TestTelegramPollingRestart(t *testing.T) {
 	t.Parallel()
 	rs := redistest.Start(t)
 	f := newFakeBotAPI(t)
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN":    tgToken,
-		"TELEGRAM_API_BASE_URL": f.srv.URL,
-		"REDIS_URL":             rs.URL(),
-	}
+	o := serveOpts{tgAPI: f.srv.URL, redis: rs.URL()}
 	kb := tgKnowledge(t)
 	user := tgUser{id: 5512345680, name: "Бакыт", lang: "ky"}
 	c := &tgConv{t: t, user: user, deliver: pollDeliver(f), nextID: 934120000}
 	var lost []byte
 	t.Run("first run", func(t *testing.T) {
 		c.t = t
-		startServe(t, env)
+		startServe(t, o)
 		c.command("/start")
 		c.press("r:worker")
 		lost = c.updates[len(c.updates)-1]
@@ -812,7 +789,7 @@ func TestTelegramPollingRestart(t *testing.T) {
 
 	t.Run("second run", func(t *testing.T) {
 		c.t = t
-		startServe(t, env)
+		startServe(t, o)
 		n := len(f.all())
 		f.push(t, lost)
 		tgWaitOffset(t, f, n, int64(id)+1)
