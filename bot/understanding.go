@@ -13,6 +13,9 @@ import (
 // language: people type the labels they see, with typos the model forgives.
 func Corpus(kb *knowledge.Base) understand.Corpus {
 	c := understand.Corpus{Languages: knowledge.Languages}
+	for _, sp := range kb.Spellings {
+		c.Spellings = append(c.Spellings, understand.Spelling{Kana: sp.Kana, Kanji: sp.Kanji})
+	}
 	index := map[string]int{}
 	add := func(slot, value, lang, text string) {
 		k := slot + "=" + value

@@ -20,7 +20,8 @@ type Base struct {
 	Glossary  []Term
 	Keywords  []Keyword
 	Countries []*Country
-	Intents   []Intent // what people mean and how they type it (understanding.yaml and the country files)
+	Intents   []Intent   // what people mean and how they type it (understanding.yaml and the country files)
+	Spellings []Spelling // Japanese words typed in kana only, read as their kanji (understanding.yaml)
 
 	ui map[string]Text
 }

@@ -91,6 +91,7 @@ func Load(fsys fs.FS) (*Base, error) {
 			var y yUnderstanding
 			if l.decode(data, &y) {
 				l.intents(y.Intents)
+				l.spellings(y.Spellings)
 			}
 		default:
 			l.add(l.file, 1, fmt.Sprintf("kind must be \"shared\", \"country\" or \"understanding\", not %q", h.Kind))
@@ -130,6 +131,7 @@ type loader struct {
 	}
 	intentLines []intentLine
 	examples    map[string]exampleAt // slot + folded example → where it was first given
+	spelled     map[string]placed    // kana → where its spelling was first given
 }
 
 // placed is a value to check later, with where it was written.

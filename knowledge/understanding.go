@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -48,6 +49,41 @@ func (b *Base) Intent(slot, value string) *Intent {
 	}
 	return nil
 }
+
+// Spelling is a word of this domain that people type in kana only (on a
+// phone, or learning Japanese: かいしゃ, そうしゅつきかん) and the kanji the
+// examples write it in (会社, 送出機関). The understanding model reads the
+// kana as the kanji in messages and examples alike, so the two meet.
+type Spelling struct{ Kana, Kanji string }
+
+// spellings validates an understanding file's spellings and adds them. The
+// kana is hiragana because the model folds katakana to hiragana first; a
+// kana given twice, in any file, would be read two ways.
+func (l *loader) spellings(ys ySpellings) {
+	if l.spelled == nil {
+		l.spelled = map[string]placed{}
+	}
+	for _, y := range ys {
+		what := fmt.Sprintf("spelling %q", y.Kana.V)
+		switch {
+		case y.Kana.V == "" || strings.IndexFunc(y.Kana.V, notHiragana) >= 0:
+			l.at(y.Kana.Line, "%s: write the kana in hiragana (messages are read with katakana as hiragana)", what)
+		case strings.IndexFunc(y.Kanji.V, isHan) < 0:
+			l.at(y.Kanji.Line, "%s: %q has no kanji", what, y.Kanji.V)
+		default:
+			if prev, ok := l.spelled[y.Kana.V]; ok {
+				l.at(y.Kana.Line, "%s: given twice (first at %s:%d)", what, prev.file, prev.line)
+				continue
+			}
+			l.spelled[y.Kana.V] = placed{file: l.file, line: y.Kana.Line}
+			l.b.Spellings = append(l.b.Spellings, Spelling{Kana: y.Kana.V, Kanji: y.Kanji.V})
+		}
+	}
+}
+
+func notHiragana(r rune) bool { return !unicode.Is(unicode.Hiragana, r) && r != 'ー' }
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 // exampleAt remembers where an example was first written, to report
 // duplicates and conflicts with both places.

@@ -2,6 +2,7 @@ package knowledge_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -42,6 +43,9 @@ intents:
     value: fees
     examples: {ja: [費用], en: [cost], ru: [стоимость], ky: [баасы]}
     answer: {ja: 資料に記載がありません, en: The document does not say, ru: В документе не сказано, ky: Документте айтылган эмес}
+spellings:
+  ちょくせつ: 直接
+  びざ: 査証
 `
 
 func loadWithIntents(understanding string) (*knowledge.Base, error) {
@@ -67,6 +71,9 @@ func TestLoadIntents(t *testing.T) {
 	}
 	if got, want := kb.Intent("oos", "fees").Answer.In("ru"), "В документе не сказано"; got != want {
 		t.Fatalf("ru answer = %q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(kb.Spellings), "[{ちょくせつ 直接} {びざ 査証}]"; got != want {
+		t.Fatalf("spellings = %s, want %s (in file order)", got, want)
 	}
 }
 
@@ -136,6 +143,16 @@ func TestLoadRejectsBadIntents(t *testing.T) {
 			`intent route=agenzy: unknown route "agenzy"`},
 		{"cues missing a language", "      ky: [түз]\n", "      ky: [түз]\n    over: [compare]\n    cues: {ja: [x], en: [x], ru: [x]}\n",
 			`understanding.yaml:10: intent route=direct: no cues in ky`},
+		{"a spelling's kana in katakana", "  びざ:", "  ビザ:",
+			`understanding.yaml:33: spelling "ビザ": write the kana in hiragana`},
+		{"a spelling's kana with a kanji", "  びざ:", "  び座:",
+			`understanding.yaml:33: spelling "び座": write the kana in hiragana`},
+		{"a spelling without a kanji", "びざ: 査証", "びざ: ビザ",
+			`understanding.yaml:33: spelling "びざ": "ビザ" has no kanji`},
+		{"a kana spelt twice", "  びざ:", "  ちょくせつ:",
+			`understanding.yaml:33: spelling "ちょくせつ": given twice (first at understanding.yaml:32)`},
+		{"spellings as a list", "  ちょくせつ: 直接\n  びざ: 査証\n", "  - ちょくせつ\n",
+			`understanding.yaml:32: want spellings as kana: kanji, one a line`},
 		{"a misspelled key", "    answer:", "    anwser:",
 			`understanding.yaml:30: unknown key "anwser" in an intent (a typo?)`},
 	}

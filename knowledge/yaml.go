@@ -176,6 +176,27 @@ type yIntent struct {
 }
 
 type yUnderstanding struct {
-	Kind    string    `yaml:"kind"`
-	Intents []yIntent `yaml:"intents"`
+	Kind      string     `yaml:"kind"`
+	Intents   []yIntent  `yaml:"intents"`
+	Spellings ySpellings `yaml:"spellings"`
+}
+
+// ySpellings is a mapping of kana to kanji, kept in file order with lines
+// (a plain map would lose both, and hide a key given twice).
+type ySpellings []ySpelling
+
+type ySpelling struct{ Kana, Kanji yStr }
+
+func (s *ySpellings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want spellings as kana: kanji, one a line", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: the spelling of %q must be one kanji word", v.Line, k.Value)
+		}
+		*s = append(*s, ySpelling{yStr{k.Value, k.Line}, yStr{v.Value, v.Line}})
+	}
+	return nil
 }

@@ -33,6 +33,6 @@ func TestDebugRead(t *testing.T) {
 			expect = strings.Split(parts[1], ",")
 		}
 		r := m.Read(understand.Query{Text: parts[2], Lang: parts[0], Expect: expect})
-		fmt.Printf("%-50s conf=%v %v alt=%v  fold=%q\n", parts[2], r.Confident, r.Matches, r.Alternatives, understand.Fold(parts[2], parts[0]))
+		fmt.Printf("%-50s conf=%v %v alt=%v  fold=%q\n", parts[2], r.Confident, r.Matches, r.Alternatives, m.Fold(parts[2], parts[0]))
 	}
 }

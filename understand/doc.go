@@ -8,7 +8,8 @@
 // How it reads a message:
 //
 //   - Fold normalises the text (NFKC, case and width, ё→е, katakana→hiragana,
-//     punctuation and emoji dropped) and Read splits it into words (Japanese
+//     the Corpus' kana Spellings as their kanji, punctuation and emoji
+//     dropped) and Read splits it into words (Japanese
 //     and Chinese script: character bigrams, as there are no spaces; a
 //     bigram joining a kanji and a particle (社を, を経) is skipped, and a
 //     kanji with its inflection (働き, 働く) also reads as its stem 働…).

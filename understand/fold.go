@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -28,12 +29,13 @@ type run struct {
 
 // Fold normalises text the way Read sees it: NFKC (full-width Latin and
 // half-width katakana become ordinary), lower case, ё→е, katakana→hiragana,
-// punctuation, symbols and emoji dropped, single spaces. For Russian and
-// Kyrgyz ("ru", "ky") Latin words are transliterated to Cyrillic, accepting
-// phone spellings (sh, ch, zh, kh, ts, ya, yu, j for ж, w for в) and the
-// official romanisations (ö, ü, ng for ө, ү, ң).
-func Fold(text, lang string) string {
-	runs := scan(text, nil)
+// the Corpus' kana Spellings in kanji, punctuation, symbols and emoji
+// dropped, single spaces. For Russian and Kyrgyz ("ru", "ky") Latin words
+// are transliterated to Cyrillic, accepting phone spellings (sh, ch, zh,
+// kh, ts, ya, yu, j for ж, w for в) and the official romanisations (ö, ü,
+// ng for ө, ү, ң).
+func (m *Model) Fold(text, lang string) string {
+	runs := scan(text, nil, m.kanji)
 	var b strings.Builder
 	for i, r := range runs {
 		if i > 0 {
@@ -48,8 +50,9 @@ func Fold(text, lang string) string {
 	return b.String()
 }
 
-// scan splits text into folded runs, appending to dst.
-func scan(text string, dst []run) []run {
+// scan splits text into folded runs, appending to dst; Japanese kana
+// spellings are written as kj says.
+func scan(text string, dst []run, kj *kanji) []run {
 	if !norm.NFKC.IsNormalString(text) {
 		text = norm.NFKC.String(text)
 	}
@@ -107,7 +110,7 @@ func scan(text string, dst []run) []run {
 		k := 2 * (i - first)
 		dst[i].text = all[ends[k]:ends[k+1]]
 		if dst[i].script == scriptCJK {
-			dst[i].text = plainJa(kanjiJa(dst[i].text))
+			dst[i].text = plainJa(kj.apply(dst[i].text))
 		}
 	}
 	return dst
@@ -501,42 +504,54 @@ func runesHaveSuffix(rs, suf []rune) bool {
 	return true
 }
 
-// kanjiJa writes the words of this domain that people type in kana only
-// (phones, learners of Japanese: 「かいしゃのしゃちょうです」, 「にほんで
-// はたらきたい」) in the kanji the examples use, so that a bigram of kana
-// meets the example's kanji. Only words whose kana spelling means nothing
-// else in practice are listed. A run without one is returned unallocated.
-func kanjiJa(s string) string {
+// Spelling is a word of this domain that people type in kana only (phones,
+// learners of Japanese: 「かいしゃのしゃちょうです」, 「にほんではたらきたい」)
+// and the kanji the examples write it in. Kana is hiragana, as folded
+// text is; only words whose kana spelling means nothing else in practice
+// belong here (the content's understanding file lists them).
+type Spelling struct{ Kana, Kanji string }
+
+// kanji writes a Corpus' kana Spellings in their kanji, so that a bigram of
+// kana meets the example's kanji. A nil *kanji writes nothing.
+type kanji struct {
+	r       *strings.Replacer
+	byFirst map[rune][]string // first letter → the kana spellings it starts
+}
+
+// newKanji checks spellings and indexes them; nil when there are none.
+func newKanji(spellings []Spelling) (*kanji, error) {
+	if len(spellings) == 0 {
+		return nil, nil
+	}
+	k := &kanji{byFirst: map[rune][]string{}}
+	pairs := make([]string, 0, 2*len(spellings))
+	for _, sp := range spellings {
+		if sp.Kana == "" || strings.IndexFunc(sp.Kana, func(r rune) bool { return !unicode.Is(unicode.Hiragana, r) && r != 'ー' }) >= 0 {
+			return nil, fmt.Errorf("understand: spelling %q: want hiragana", sp.Kana)
+		}
+		if strings.IndexFunc(sp.Kanji, func(r rune) bool { return unicode.Is(unicode.Han, r) }) < 0 {
+			return nil, fmt.Errorf("understand: spelling %q: kanji %q has none", sp.Kana, sp.Kanji)
+		}
+		pairs = append(pairs, sp.Kana, sp.Kanji)
+		r, _ := utf8.DecodeRuneInString(sp.Kana)
+		k.byFirst[r] = append(k.byFirst[r], sp.Kana)
+	}
+	k.r = strings.NewReplacer(pairs...)
+	return k, nil
+}
+
+// apply returns s with the kana spellings written in kanji; a run without
+// one is returned unallocated.
+func (k *kanji) apply(s string) string {
+	if k == nil {
+		return s
+	}
 	for i, r := range s {
-		for _, p := range jaReadingsByFirst[r] {
-			if strings.HasPrefix(s[i:], jaReadings[p]) {
-				return jaReadingReplacer.Replace(s)
+		for _, kana := range k.byFirst[r] {
+			if strings.HasPrefix(s[i:], kana) {
+				return k.r.Replace(s)
 			}
 		}
 	}
 	return s
 }
-
-// jaReadings pairs a kana spelling with its kanji (folded: hiragana).
-var jaReadings = [...]string{
-	"かいしゃ", "会社", "しゃちょう", "社長", "しごと", "仕事", "はたら", "働", "にほん", "日本", "にっぽん", "日本",
-	"さいよう", "採用", "やとい", "雇い", "やとう", "雇う", "やとえ", "雇え", "さがし", "探し", "さがす", "探す",
-	"きゅうじん", "求人", "きゅうしょく", "求職", "しゅうしょく", "就職", "ろうどうしゃ", "労働者",
-	"そうしゅつきかん", "送出機関", "おくりだし", "送り出し", "ちょくせつ", "直接", "けいやく", "契約",
-	"ざいりゅう", "在留", "にゅうこく", "入国", "らいにち", "来日", "ひよう", "費用", "てすうりょう", "手数料",
-	"きゅうりょう", "給料", "かぞく", "家族", "しょるい", "書類", "たんとう", "担当", "かいご", "介護",
-	"こうじょう", "工場", "けんせつ", "建設", "じゅうみん", "住民", "すんで", "住んで", "つかいたい", "使いたい",
-	"つかいます", "使います", "つかわ", "使わ", "つかう", "使う", "こよう", "雇用",
-}
-
-var (
-	jaReadingReplacer = strings.NewReplacer(jaReadings[:]...)
-	jaReadingsByFirst = func() map[rune][]int {
-		m := map[rune][]int{}
-		for p := 0; p < len(jaReadings); p += 2 {
-			r, _ := utf8.DecodeRuneInString(jaReadings[p])
-			m[r] = append(m[r], p)
-		}
-		return m
-	}()
-)

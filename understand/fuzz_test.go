@@ -7,19 +7,20 @@ import (
 	"example.com/sswbot/understand"
 )
 
-// FuzzFold: Fold never panics, returns valid UTF-8 and is idempotent for
+// FuzzFold: Model.Fold never panics, returns valid UTF-8 and is idempotent for
 // languages that do not transliterate.
 func FuzzFold(f *testing.F) {
 	for _, s := range []string{"ya uzhe v Tokio", "ＶＩＳＡ ﾋﾞｻﾞ", "Ёлки!!", "agenttiksiz", "日本の受入機関です", "\xff\xfe", ""} {
 		f.Add(s, "ru")
 	}
+	m := mustModel(f)
 	f.Fuzz(func(t *testing.T, s, lang string) {
-		got := understand.Fold(s, lang)
+		got := m.Fold(s, lang)
 		if !utf8.ValidString(got) {
 			t.Fatalf("Fold(%q) = %q: not UTF-8", s, got)
 		}
 		if lang == "en" || lang == "ja" {
-			if again := understand.Fold(got, lang); again != got {
+			if again := m.Fold(got, lang); again != got {
 				t.Fatalf("Fold(Fold(%q)) = %q, want %q", s, again, got)
 			}
 		}

@@ -17,7 +17,8 @@ var (
 	corpusErr  error
 )
 
-// mustCorpus reads testdata/corpus.yaml, a snapshot of the content's intents.
+// mustCorpus reads testdata/corpus.yaml, a snapshot of the content's intents
+// and kana spellings.
 func mustCorpus(tb testing.TB) understand.Corpus {
 	tb.Helper()
 	corpusOnce.Do(func() {
@@ -26,6 +27,7 @@ func mustCorpus(tb testing.TB) understand.Corpus {
 				Slot, Value string
 				Examples    map[string][]string
 			}
+			Spellings []understand.Spelling
 		}
 		b, err := os.ReadFile("testdata/corpus.yaml")
 		if err != nil {
@@ -40,6 +42,7 @@ func mustCorpus(tb testing.TB) understand.Corpus {
 			corpus.Intents = append(corpus.Intents, understand.Intent{Slot: in.Slot, Value: in.Value, Examples: in.Examples})
 		}
 		sort.SliceStable(corpus.Intents, func(i, j int) bool { return false })
+		corpus.Spellings = doc.Spellings
 	})
 	if corpusErr != nil {
 		tb.Fatal(corpusErr)

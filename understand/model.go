@@ -12,10 +12,13 @@ import (
 	"github.com/kljensen/snowball/russian"
 )
 
-// Corpus is what the model learns from: every intent with its examples.
+// Corpus is what the model learns from: every intent with its examples,
+// and the Japanese words typed in kana only, read as their kanji in
+// examples and messages alike.
 type Corpus struct {
 	Languages []string
 	Intents   []Intent
+	Spellings []Spelling
 }
 
 // Intent is one slot value. Slot is one of "role", "location", "country",
@@ -127,6 +130,8 @@ type Model struct {
 
 	pool sync.Pool
 
+	kanji *kanji // Corpus.Spellings
+
 	// words caches what a word of a message is (its Cyrillic readings and
 	// the example words it matches), per language: people type the same
 	// few thousand words, and a word read once is read again without its
@@ -181,9 +186,15 @@ const prefixMin = 4
 const stemMin = 6
 
 // New builds a model. It fails when an intent has no slot, value or
-// example, or an example has no word.
+// example, an example has no word, or a spelling's kana is not hiragana or
+// its kanji has none.
 func New(c Corpus) (*Model, error) {
+	kj, err := newKanji(c.Spellings)
+	if err != nil {
+		return nil, err
+	}
 	m := &Model{
+		kanji:    kj,
 		vocab:    map[string]int32{},
 		stems:    map[string][]int32{},
 		dels:     map[string][]int32{},
@@ -213,7 +224,7 @@ func New(c Corpus) (*Model, error) {
 		n := 0
 		for _, lang := range langs {
 			for _, text := range in.Examples[lang] {
-				runs = scan(text, runs[:0])
+				runs = scan(text, runs[:0], m.kanji)
 				toks = toks[:0]
 				seen := map[int32]bool{}
 				for _, r := range runs {
@@ -333,7 +344,7 @@ func (m *Model) buildCues(c Corpus) {
 		}
 		for lang, ws := range in.Cues {
 			for _, w := range ws {
-				for _, r := range scan(w, nil) {
+				for _, r := range scan(w, nil, m.kanji) {
 					if r.script == scriptCJK {
 						m.cjkCues = append(m.cjkCues, cjkCue{lang, r.text, int32(i)})
 						continue

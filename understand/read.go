@@ -164,7 +164,7 @@ func (m *Model) Read(q Query) Reading {
 
 // tokenize fills sc.toks from the message.
 func (m *Model) tokenize(sc *scratch, text, lang string) {
-	sc.runs = scan(text, sc.runs[:0])
+	sc.runs = scan(text, sc.runs[:0], m.kanji)
 	sc.toks = sc.toks[:0]
 	for _, r := range sc.runs {
 		if len(sc.toks) >= maxTokens {

@@ -161,9 +161,19 @@ func TestFold(t *testing.T) {
 		{"いくらかかりますか", "ja", "いくらかかるか"},
 		{"了解っす", "ja", "了解です"},
 	}
+	m := mustModel(t)
 	for _, tt := range tests {
-		if got := understand.Fold(tt.text, tt.lang); got != tt.want {
+		if got := m.Fold(tt.text, tt.lang); got != tt.want {
 			t.Errorf("Fold(%q, %q) = %q, want %q", tt.text, tt.lang, got, tt.want)
+		}
+	}
+}
+
+func TestNewRejectsABadSpelling(t *testing.T) {
+	in := []understand.Intent{{Slot: "role", Value: "employer", Examples: map[string][]string{"ja": {"会社"}}}}
+	for _, sp := range []understand.Spelling{{Kana: "カイシャ", Kanji: "会社"}, {Kana: "かいしゃ", Kanji: "かいしゃ"}, {Kana: "", Kanji: "会社"}} {
+		if _, err := understand.New(understand.Corpus{Intents: in, Spellings: []understand.Spelling{sp}}); err == nil {
+			t.Errorf("New with spelling %+v = nil error, want one", sp)
 		}
 	}
 }
