@@ -17,7 +17,7 @@ Usage:
   sswbot graph                                      print the dialog as a Mermaid flowchart
   sswbot eval  [--lang L] [--cases FILE]            measure how well the bot understands typed messages
   sswbot examples export [--out FILE] [--clear]     staff suggestions from the console, as YAML for review
-  sswbot line setup [--dry-run]                    create the LINE rich menus (one per language)
+  sswbot line setup [--dry-run]                     create the LINE rich menus (one per language)
   sswbot hash-password                              read a password on stdin, print its bcrypt hash
   sswbot healthcheck [--ready]                      exit 0 when the local serve answers /healthz (/readyz)
 
