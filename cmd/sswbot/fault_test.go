@@ -5,11 +5,16 @@ package main
 // platforms where it matters here (a reply token is accepted once and
 // expires after a minute; a push retry key is accepted once; LINE
 // redelivers what was not answered 2xx; Telegram re-serves updates until
-// the offset passes them). serve is killed with SIGKILL at random moments
-// and restarted, Redis is stopped and restarted, and every event is
-// delivered twice at the same moment. At the end every event must have
-// changed the state exactly once (one incoming transcript entry) and been
-// answered exactly once.
+// the offset passes them). For LINE webhook, Telegram webhook and Telegram
+// polling, 16 chats send events one after another while serve is killed
+// with SIGKILL at random moments and restarted (the chats go on until the
+// kills are over, so every kill hits events in flight), Redis is stopped
+// and restarted, and every event is delivered twice at the same moment. At
+// the end every event must have changed the state exactly once (one
+// incoming transcript entry) and been answered exactly once. The probes of
+// probe_test.go (mass redelivery, overlapping copies, a Redis SIGKILL,
+// events without id, the memory store's bound, the console and admin
+// listener) run after them.
 //
 // It runs when SSWBOT_FAULT=1 (scripts/test.sh sets it). The randomness is
 // seeded; the seed is printed and SSWBOT_FAULT_SEED=<seed> replays a run.
@@ -43,16 +48,29 @@ import (
 )
 
 const (
-	faultUsers  = 8 // chats at once
-	faultEvents = 6 // events per chat
-	faultKills  = 5 // SIGKILLs per mode
+	faultUsers  = 16 // chats at once
+	faultEvents = 6  // events per chat
+	faultKills  = 8  // SIGKILLs per mode
 )
 
 func TestFaults(t *testing.T) {
+	seed, bin := faultSetup(t)
+	for i, mode := range []string{"line webhook", "telegram webhook", "telegram polling"} {
+		t.Run(mode, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, uint64(i)))
+			runFaultMode(t, bin, mode, rng)
+		})
+	}
+	runFaultProbes(t, bin, seed)
+}
+
+// faultSetup skips unless SSWBOT_FAULT is set, prints the seed and builds
+// the serve binary.
+func faultSetup(t *testing.T) (seed uint64, bin string) {
 	if os.Getenv("SSWBOT_FAULT") == "" {
 		t.Skip("the fault-injection suite runs with SSWBOT_FAULT=1 (make test sets it)")
 	}
-	seed := uint64(time.Now().UnixNano())
+	seed = uint64(time.Now().UnixNano())
 	if s := os.Getenv("SSWBOT_FAULT_SEED"); s != "" {
 		var err error
 		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
@@ -60,16 +78,11 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (SSWBOT_FAULT_SEED=%d replays this run)", seed, seed)
-	bin := filepath.Join(t.TempDir(), "sswbot")
+	bin = filepath.Join(t.TempDir(), "sswbot")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	for i, mode := range []string{"line webhook", "telegram webhook", "telegram polling"} {
-		t.Run(mode, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, uint64(i)))
-			runFaultMode(t, bin, mode, rng)
-		})
-	}
+	return seed, bin
 }
 
 // ledger counts what the fake platforms saw per event.
@@ -160,6 +173,7 @@ type telegramAPI struct {
 	mu       sync.Mutex
 	queue    []tgQueued // updates not yet confirmed by an offset past them
 	polling  bool
+	served   map[int]int // update → getUpdates answers that held it
 }
 
 type tgQueued struct {
@@ -193,8 +207,13 @@ func (f *telegramAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			f.queue = kept
 			var out [][]byte
+			seen := map[int]bool{}
 			for _, q := range f.queue {
 				out = append(out, q.body)
+				if !seen[q.id] && f.served != nil {
+					seen[q.id] = true
+					f.served[q.id]++
+				}
 			}
 			f.mu.Unlock()
 			if len(out) > 0 || time.Now().After(deadline) || r.Context().Err() != nil {
@@ -228,12 +247,13 @@ func tgJSON(w http.ResponseWriter, status int, body string) {
 
 // serveProc is the serve binary as a process that can be killed.
 type serveProc struct {
-	t    *testing.T
-	bin  string
-	env  []string
-	addr string
-	log  *os.File
-	cmd  *exec.Cmd
+	t     *testing.T
+	bin   string
+	env   []string
+	addr  string
+	admin string // the admin listener (/metrics), when set
+	log   *os.File
+	cmd   *exec.Cmd
 }
 
 func (p *serveProc) start() {
@@ -241,6 +261,9 @@ func (p *serveProc) start() {
 	cmd := exec.Command(p.bin, "serve")
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Env = append(cmd.Env, "SSWBOT_ADDR="+p.addr)
+	if p.admin != "" {
+		cmd.Env = append(cmd.Env, "SSWBOT_ADMIN_ADDR="+p.admin)
+	}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start serve: %v", err)
@@ -277,7 +300,8 @@ func freeAddr(t *testing.T) string {
 func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	srv := redistest.Start(t)
 	l := newLedger()
-	tg := &telegramAPI{l: l, polling: mode == "telegram polling"}
+	tg := &telegramAPI{l: l, polling: mode == "telegram polling", served: map[int]int{}}
+	cut0 := faultCut.Load()
 	var api http.Handler = tg
 	if mode == "line webhook" {
 		api = http.HandlerFunc(l.lineAPI)
@@ -299,21 +323,29 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	for k, v := range o.environ() {
 		env = append(env, k+"="+v)
 	}
-	p := &serveProc{t: t, bin: bin, env: env, addr: freeAddr(t), log: logf}
+	p := &serveProc{t: t, bin: bin, env: env, addr: freeAddr(t), admin: freeAddr(t), log: logf}
 	p.start()
 	defer func() { p.kill() }()
+	// Each life of serve counts its possible doubles; read just before
+	// each kill and at the end.
+	var possible float64
+	counted := func() { possible += sum(scrapeMetrics(t, p.admin), "sswbot_possible_double_sends_total") }
 
 	// Chats send their events one after another, each only once the last
-	// was acknowledged, as a user waits for the answer.
+	// was acknowledged, as a user waits for the answer: at least
+	// faultEvents each, and on until the faults are over, so every kill
+	// hits a stream of events (a LINE chat's six events take a fraction
+	// of a second: stopping after them would kill an idle serve).
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var events []*faultEvent
 	var wg sync.WaitGroup
 	var evMu sync.Mutex
+	var stop atomic.Bool
 	for u := range faultUsers {
 		pace := rand.New(rand.NewPCG(rng.Uint64(), uint64(u)))
 		wg.Go(func() {
-			for k := range faultEvents {
+			for k := 0; k < faultEvents || !stop.Load() && k < 300; k++ {
 				ev := newFaultEvent(mode, u, k)
 				if mode == "telegram polling" {
 					// Telegram numbers updates as they arrive, across chats
@@ -340,7 +372,7 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 					t.Errorf("event %s never acknowledged", ev.id)
 					return
 				}
-				time.Sleep(time.Duration(pace.IntN(30)) * time.Millisecond)
+				time.Sleep(time.Duration(10+pace.IntN(50)) * time.Millisecond)
 			}
 		})
 	}
@@ -350,6 +382,7 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	redisDown := false
 	for kills < faultKills {
 		time.Sleep(time.Duration(150+rng.IntN(500)) * time.Millisecond)
+		counted()
 		p.kill()
 		kills++
 		l.mu.Lock()
@@ -361,19 +394,51 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 		}
 		p.start()
 	}
+	time.Sleep(300 * time.Millisecond) // the last life of serve takes some events too
+	stop.Store(true)
 	wg.Wait()
 	// Let LINE's background sends and the last delivery marks finish.
 	time.Sleep(300 * time.Millisecond)
 
-	// Count: answers per event, incoming transcript entries per event.
-	// Through the store's own reader: it knows how entries are encoded.
-	st, err := redisstore.New(ctx, redisstore.Options{URL: srv.URL()})
+	counted()
+	lost, doubled, windowed, badState := auditFaults(ctx, t, srv.URL(), mode, faultUsers, events, l)
+	tg.mu.Lock()
+	reserved := 0
+	for _, n := range tg.served {
+		if n > 1 {
+			reserved++
+		}
+	}
+	tg.mu.Unlock()
+	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d, answers in the webhook's response %d; deliveries cut off by a kill %d, updates served in more than one poll %d; sswbot_possible_double_sends_total %v",
+		mode, len(events), kills, redisDown, lost, doubled, windowed, badState, tg.answered.Load(), faultCut.Load()-cut0, reserved, possible)
+	if float64(windowed) > possible {
+		t.Errorf("%d messages were resent across a kill but sswbot_possible_double_sends_total counted %v", windowed, possible)
+	}
+	if mode == "telegram webhook" && tg.answered.Load() == 0 {
+		t.Error("no answer came in the webhook's response: the exactly-once path was not exercised")
+	}
+	if t.Failed() {
+		log, _ := os.ReadFile(logf.Name())
+		t.Logf("serve log (last 4 KiB):\n%s", log[max(0, len(log)-4096):])
+	}
+}
+
+// auditFaults counts, for the events of users 0..users-1, the events never
+// answered (lost), the messages sent more than once (doubled; for Telegram
+// polling a message resent by a later life of serve is its documented
+// window, counted apart), and the events that did not change the state
+// exactly once (one incoming transcript entry, read through the store's own
+// reader: it knows how entries are encoded).
+func auditFaults(ctx context.Context, t *testing.T, redisURL, mode string, users int, events []*faultEvent, l *ledger) (lost, doubled, windowed, badState int) {
+	t.Helper()
+	st, err := redisstore.New(ctx, redisstore.Options{URL: redisURL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	changes := map[string]int{}
-	for u := range faultUsers {
+	for u := range users {
 		es, err := st.Transcript(ctx, bot.ConversationID(faultConv(mode, u)))
 		if err != nil && !errors.Is(err, bot.ErrNotFound) {
 			t.Fatal(err)
@@ -386,7 +451,6 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var lost, doubled, windowed, badState int
 	for _, ev := range events {
 		if len(l.answers[ev.id]) == 0 {
 			lost++
@@ -412,18 +476,29 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 			t.Errorf("event %s: %d state changes, want 1", ev.id, c)
 		}
 	}
-	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d, answers in the webhook's response %d",
-		mode, len(events), kills, redisDown, lost, doubled, windowed, badState, tg.answered.Load())
-	if mode == "telegram webhook" && tg.answered.Load() == 0 {
-		t.Error("no answer came in the webhook's response: the exactly-once path was not exercised")
+	return lost, doubled, windowed, badState
+}
+
+// transcriptEntries is the number of transcript entries of conv.
+func transcriptEntries(ctx context.Context, t *testing.T, redisURL, conv string) int {
+	t.Helper()
+	st, err := redisstore.New(ctx, redisstore.Options{URL: redisURL})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if t.Failed() {
-		log, _ := os.ReadFile(logf.Name())
-		t.Logf("serve log (last 4 KiB):\n%s", log[max(0, len(log)-4096):])
+	defer st.Close()
+	es, err := st.Transcript(ctx, bot.ConversationID(conv))
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		t.Fatal(err)
 	}
+	return len(es)
 }
 
 var nextUpdate atomic.Int64
+
+// faultCut counts the deliveries a kill cut off (no response, or half of
+// one): the kills hit events in flight, not only idle moments.
+var faultCut atomic.Int64
 
 type faultEvent struct {
 	id, chat, token string
@@ -526,10 +601,16 @@ func postFault(ctx context.Context, addr, mode string, body []byte, tg *telegram
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
+		if !errors.Is(err, syscall.ECONNREFUSED) { // refused: serve is down, nothing was cut
+			faultCut.Add(1)
+		}
 		return false
 	}
 	answer, err := io.ReadAll(res.Body)
 	res.Body.Close()
+	if err != nil {
+		faultCut.Add(1)
+	}
 	if err != nil || res.StatusCode/100 != 2 {
 		return false // a response cut off by a kill is no answer: Telegram redelivers
 	}

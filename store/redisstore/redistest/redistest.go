@@ -25,12 +25,18 @@ type Server struct {
 	port int
 	cmd  *exec.Cmd
 	done chan struct{}
+	aof  bool
 }
 
 // Start starts a redis-server and stops it when tb ends. Without a
 // redis-server binary the test is skipped, or fails when CI is set, so CI
 // cannot pass without having run the Redis tests.
 func Start(tb testing.TB) *Server {
+	tb.Helper()
+	return startServer(tb, false)
+}
+
+func startServer(tb testing.TB, aof bool) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -39,10 +45,18 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Skipf("redis-server not found: %v", err)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), port: freePort(tb)}
+	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), port: freePort(tb), aof: aof}
 	s.start()
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// StartAppendOnly is Start with append-only persistence written every
+// second, as docker-compose.yml runs Redis: a SIGKILL (Kill) then loses
+// nothing Redis acknowledged, since it writes the log before it answers.
+func StartAppendOnly(tb testing.TB) *Server {
+	tb.Helper()
+	return startServer(tb, true)
 }
 
 // URL is the server's address for redisstore.Options.URL.
@@ -70,6 +84,17 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Kill stops the server with SIGKILL, as a crash would: without append-only
+// persistence (StartAppendOnly) its data is gone. Restart brings it back.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
 // Restart stops the server if it runs and starts it again on the same port
 // with the same data.
 func (s *Server) Restart() {
@@ -80,9 +105,13 @@ func (s *Server) Restart() {
 
 func (s *Server) start() {
 	s.tb.Helper()
+	aof := "no"
+	if s.aof {
+		aof = "yes"
+	}
 	cmd := exec.Command(s.bin,
 		"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--dbfilename", "dump.rdb",
+		"--save", "", "--appendonly", aof, "--appendfsync", "everysec", "--dbfilename", "dump.rdb",
 		"--logfile", filepath.Join(s.dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
