@@ -80,10 +80,11 @@ func newLineRig(t *testing.T, bin string, redis *redistest.Server, env ...string
 	}
 	admin := freeAddr(t)
 	env = append(env, "SSWBOT_ADMIN_ADDR="+admin, "SSWBOT_EVENT_LEASE=2s", "SSWBOT_LOG_LEVEL=warn")
+	o := serveOpts{lineAPI: fake.URL}
 	if redis != nil {
-		env = append(env, "REDIS_URL="+redis.URL())
+		o.redis = redis.URL()
 	}
-	for k, v := range lineEnv(fake.URL) {
+	for k, v := range o.environ() {
 		env = append(env, k+"="+v)
 	}
 	r := &lineRig{t: t, l: l, admin: admin, redis: redis,
@@ -408,10 +409,11 @@ func probeNoID(t *testing.T, bin string, _ *rand.Rand) {
 	tg.url = fake.URL
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "serve-tg.log"))
 	admin := freeAddr(t)
-	p := &serveProc{t: t, bin: bin, addr: freeAddr(t), log: logf, env: []string{
-		"REDIS_URL=" + srv.URL(), "SSWBOT_ADMIN_ADDR=" + admin, "SSWBOT_LOG_LEVEL=warn",
-		"TELEGRAM_BOT_TOKEN=1:fault", "TELEGRAM_API_BASE_URL=" + fake.URL,
-		"TELEGRAM_WEBHOOK_URL=https://bot.example/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET=fault-secret"}}
+	env := []string{"SSWBOT_ADMIN_ADDR=" + admin, "SSWBOT_LOG_LEVEL=warn"}
+	for k, v := range (serveOpts{redis: srv.URL(), tgAPI: fake.URL, webhook: true}).environ() {
+		env = append(env, k+"="+v)
+	}
+	p := &serveProc{t: t, bin: bin, addr: freeAddr(t), log: logf, env: env}
 	p.start()
 	defer p.kill()
 	r.l.mu.Lock()
