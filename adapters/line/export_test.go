@@ -60,3 +60,6 @@ func QuickReplies(msgs []messaging_api.MessageInterface) []string {
 	}
 	return out
 }
+
+// CPUTime is the process's CPU time, for benchmarks in line_test.
+var CPUTime = cpuTime
