@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
-	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 
 	"example.com/sswbot/adapters/internal/apiclient"
 	handshake "example.com/sswbot/adapters/internal/delivery"
@@ -52,7 +50,8 @@ type Config struct {
 	// default; tests point it at a fake.
 	APIBaseURL string
 	// HTTPClient calls the Messaging API; by default one with a 10 s timeout
-	// that keeps APIConns idle connections to LINE.
+	// (a call, or the wait for LINE's answer when the call's context has a
+	// deadline of its own) that keeps APIConns idle connections to LINE.
 	HTTPClient *http.Client
 	// APIConns is how many keep-alive connections to the Messaging API are
 	// kept idle for reuse: at least the replies in flight at once (about
@@ -100,6 +99,11 @@ type Adapter struct {
 	auth []string
 	// replyURL and pushURL are where replies and pushes go.
 	replyURL, pushURL string
+	// signer checks the webhook's signatures.
+	signer *signer
+	// untimed is cfg.HTTPClient without its Timeout, for calls whose
+	// context has a deadline (see apiclient.Untimed).
+	untimed *http.Client
 }
 
 // New returns an Adapter that passes events to h.
@@ -133,7 +137,8 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics,
 		auth: []string{"Bearer " + cfg.AccessToken}, replyURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/reply"),
-		pushURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/push")}
+		pushURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/push"), untimed: apiclient.Untimed(cfg.HTTPClient),
+		signer: newSigner(cfg.ChannelSecret)}
 	a.handshake = &handshake.Platform{Name: platform, Handler: h, Log: a.log, Metrics: a.m}
 	// Fail at startup on a malformed endpoint rather than on the first send.
 	if _, err := a.api(context.Background()); err != nil {
@@ -206,7 +211,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	bp, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -217,13 +222,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	if !webhook.ValidateSignature(a.cfg.ChannelSecret, r.Header.Get("X-Line-Signature"), body) {
+	body := *bp
+	if !a.signer.valid(r.Header.Get("X-Line-Signature"), body) {
+		freeBody(bp)
 		a.m.Event(platform, "webhook", "bad_signature")
 		a.log.Warn("line webhook: bad signature")
 		http.Error(w, "bad signature", http.StatusBadRequest)
 		return
 	}
 	cb, err := decode(body)
+	freeBody(bp) // decode copied what it keeps
 	if err != nil {
 		// The error may quote the body: user text and ids. Not logged.
 		a.m.Event(platform, "webhook", "bad_json")
@@ -239,12 +247,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Sends run one after another on their own goroutine, so a slow LINE
 	// API delays neither the next commit nor the acknowledgement.
 	s := &sender{jobs: make(chan delivery, len(cb.Events)), done: make(chan struct{})}
-	sendCtx, cancel := context.WithDeadline(context.WithoutCancel(r.Context()), start.Add(SendTimeout))
+	// Sends outlive the request; they need none of its values.
+	sendCtx, cancel := context.WithDeadline(context.Background(), start.Add(SendTimeout))
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		defer cancel()
-		var done []finished
+		var doneBuf [1]finished // one event per request is the rule
+		done := doneBuf[:0]
 		var links []delivery
 		for d := range s.jobs {
 			if d.menuLang != "" {
@@ -291,13 +301,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	budget := time.NewTimer(a.cfg.ReplyBudget - time.Since(start))
-	defer budget.Stop()
-	select {
-	case <-s.done:
-	case <-budget.C:
-		a.log.Info("line webhook: answering before sending finished")
-	}
+	a.awaitSends(hctx, s, start)
 	if !s.ack() {
 		// What failed was not marked delivered: the redelivered copy is
 		// pushed with the stable retry key.
@@ -305,6 +309,30 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// awaitSends waits until s has sent everything or the reply budget, which
+// is hctx's deadline, is over: then the webhook answers and the sending
+// goes on in the background. The deadline's own timer does the waiting
+// (a timer of its own cost every request one more); only when the
+// request's context ended early (LINE hung up) is the rest of the budget
+// waited for with a timer, so the answer is decided as it would be.
+func (a *Adapter) awaitSends(hctx context.Context, s *sender, start time.Time) {
+	select {
+	case <-s.done:
+		return
+	case <-hctx.Done():
+	}
+	if left := a.cfg.ReplyBudget - time.Since(start); left > 0 && !errors.Is(hctx.Err(), context.DeadlineExceeded) {
+		t := time.NewTimer(left)
+		defer t.Stop()
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+	}
+	a.log.Info("line webhook: answering before sending finished")
 }
 
 // finished is a delivery's end: redeliver when LINE will deliver the

@@ -222,6 +222,12 @@ func (a *Adapter) post(ctx context.Context, url string, body []byte, retryKey st
 	if retryKey != "" {
 		req.Header["X-Line-Retry-Key"] = []string{retryKey}
 	}
+	if _, ok := ctx.Deadline(); ok {
+		// The context bounds the call (a webhook's sends have
+		// SendTimeout): the client's own Timeout would only add a second
+		// context and timer to every call.
+		return a.untimed.Do(req)
+	}
 	return a.cfg.HTTPClient.Do(req)
 }
 

@@ -16,10 +16,18 @@ import (
 // replies in flight at once.
 const DefaultConns = 128
 
+// WriteBuffer is the size of each connection's write buffer: a request's
+// headers and body leave in one write when they fit (a LINE reply with
+// its cards is a few KB; Go's default of 4 KB split those in two writes).
+const WriteBuffer = 32 << 10
+
 // New returns a client whose transport keeps up to conns idle connections
 // to each host (DefaultConns when conns ≤ 0), with bounded dial, TLS
 // handshake and idle times. timeout bounds a whole call (0 = none: callers
-// that long-poll give every call its own deadline instead).
+// that long-poll give every call its own deadline instead) and, in the
+// transport, the wait for a response's headers once the request is
+// written: a caller whose context already has a deadline may call through
+// Untimed(c) and still have a silent server cut off after timeout.
 func New(conns int, timeout time.Duration) *http.Client {
 	if conns <= 0 {
 		conns = DefaultConns
@@ -33,5 +41,18 @@ func New(conns int, timeout time.Duration) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: timeout,
+		WriteBufferSize:       WriteBuffer,
 	}}
+}
+
+// Untimed returns c without its whole-call Timeout, sharing its transport
+// (and so its connections). A Client.Timeout costs every call a context
+// with its own timer, a copy of the request and a cancellation hook;
+// callers on a hot path whose context carries a deadline already use this
+// one (the transport's ResponseHeaderTimeout still applies).
+func Untimed(c *http.Client) *http.Client {
+	u := *c
+	u.Timeout = 0
+	return &u
 }
