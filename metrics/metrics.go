@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,9 +12,9 @@ import (
 // Set is the collectors one sswbot process exports. A nil *Set is valid and
 // records nothing, so tests and `sswbot chat` need no registry.
 type Set struct {
-	events     *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
-	outbound   *prometheus.CounterVec
+	events     children[[3]string, prometheus.Counter]
+	latency    children[string, prometheus.Observer]
+	outbound   children[[3]string, prometheus.Counter]
 	dedupeHits *prometheus.CounterVec
 	storeErrs  *prometheus.CounterVec
 	doubles    *prometheus.CounterVec
@@ -23,17 +24,20 @@ type Set struct {
 
 // New registers the collectors on reg.
 func New(reg prometheus.Registerer) *Set {
+	events := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sswbot_events_total", Help: "Platform events by platform, kind and outcome.",
+	}, []string{"platform", "kind", "outcome"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "sswbot_event_handling_seconds", Help: "Time from receiving an event to committing it.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"platform"})
+	outbound := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sswbot_outbound_api_calls_total", Help: "Calls to platform APIs by platform, method and HTTP status.",
+	}, []string{"platform", "method", "status"})
 	s := &Set{
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sswbot_events_total", Help: "Platform events by platform, kind and outcome.",
-		}, []string{"platform", "kind", "outcome"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "sswbot_event_handling_seconds", Help: "Time from receiving an event to committing it.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"platform"}),
-		outbound: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "sswbot_outbound_api_calls_total", Help: "Calls to platform APIs by platform, method and HTTP status.",
-		}, []string{"platform", "method", "status"}),
+		events:   newChildren(func(k [3]string) prometheus.Counter { return events.WithLabelValues(k[:]...) }),
+		latency:  newChildren(func(k string) prometheus.Observer { return latency.WithLabelValues(k) }),
+		outbound: newChildren(func(k [3]string) prometheus.Counter { return outbound.WithLabelValues(k[:]...) }),
 		dedupeHits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sswbot_dedupe_hits_total", Help: "Events recognised as already processed.",
 		}, []string{"platform"}),
@@ -53,7 +57,7 @@ func New(reg prometheus.Registerer) *Set {
 			Help: "Shared-case notifications held back near the push quota (event=held) and given with a reply later (event=delivered); held minus delivered is what waits.",
 		}, []string{"platform", "event"}),
 	}
-	reg.MustRegister(s.events, s.latency, s.outbound, s.dedupeHits, s.storeErrs, s.doubles, s.pushes, s.held)
+	reg.MustRegister(events, latency, outbound, s.dedupeHits, s.storeErrs, s.doubles, s.pushes, s.held)
 	return s
 }
 
@@ -61,14 +65,14 @@ func New(reg prometheus.Registerer) *Set {
 // "ignored", "error", "bad_signature".
 func (s *Set) Event(platform, kind, outcome string) {
 	if s != nil {
-		s.events.WithLabelValues(platform, kind, outcome).Inc()
+		s.events.get([3]string{platform, kind, outcome}).Inc()
 	}
 }
 
 // Handled observes how long handling an event took.
 func (s *Set) Handled(platform string, d time.Duration) {
 	if s != nil {
-		s.latency.WithLabelValues(platform).Observe(d.Seconds())
+		s.latency.get(platform).Observe(d.Seconds())
 	}
 }
 
@@ -76,7 +80,7 @@ func (s *Set) Handled(platform string, d time.Duration) {
 // as text, or "error" when no response came.
 func (s *Set) Outbound(platform, method, status string) {
 	if s != nil {
-		s.outbound.WithLabelValues(platform, method, status).Inc()
+		s.outbound.get([3]string{platform, method, status}).Inc()
 	}
 }
 
@@ -115,4 +119,34 @@ func (s *Set) Held(platform, event string, n int) {
 	if s != nil && n > 0 {
 		s.held.WithLabelValues(platform, event).Add(float64(n))
 	}
+}
+
+// children keeps the collectors of a vector's label values once resolved:
+// the counters and the latency histogram are touched several times by
+// every webhook request, and WithLabelValues hashes the values, locks the
+// vector and allocates its argument list on each call. The label values
+// are few (platforms, kinds, outcomes, methods, statuses), so the map
+// stays small; a child is never deleted from its vector.
+type children[K comparable, C any] struct {
+	resolve func(K) C
+	mu      sync.RWMutex
+	m       map[K]C
+}
+
+func newChildren[K comparable, C any](resolve func(K) C) children[K, C] {
+	return children[K, C]{resolve: resolve, m: map[K]C{}}
+}
+
+func (c *children[K, C]) get(k K) C {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = c.resolve(k)
+	c.mu.Lock()
+	c.m[k] = v
+	c.mu.Unlock()
+	return v
 }

@@ -97,8 +97,9 @@ type Adapter struct {
 	menus menuLinker
 	// auth is the Authorization header of every Messaging API call.
 	auth []string
-	// replyURL and pushURL are where replies and pushes go.
-	replyURL, pushURL string
+	// replyTo and pushTo are where replies and pushes go (newPost's
+	// templates).
+	replyTo, pushTo *http.Request
 	// signer checks the webhook's signatures.
 	signer *signer
 	// untimed is cfg.HTTPClient without its Timeout, for calls whose
@@ -136,9 +137,15 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics,
-		auth: []string{"Bearer " + cfg.AccessToken}, replyURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/reply"),
-		pushURL: endpoint(cfg.APIBaseURL, "/v2/bot/message/push"), untimed: apiclient.Untimed(cfg.HTTPClient),
+		auth: []string{"Bearer " + cfg.AccessToken}, untimed: apiclient.Untimed(cfg.HTTPClient),
 		signer: newSigner(cfg.ChannelSecret)}
+	var err error
+	if a.replyTo, err = postTo(endpoint(cfg.APIBaseURL, "/v2/bot/message/reply")); err != nil {
+		return nil, fmt.Errorf("line: api base url: %w", err)
+	}
+	if a.pushTo, err = postTo(endpoint(cfg.APIBaseURL, "/v2/bot/message/push")); err != nil {
+		return nil, fmt.Errorf("line: api base url: %w", err)
+	}
 	a.handshake = &handshake.Platform{Name: platform, Handler: h, Log: a.log, Metrics: a.m}
 	// Fail at startup on a malformed endpoint rather than on the first send.
 	if _, err := a.api(context.Background()); err != nil {

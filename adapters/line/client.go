@@ -152,7 +152,7 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 }
 
 func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
-	res, err := a.post(ctx, a.replyURL, replyBody(token, msgs), "")
+	res, err := a.post(ctx, a.replyTo, replyBody(token, msgs), "")
 	a.m.Outbound(platform, "reply", statusLabel(res, err))
 	if err != nil {
 		return &apiError{method: "reply", err: err}
@@ -169,7 +169,7 @@ func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.
 func (a *Adapter) push(ctx context.Context, to string, msgs []messaging_api.MessageInterface, key string) error {
 	body := pushBody(to, msgs)
 	for attempt := 0; ; attempt++ {
-		res, err := a.post(ctx, a.pushURL, body, key)
+		res, err := a.post(ctx, a.pushTo, body, key)
 		a.m.Outbound(platform, "push", statusLabel(res, err))
 		if err == nil && res.StatusCode/100 == 2 {
 			closeBody(res)
@@ -211,11 +211,8 @@ var errStatus = errors.New("unexpected status")
 // Messaging API, with the headers the SDK sends: the channel access token,
 // the JSON content type, and the retry key of a push. The response is the
 // caller's to close; a status other than 2xx is not an error here.
-func (a *Adapter) post(ctx context.Context, url string, body []byte, retryKey string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
+func (a *Adapter) post(ctx context.Context, to *http.Request, body []byte, retryKey string) (*http.Response, error) {
+	req := newPost(ctx, to, body)
 	req.Header["Authorization"] = a.auth
 	req.Header["Content-Type"] = jsonContentType
 	req.Header["User-Agent"] = userAgent
@@ -229,6 +226,35 @@ func (a *Adapter) post(ctx context.Context, url string, body []byte, retryKey st
 		return a.untimed.Do(req)
 	}
 	return a.cfg.HTTPClient.Do(req)
+}
+
+// newPost is http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+// for the url of the template request to (built once by
+// NewRequestWithContext, so the URL is read as it reads it), without
+// parsing the URL again for every request.
+func newPost(ctx context.Context, to *http.Request, body []byte) *http.Request {
+	req := &http.Request{
+		// Shared by every request: a RoundTripper must not modify the
+		// request, and http.Client builds a new URL for a redirect.
+		Method: http.MethodPost, URL: to.URL, Host: to.Host,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 4), ContentLength: int64(len(body)),
+		Body: io.NopCloser(bytes.NewReader(body)),
+		// A request on a kept-alive connection the server closed just
+		// before is sent again on a new one: the transport reads the
+		// body again from here.
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+	}
+	if len(body) == 0 {
+		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return req.WithContext(ctx)
+}
+
+// postTo is the template request of newPost for url (absolute, checked by
+// checkBaseURL).
+func postTo(url string) (*http.Request, error) {
+	return http.NewRequestWithContext(context.Background(), http.MethodPost, url, nil)
 }
 
 // Header values shared by every request (net/http does not change them).

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -87,5 +88,39 @@ func TestReadBody(t *testing.T) {
 			}
 			freeBody(bp)
 		})
+	}
+}
+
+func TestNewPostIsWhatNetHTTPBuilds(t *testing.T) {
+	for _, base := range []string{"https://api.line.me", "http://127.0.0.1:8080/prefix/", "http://[::1]:80"} {
+		url := endpoint(base, "/v2/bot/message/reply")
+		for _, body := range [][]byte{[]byte(`{"replyToken":"t"}`), nil} {
+			want, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			to, err := postTo(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := newPost(t.Context(), to, body)
+			if got.Method != want.Method || *got.URL != *want.URL || got.Host != want.Host || got.Proto != want.Proto ||
+				got.ProtoMajor != want.ProtoMajor || got.ProtoMinor != want.ProtoMinor || got.ContentLength != want.ContentLength ||
+				got.Context() != want.Context() || len(got.Header) != 0 || (got.Body == http.NoBody) != (want.Body == http.NoBody) {
+				t.Fatalf("%s, %d bytes: got %+v, want %+v", url, len(body), got, want)
+			}
+			for range 2 {
+				b, err := got.GetBody()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if read, _ := io.ReadAll(b); !bytes.Equal(read, body) {
+					t.Fatalf("GetBody read %q, want %q", read, body)
+				}
+			}
+			if read, _ := io.ReadAll(got.Body); !bytes.Equal(read, body) {
+				t.Fatalf("Body read %q, want %q", read, body)
+			}
+		}
 	}
 }
