@@ -205,12 +205,32 @@ func (s *Store) unavailable(op string, err error) error {
 }
 
 // keys of one conversation.
-type keys struct{ session, meta, transcript, event, lease string }
+type keys struct{ base, session, meta, transcript, event, lease string }
 
 func (s *Store) keys(id bot.ConversationID, eventID string) keys {
 	base := s.opt.Prefix + "{" + string(id) + "}:"
-	return keys{base + "s", base + "m", base + "t", base + "e:" + eventID, base + "l:" + eventID}
+	return keys{base, base + "s", base + "m", base + "t", base + "e:" + eventID, base + "l:" + eventID}
 }
+
+// outcomeKey holds the outcome of a dedupe record too large to pass
+// through the commit script (see Commit), written by holder's commit of
+// eventID. The holder makes it the attempt's own: two handlers of one event
+// (the first one's lease ran out) never overwrite each other's.
+func (k keys) outcomeKey(eventID, holder string) string {
+	return k.base + "o:" + eventID + ":" + holder
+}
+
+// inlineOutcome is the largest outcome kept inside the dedupe record
+// itself; a larger one (any answer with a card: 1–3 KB) goes to its own key
+// with a plain SET. Passing a value through a script costs redis-server
+// about 9 µs more per 2 KB than a SET (each byte copied into a Lua string
+// and out again), and the outcome is read only on a redelivery.
+const inlineOutcome = 256
+
+// outcomeRef starts a dedupe record's outcome part that names the holder
+// whose outcome key holds the outcome (an outcome itself starts with its
+// codec's version byte or "{").
+const outcomeRef = 0
 
 // deliveredMark is what MarkDelivered leaves in an event's lease key: the
 // replies were sent. (A holder never starts with a NUL byte.) It lives as
@@ -239,7 +259,36 @@ func (s *Store) Load(ctx context.Context, id bot.ConversationID, eventID string)
 	mv, _ := value(meta)
 	ev, _ := value(event)
 	lv, _ := value(lease)
-	return snapshot(hasSession, sv, mv, ev, lv == deliveredMark)
+	snap, err := snapshot(hasSession, sv, mv, ev, lv == deliveredMark)
+	if err != nil {
+		return bot.Snapshot{}, err
+	}
+	return snap, s.fetchOutcome(ctx, k, eventID, snap.Recorded)
+}
+
+// fetchOutcome replaces a record's reference to its outcome key (see
+// Commit) with the outcome: a second round trip, only on a redelivery.
+// The outcome key is written before the record and outlives it, so it is
+// there unless Redis evicted it; then the record answers with no replies
+// ("{}", the empty outcome) rather than fail every redelivery.
+func (s *Store) fetchOutcome(ctx context.Context, k keys, eventID string, r *bot.Recorded) error {
+	if r == nil || len(r.Outcome) == 0 || r.Outcome[0] != outcomeRef {
+		return nil
+	}
+	var get *redis.StringCmd
+	err := s.batch.do(ctx, func(p redis.Pipeliner) { get = p.Get(ctx, k.outcomeKey(eventID, string(r.Outcome[1:]))) })
+	if err == nil {
+		err = get.Err()
+	}
+	switch {
+	case errors.Is(err, redis.Nil):
+		r.Outcome = []byte("{}")
+	case err != nil:
+		return s.unavailable("load outcome", err)
+	default:
+		r.Outcome = []byte(get.Val())
+	}
+	return nil
 }
 
 // snapshot builds a Snapshot from the raw values of the session, meta and
@@ -281,18 +330,20 @@ func parseRecord(raw string) *bot.Recorded {
 // holder's lease is live (then nothing was taken), and 1 when the event is
 // marked delivered (deliveredMark; then no lease is taken either). A mark
 // without a record (MarkDelivered of an event never committed) is no lease.
+// The four values come from one MGET: each redis.call pays a command lookup
+// and its checks.
 //
 //	KEYS: session, meta, event, lease
 //	ARGV: holder, lease TTL ms, deliveredMark
 var claimScript = redis.NewScript(`
-local rec = redis.call('GET', KEYS[3])
-local l = redis.call('GET', KEYS[4])
+local g = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+local rec, l = g[3], g[4]
 local marked = rec and l == ARGV[3]
 if not marked and (not rec or string.sub(rec, 1, 1) ~= '1') then
   if l and l ~= ARGV[1] and l ~= ARGV[3] then return {false, false, false, 1, 0} end
   redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
 end
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), rec, 0, marked and 1 or 0}
+return {g[1], g[2], rec, 0, marked and 1 or 0}
 `)
 
 // Claim implements bot.Store in one round trip.
@@ -318,7 +369,11 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 	str := func(v any) string { s, _ := v.(string); return s }
 	_, hasSession := vals[0].(string)
 	marked, _ := vals[4].(int64)
-	return snapshot(hasSession, str(vals[0]), str(vals[1]), str(vals[2]), marked == 1)
+	snap, err := snapshot(hasSession, str(vals[0]), str(vals[1]), str(vals[2]), marked == 1)
+	if err != nil {
+		return bot.Snapshot{}, err
+	}
+	return snap, s.fetchOutcome(ctx, k, eventID, snap.Recorded)
 }
 
 // value returns the string a GET found, if any. In an executed transaction
@@ -351,38 +406,46 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 // commitScript writes one turn if the event is new, its lease not taken by
 // another holder and the version unchanged. It returns {new version, number
 // of the oldest transcript entries dropped to keep at most max}, or -1 on a
-// version conflict, -2 for a duplicate, -3 when the lease is another's.
+// version conflict, -2 for a duplicate, -3 when the lease is another's, -4
+// when the record names an outcome key that is not there (it is written
+// just before, in the same pipeline; see Commit).
 // Every value it stores is made whole in Go (the meta value carries the
 // next version, the dedupe record its status and reply token): Lua only
 // compares and passes them on, since each string it builds is copied and
 // interned by the interpreter, and redis-server's time in Lua was most of
-// its time per event.
+// its time per event. For the same reason a large outcome does not pass
+// through it at all, and the values it checks come from one MGET.
 //
-//	KEYS: session, meta, transcript, event, lease
+//	KEYS: session, meta, transcript, event, lease, outcome key
 //	ARGV: base version, session ("" = leave it), meta value (next version, "\n", record),
 //	      session TTL ms, retention ms, dedupe TTL ms ("" = no event id),
 //	      dedupe record, holder, "1" when the record says delivered (the lease ends),
-//	      max entries, deliveredMark, entry...
+//	      max entries, deliveredMark, "1" when the record names the outcome key, entry...
 var commitScript = redis.NewScript(`
 local dedupe = ARGV[6] ~= ''
+local m
 if dedupe then
-  if redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
-  local l = redis.call('GET', KEYS[5])
+  local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2])
+  if g[1] then return -2 end
+  local l = g[2]
   if l == ARGV[11] then
     redis.call('DEL', KEYS[5]) -- a mark without a record: no lease, no delivery
   elseif l and l ~= ARGV[8] then
     return -3
   end
+  if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
+  m = g[3]
+else
+  m = redis.call('GET', KEYS[2])
 end
 local v = 0
-local m = redis.call('GET', KEYS[2])
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
 if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local dropped = 0
-if #ARGV > 11 then
-  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 12))
+if #ARGV > 12 then
+  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 13))
   local max = tonumber(ARGV[10])
   if n > max then
     dropped = n - max
@@ -397,8 +460,17 @@ end
 return {v + 1, dropped}
 `)
 
+// outcomeMargin is how much longer an outcome key lives than its record,
+// so that it is there for as long as the record names it.
+const outcomeMargin = time.Minute
+
 // Commit implements bot.Store in one round trip: the script, pipelined with
-// the index update (another slot in a Cluster, hence not in the script).
+// the index update (another slot in a Cluster, hence not in the script)
+// and, before the script, the outcome key's SET when the outcome is large.
+// That SET is not atomic with the script, and need not be: it writes a key
+// only this attempt's record can name, the script refuses a record whose
+// key is missing (-4), and a commit that loses (conflict, duplicate,
+// lease) leaves only an unnamed key that expires.
 func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
 	if strings.Contains(c.ReplyToken, "\n") {
 		return errors.New("redisstore: a reply token with a newline")
@@ -412,22 +484,51 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if c.Delivered {
 		status = "1"
 	}
-	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>".
-	rec := make([]byte, 0, 2+len(c.ReplyToken)+len(c.Outcome))
-	rec = append(append(append(append(rec, status...), c.ReplyToken...), '\n'), c.Outcome...)
-	args := make([]any, 0, 11+len(c.Entries))
+	k := s.keys(id, c.EventID)
+	outKey := k.outcomeKey(c.EventID, c.Holder)
+	// Only a holder's commit has an outcome key of its own (the bot's
+	// always; a store test's may have none). An inline outcome must not
+	// look like a reference.
+	ref := c.EventID != "" && c.Holder != "" &&
+		(len(c.Outcome) > inlineOutcome || len(c.Outcome) > 0 && c.Outcome[0] == outcomeRef)
+	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>",
+	// or, for a large outcome, "...\n" outcomeRef <holder>.
+	rec := make([]byte, 0, 3+len(c.ReplyToken)+min(len(c.Outcome), inlineOutcome+len(c.Holder)))
+	rec = append(append(append(rec, status...), c.ReplyToken...), '\n')
+	refArg := ""
+	if ref {
+		rec = append(append(rec, outcomeRef), c.Holder...)
+		refArg = "1"
+	} else {
+		rec = append(rec, c.Outcome...)
+	}
+	args := make([]any, 0, 12+len(c.Entries))
 	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
-		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries, deliveredMark)
+		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries, deliveredMark, refArg)
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
 	}
-	k := s.keys(id, c.EventID)
+	keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, outKey}
 	now := time.Now()
-	res, indexErr := s.script(ctx, commitScript, []string{k.session, k.meta, k.transcript, k.event, k.lease}, args, func(p redis.Pipeliner) {
+	var res *redis.Cmd
+	err := s.batch.do(ctx, func(p redis.Pipeliner) {
+		if ref {
+			p.Set(ctx, outKey, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
+		}
+		res = commitScript.EvalSha(ctx, p, keys, args...)
 		s.indexAt(ctx, p, id, now)
 		s.count(ctx, p, id, c)
 	})
-	if err := res.Err(); err != nil {
+	if err == nil {
+		err = res.Err()
+		if errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// Redis lost its script cache (a restart): send the script.
+			// The outcome key was written in the same batch, before.
+			res = commitScript.Eval(ctx, s.rdb, keys, args...)
+			err = res.Err()
+		}
+	}
+	if err != nil {
 		return s.unavailable("commit", err)
 	}
 	switch v := res.Val().(type) {
@@ -439,6 +540,11 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			return bot.ErrDuplicate
 		case -3:
 			return bot.ErrInFlight
+		case -4:
+			// The outcome key's SET failed while the script ran (it
+			// cannot, short of an eviction at that instant): nothing was
+			// written; the platform redelivers.
+			return s.unavailable("commit", errors.New("the outcome key was not written"))
 		}
 	case []any:
 		if len(v) == 2 {
@@ -450,7 +556,6 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// The turn is committed. A failed index update (its node down, in a
 	// Cluster) must not report an outage that did not happen to the turn;
 	// the next commit repairs the index.
-	_ = indexErr
 	return nil
 }
 

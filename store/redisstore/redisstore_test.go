@@ -409,3 +409,32 @@ func TestFeedReadsAnOldPosition(t *testing.T) {
 		t.Error("a cursor of two streams was accepted")
 	}
 }
+
+// A dedupe record written before large outcomes got their own key (the
+// whole outcome inside the record) still loads: a rolling deploy.
+func TestRecordWithItsOutcomeInsideLoads(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL()})
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Uold")
+	_, _, _, eventKey := s.Keys(id, "ev1")
+	outcome := "\x01" + strings.Repeat("a card's text ", 200)
+	if err := s.Client().Set(ctx, eventKey, "0tok1\n"+outcome, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, how := range []string{"Load", "Claim"} {
+		var snap bot.Snapshot
+		var err error
+		if how == "Load" {
+			snap, err = s.Load(ctx, id, "ev1")
+		} else {
+			snap, err = s.Claim(ctx, id, "ev1", "h1")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := snap.Recorded; r == nil || string(r.Outcome) != outcome || r.ReplyToken != "tok1" || r.Delivered {
+			t.Errorf("%s: Recorded = %+v, want the old record's outcome and token, sending", how, r != nil)
+		}
+	}
+}

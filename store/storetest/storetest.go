@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("a commit is loaded back", func(t *testing.T) { testRoundTrip(t, fresh(t)) })
 	t.Run("a commit on a stale version conflicts and writes nothing", func(t *testing.T) { testConflict(t, fresh(t)) })
 	t.Run("a duplicate event is refused and keeps the first outcome", func(t *testing.T) { testDuplicate(t, fresh(t)) })
+	t.Run("a large outcome comes back whole and a losing holder's does not replace it", func(t *testing.T) { testLargeOutcome(t, fresh(t)) })
 	t.Run("commits without an event id are not deduplicated", func(t *testing.T) { testNoEventID(t, fresh(t)) })
 	t.Run("a commit without a session leaves the stored one as it is", func(t *testing.T) { testNilSession(t, fresh(t)) })
 	t.Run("MarkDelivered flags the recorded event only", func(t *testing.T) { testMarkDelivered(t, fresh(t)) })
@@ -263,6 +264,60 @@ func testDuplicate(t *testing.T, s Store) {
 	}
 	if !bytes.Equal(after.Recorded.Outcome, first.Outcome) {
 		t.Errorf("Outcome = %s, want %s", after.Recorded.Outcome, first.Outcome)
+	}
+	if got := len(mustTranscript(t, s, id)); got != 1 {
+		t.Errorf("%d transcript entries, want 1", got)
+	}
+}
+
+// testLargeOutcome: an answer with cards makes an outcome of a few KB (a
+// store may keep it apart from the record); two holders of one event (the
+// first one's lease ran out) both commit, and only the winner's counts.
+func testLargeOutcome(t *testing.T, s Store) {
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "U3big")
+	big := func(fill byte) []byte {
+		b := bytes.Repeat([]byte{fill}, 4096)
+		b[0] = 1 // a codec's version byte
+		return b
+	}
+	base, err := s.Claim(ctx, id, "ev1", "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := turn(id, "ev1", "one", entry("1", "ev1"))
+	first.Holder, first.ReplyToken, first.Outcome = "h1", "tok1", big('a')
+	if err := s.Commit(ctx, id, base, first); err != nil {
+		t.Fatal(err)
+	}
+	// h2 had claimed from the same base before (h1's lease ran out): its
+	// commit loses and must leave h1's outcome.
+	again := turn(id, "ev1", "other", entry("1 again", "ev1"))
+	again.Holder, again.Outcome = "h2", big('b')
+	if err := s.Commit(ctx, id, base, again); !errors.Is(err, bot.ErrDuplicate) && !errors.Is(err, bot.ErrInFlight) {
+		t.Errorf("the second holder's commit: %v, want ErrDuplicate or ErrInFlight", err)
+	}
+	for _, how := range []string{"Load", "Claim"} {
+		var snap bot.Snapshot
+		if how == "Load" {
+			snap = mustLoad(t, s, id, "ev1")
+		} else if snap, err = s.Claim(ctx, id, "ev1", "h3"); err != nil && !errors.Is(err, bot.ErrInFlight) {
+			t.Fatal(err)
+		} else if err != nil {
+			// h1's lease is live: end it, as the adapter does after sending.
+			if err := s.MarkDelivered(ctx, id, "ev1"); err != nil {
+				t.Fatal(err)
+			}
+			if snap, err = s.Claim(ctx, id, "ev1", "h3"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r := snap.Recorded; r == nil || !bytes.Equal(r.Outcome, first.Outcome) || r.ReplyToken != "tok1" {
+			t.Errorf("%s: Recorded = %v, want the first holder's outcome and token", how, r != nil)
+			if r != nil {
+				t.Logf("outcome %.40q… (%d bytes), token %q", r.Outcome, len(r.Outcome), r.ReplyToken)
+			}
+		}
 	}
 	if got := len(mustTranscript(t, s, id)); got != 1 {
 		t.Errorf("%d transcript entries, want 1", got)
