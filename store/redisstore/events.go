@@ -47,21 +47,31 @@ func (s *Store) Publish(ctx context.Context, c bot.Change) error {
 	return s.PublishAll(ctx, []bot.Change{c})
 }
 
-// PublishAll appends changes to the feed in one round trip
-// (bot.BatchPublisher).
+// PublishAll appends changes to the feed (bot.BatchPublisher), in the next
+// batch of the turns' commands (batcher.later: nothing waits for it).
 func (s *Store) PublishAll(ctx context.Context, cs []bot.Change) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, c := range cs {
-			b, err := json.Marshal(c)
-			if err != nil {
-				return fmt.Errorf("redisstore: encode change: %w", err)
-			}
-			p.XAdd(ctx, &redis.XAddArgs{
-				Stream: s.feedKey(feedShard(c.Conversation)), MaxLen: feedSize / feedShards, Approx: true, Values: []any{"c", b},
+	vals := make([][]byte, len(cs))
+	for i, c := range cs {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("redisstore: encode change: %w", err)
+		}
+		vals[i] = b
+	}
+	cmds := make([]*redis.StringCmd, len(cs))
+	err := s.batch.later(ctx, func(p redis.Pipeliner) {
+		for i, c := range cs {
+			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{
+				Stream: s.feedKey(feedShard(c.Conversation)), MaxLen: feedSize / feedShards, Approx: true, Values: []any{"c", vals[i]},
 			})
 		}
-		return nil
 	})
+	for _, c := range cmds {
+		if err != nil {
+			break
+		}
+		err = c.Err()
+	}
 	if err != nil {
 		return unavailable("publish change", err)
 	}

@@ -606,7 +606,9 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	}
 	k := s.keys(id, eventID)
 	var set *redis.StatusCmd
-	err := s.batch.do(ctx, func(p redis.Pipeliner) { set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL) })
+	// Nothing waits for it (the answer is sent): it rides in the next
+	// batch of the turns' commands.
+	err := s.batch.later(ctx, func(p redis.Pipeliner) { set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL) })
 	if err == nil {
 		err = set.Err()
 	}
