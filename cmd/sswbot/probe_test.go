@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -36,6 +37,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"example.com/sswbot/bot"
+	"example.com/sswbot/store/redisstore"
 	"example.com/sswbot/store/redisstore/redistest"
 )
 
@@ -50,6 +53,7 @@ func runFaultProbes(t *testing.T, bin string, seed uint64) {
 		{"line 200 events each delivered twice at once", probeOverlap},
 		{"line redis SIGKILL mid-stream", probeRedisKill},
 		{"events without an id", probeNoID},
+		{"line transcript cap and long text", probeTranscriptBounds},
 		{"memory store 10k events 2k users", probeMemory},
 		{"console and admin listener", probeConsole},
 	}
@@ -60,13 +64,15 @@ func runFaultProbes(t *testing.T, bin string, seed uint64) {
 	}
 }
 
-// lineRig is one serve process on LINE, with Redis (or the memory store
-// when redis is nil), the fake LINE API and its ledger.
+// lineRig is serve on LINE (one process, or more on one Redis), with
+// Redis (or the memory store when redis is nil), the fake LINE API and its
+// ledger.
 type lineRig struct {
 	t     *testing.T
 	l     *ledger
-	p     *serveProc
-	admin string
+	p     *serveProc   // the first process
+	ps    []*serveProc // all of them
+	env   []string
 	redis *redistest.Server
 }
 
@@ -74,12 +80,7 @@ func newLineRig(t *testing.T, bin string, redis *redistest.Server, env ...string
 	l := newLedger()
 	fake := httptest.NewServer(http.HandlerFunc(l.lineAPI))
 	t.Cleanup(fake.Close)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := freeAddr(t)
-	env = append(env, "SSWBOT_ADMIN_ADDR="+admin, "SSWBOT_EVENT_LEASE=2s", "SSWBOT_LOG_LEVEL=warn")
+	env = append(env, "SSWBOT_EVENT_LEASE=2s", "SSWBOT_LOG_LEVEL=warn")
 	o := serveOpts{lineAPI: fake.URL}
 	if redis != nil {
 		o.redis = redis.URL()
@@ -87,17 +88,29 @@ func newLineRig(t *testing.T, bin string, redis *redistest.Server, env ...string
 	for k, v := range o.environ() {
 		env = append(env, k+"="+v)
 	}
-	r := &lineRig{t: t, l: l, admin: admin, redis: redis,
-		p: &serveProc{t: t, bin: bin, env: env, addr: freeAddr(t), log: logf}}
-	r.p.start()
-	t.Cleanup(r.p.kill)
+	r := &lineRig{t: t, l: l, env: env, redis: redis}
+	r.p = r.addServe(bin)
+	return r
+}
+
+// addServe starts one more serve process of the rig.
+func (r *lineRig) addServe(bin string) *serveProc {
+	t := r.t
+	logf, err := os.Create(filepath.Join(t.TempDir(), fmt.Sprintf("serve%d.log", len(r.ps))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProc{t: t, bin: bin, env: r.env, addr: freeAddr(t), admin: freeAddr(t), log: logf}
+	p.start()
+	r.ps = append(r.ps, p)
+	t.Cleanup(p.kill)
 	t.Cleanup(func() {
 		if t.Failed() {
 			log, _ := os.ReadFile(logf.Name())
-			t.Logf("serve log (last 4 KiB):\n%s", log[max(0, len(log)-4096):])
+			t.Logf("%s log (last 4 KiB):\n%s", p.addr, log[max(0, len(log)-4096):])
 		}
 	})
-	return r
+	return p
 }
 
 // event makes user u's k-th event and tells the fake LINE its reply token
@@ -115,8 +128,13 @@ func (r *lineRig) event(u, k int) *faultEvent {
 // not (from the second attempt on as a redelivery). It counts the answers
 // that were not 2xx.
 func (r *lineRig) deliver(ctx context.Context, ev *faultEvent, body []byte, refused *atomic.Int64) bool {
+	return r.deliverTo(ctx, r.p, ev, body, refused)
+}
+
+// deliverTo is deliver to one process of the rig.
+func (r *lineRig) deliverTo(ctx context.Context, p *serveProc, ev *faultEvent, body []byte, refused *atomic.Int64) bool {
 	for ctx.Err() == nil {
-		if postFault(ctx, r.p.addr, "line webhook", body, nil) {
+		if postFault(ctx, p.addr, "line webhook", body, nil) {
 			return true
 		}
 		refused.Add(1)
@@ -160,9 +178,16 @@ func (r *lineRig) audit(ctx context.Context, events []*faultEvent, users int) (l
 	return lost, doubled, badState
 }
 
+// metrics is the sum of every process's /metrics.
 func (r *lineRig) metrics() map[string]float64 {
 	r.t.Helper()
-	return scrapeMetrics(r.t, r.admin)
+	out := map[string]float64{}
+	for _, p := range r.ps {
+		for k, v := range scrapeMetrics(r.t, p.admin) {
+			out[k] += v
+		}
+	}
+	return out
 }
 
 // scrapeMetrics reads an admin listener's /metrics: series → value.
@@ -271,13 +296,14 @@ func probeRedeliverAll(t *testing.T, bin string, rng *rand.Rand) {
 	}
 }
 
-// probeOverlap: 200 LINE events, each posted twice at the same moment, 16
-// copies at once; a copy answered 503
+// probeOverlap: 200 LINE events, each posted twice at the same moment to
+// two serve processes on one Redis (the lease is shared), 16 copies at once; a copy answered 503
 // because the other holds the event is redelivered, as LINE does. A reply
 // and a push for one event count as a double.
 func probeOverlap(t *testing.T, bin string, rng *rand.Rand) {
 	const users, per = 50, 4
 	r := newLineRig(t, bin, redistest.Start(t))
+	r.addServe(bin)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var events []*faultEvent
@@ -302,7 +328,7 @@ func probeOverlap(t *testing.T, bin string, rng *rand.Rand) {
 				if c == 1 {
 					time.Sleep(lag[ev])
 				}
-				if !r.deliver(ctx, ev, ev.body, &refused) {
+				if !r.deliverTo(ctx, r.ps[c], ev, ev.body, &refused) {
 					t.Errorf("event %s never acknowledged", ev.id)
 				}
 			})
@@ -314,7 +340,7 @@ func probeOverlap(t *testing.T, bin string, rng *rand.Rand) {
 	m := r.metrics()
 	inFlight := sum(m, "sswbot_events_total", `outcome="in_flight"`)
 	pushes := sum(m, "sswbot_outbound_api_calls_total", `method="push"`)
-	t.Logf("%d events × 2 copies at once: lost %d, doubled %d, events without exactly one state change %d; copies answered 503 for a retry %d (metric in_flight %v), pushes %v",
+	t.Logf("%d events × 2 copies at once, one to each of 2 processes: lost %d, doubled %d, events without exactly one state change %d; copies answered 503 for a retry %d (metric in_flight %v), pushes %v",
 		len(events), lost, doubled, bad, refused.Load(), inFlight, pushes)
 }
 
@@ -366,6 +392,79 @@ func probeRedisKill(t *testing.T, bin string, rng *rand.Rand) {
 		len(events), kills, lost, doubled, bad, refused.Load(), sum(m, "sswbot_store_errors_total"), sum(m, "sswbot_possible_double_sends_total"))
 	if refused.Load() == 0 {
 		t.Error("no delivery was refused while Redis was down: the outage was not exercised")
+	}
+	// go-redis's own complaints about the dead server come through slog
+	// too: every line after the banner is a JSON record.
+	log, _ := os.ReadFile(r.p.log.Name())
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	redisLines := 0
+	for _, line := range lines[1:] {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("serve logged a line that is not JSON: %.200s", line)
+		}
+		if strings.Contains(line, `"msg":"go-redis"`) {
+			redisLines++
+		}
+	}
+	t.Logf("serve's log: %d lines, all JSON; %d of them go-redis's own", len(lines)-1, redisLines)
+}
+
+// probeTranscriptBounds: on Redis with SSWBOT_TRANSCRIPT_MAX_ENTRIES=10 and
+// SSWBOT_MAX_STORED_TEXT=100, a user's 12 events leave at most 10
+// entries (the dropped ones counted), and a 3,000-character message is
+// stored cut with the marker while the bot still answers it.
+func probeTranscriptBounds(t *testing.T, bin string, _ *rand.Rand) {
+	srv := redistest.Start(t)
+	r := newLineRig(t, bin, srv, "SSWBOT_TRANSCRIPT_MAX_ENTRIES=10", "SSWBOT_MAX_STORED_TEXT=100")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var refused atomic.Int64
+	var events []*faultEvent
+	long := strings.Repeat("働きたいです。", 3000/7) // 3,000 characters
+	for k := range 12 {
+		ev := r.event(0, k)
+		if k == 11 {
+			ev.body = bytes.Replace(ev.body, []byte(`"text":"1"`), []byte(`"text":"`+long+`"`), 1)
+			ev.redelivery = bytes.Replace(ev.redelivery, []byte(`"text":"1"`), []byte(`"text":"`+long+`"`), 1)
+		}
+		events = append(events, ev)
+		if !r.deliver(ctx, ev, ev.body, &refused) {
+			t.Fatalf("event %s never acknowledged", ev.id)
+		}
+	}
+	r.settle(events)
+	st, err := redisstore.New(ctx, redisstore.Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	es, err := st.Transcript(ctx, bot.ConversationID("line:"+faultLineUser(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut string
+	for _, e := range es {
+		if e.EventID == events[11].id && e.Dir == bot.In {
+			cut = e.Text
+		}
+	}
+	dropped := r.metrics()["sswbot_transcript_entries_dropped_total"]
+	t.Logf("12 events, cap 10: %d entries kept, %.0f dropped (metric); a %d-character message stored as %d characters ending %q",
+		len(es), dropped, len([]rune(long)), len([]rune(cut)), string([]rune(cut)[max(0, len([]rune(cut))-40):]))
+	if len(es) > 10 {
+		t.Errorf("%d transcript entries kept, want at most 10", len(es))
+	}
+	if dropped == 0 {
+		t.Error("sswbot_transcript_entries_dropped_total stayed 0")
+	}
+	if !strings.Contains(cut, "more characters not stored]") || len([]rune(cut)) > 200 {
+		t.Errorf("the long message was stored as %d characters: %.80q…", len([]rune(cut)), cut)
+	}
+	r.l.mu.Lock()
+	answered := len(r.l.answers[events[11].id])
+	r.l.mu.Unlock()
+	if answered == 0 {
+		t.Error("the long message was not answered")
 	}
 }
 
@@ -473,7 +572,7 @@ func probeMemory(t *testing.T, bin string, _ *rand.Rand) {
 	}
 	type sample struct{ store, heap, convs, dropped, evicted float64 }
 	measure := func() sample {
-		h := heapAfterGC(t, r.admin)
+		h := heapAfterGC(t, r.p.admin)
 		m := r.metrics()
 		return sample{m["sswbot_memstore_bytes"], h, m["sswbot_memstore_conversations"],
 			m["sswbot_transcript_entries_dropped_total"], m["sswbot_memstore_evictions_total"]}
