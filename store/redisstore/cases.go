@@ -487,32 +487,49 @@ func (s *Store) maybeSweep(ctx context.Context) error {
 }
 
 // sweep adds the missing pointers of the notifications of the cases in one
-// list shard (see the order above). NX: a pointer claimed keeps its lease.
+// list shard (see the order above; NX: a pointer claimed keeps its lease),
+// and takes the cases that ended off the list (a case is listed only once
+// it exists, so one listed and absent is gone).
 func (s *Store) sweep(ctx context.Context, shard int) error {
-	ids, err := s.rdb.ZRange(ctx, s.caseListKey(shard), 0, -1).Result()
+	list := s.caseListKey(shard)
+	ids, err := s.rdb.ZRange(ctx, list, 0, -1).Result()
 	if err != nil {
 		return s.unavailable("sweep outbox", err)
 	}
-	entries, err := s.each(ctx, len(ids), func(p redis.Pipeliner, i int) redis.Cmder {
-		return p.HGetAll(ctx, s.caseOutKey(ids[i]))
+	cmds, err := s.each(ctx, 2*len(ids), func(p redis.Pipeliner, i int) redis.Cmder {
+		if i%2 == 0 {
+			return p.Exists(ctx, s.caseKey(ids[i/2]))
+		}
+		return p.HGetAll(ctx, s.caseOutKey(ids[i/2]))
 	})
 	if err != nil {
 		return s.unavailable("sweep outbox", err)
 	}
 	var zs []redis.Z
-	for _, c := range entries {
-		for _, raw := range c.(*redis.MapStringStringCmd).Val() {
+	var ended []any
+	for i := 0; i < len(cmds); i += 2 {
+		if cmds[i].(*redis.IntCmd).Val() == 0 {
+			ended = append(ended, ids[i/2])
+			continue // (its notifications ended with it)
+		}
+		for _, raw := range cmds[i+1].(*redis.MapStringStringCmd).Val() {
 			var e bot.OutboxEntry
 			if json.Unmarshal([]byte(raw), &e) == nil {
 				zs = append(zs, redis.Z{Score: float64(e.Created.UnixMilli()), Member: outqMember(e)})
 			}
 		}
 	}
-	if len(zs) == 0 {
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if len(zs) > 0 {
+			// The cases of one list shard share their queue shard.
+			p.ZAddNX(ctx, s.outqKey(shard), zs...)
+		}
+		if len(ended) > 0 {
+			p.ZRem(ctx, list, ended...)
+		}
 		return nil
-	}
-	// The cases of one list shard share their queue shard.
-	if err := s.rdb.ZAddNX(ctx, s.outqKey(shard), zs...).Err(); err != nil {
+	})
+	if err != nil {
 		return s.unavailable("sweep outbox", err)
 	}
 	return nil

@@ -159,6 +159,16 @@ func TestANotificationOutlivesACrashBeforeItsPointer(t *testing.T) {
 	if n, _ := rdb.ZCard(ctx, q).Result(); n != 0 {
 		t.Fatalf("%d pointers left; want the one without an entry dropped", n)
 	}
+	// A case that ended leaves the list at the next sweep.
+	if err := rdb.Del(ctx, "p:{case:"+c.ID+"}:c").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SweepOutbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := rdb.Exists(ctx, s.CaseListKey(c.ID)).Result(); n != 0 {
+		t.Fatal("the ended case is still listed after a sweep")
+	}
 }
 
 // TestACreateCutShortStillHasItsCode: the case was written, its code not;

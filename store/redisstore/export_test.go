@@ -37,3 +37,6 @@ func (s *Store) SweepOutbox(ctx context.Context) error {
 
 // OutqKey is the due queue shard of a case's notifications.
 func (s *Store) OutqKey(caseID string) string { return s.outqKey(caseShard(caseID)) }
+
+// CaseListKey is the case list shard of a case.
+func (s *Store) CaseListKey(caseID string) string { return s.caseListKey(caseShard(caseID)) }
