@@ -175,6 +175,23 @@ type listQuery struct {
 	Page                            int
 }
 
+// platformAndLang puts a page's platform and language filters into f. An
+// unknown platform or a language that is no code is reported in errs and
+// dropped, so the page shows all.
+func platformAndLang(platform, lang *string, f *bot.Filter, errs []error) []error {
+	if *platform != "" && !slices.Contains(platforms, bot.Platform(*platform)) {
+		errs = append(errs, fmt.Errorf("unknown platform %q", *platform))
+		*platform = ""
+	}
+	f.Platform = bot.Platform(*platform)
+	if len(*lang) > 8 {
+		errs = append(errs, errors.New("language: use a code like ja or ru"))
+		*lang = ""
+	}
+	f.Lang = *lang
+	return errs
+}
+
 func parseListQuery(v url.Values) (listQuery, bot.Filter, error) {
 	q := listQuery{
 		Platform: v.Get("platform"), Lang: v.Get("lang"), Q: strings.TrimSpace(v.Get("q")),
@@ -191,22 +208,7 @@ func parseListQuery(v url.Values) (listQuery, bot.Filter, error) {
 	default:
 		errs = append(errs, fmt.Errorf("unknown view %q", view))
 	}
-	if q.Platform != "" {
-		ok := false
-		for _, p := range platforms {
-			ok = ok || string(p) == q.Platform
-		}
-		if !ok {
-			errs = append(errs, fmt.Errorf("unknown platform %q", q.Platform))
-			q.Platform = ""
-		}
-	}
-	f.Platform = bot.Platform(q.Platform)
-	if len(q.Lang) > 8 {
-		errs = append(errs, errors.New("language: use a code like ja or ru"))
-		q.Lang = ""
-	}
-	f.Lang = q.Lang
+	errs = platformAndLang(&q.Platform, &q.Lang, &f, errs)
 	if utf8.RuneCountInString(q.Q) > maxQueryLength {
 		errs = append(errs, fmt.Errorf("search text: at most %d characters", maxQueryLength))
 		q.Q = ""
@@ -532,16 +534,35 @@ func (c *Console) takeOver(w http.ResponseWriter, r *http.Request, s *session) {
 		action = "take over from " + owner
 	}
 	notice, err := c.deps.Bot.TakeOver(r.Context(), id, s.staff)
-	if err != nil {
-		c.actionFailed(w, r, s, id, "take over", err)
+	c.ownerChanged(w, r, s, id, ownerChange{what: "take over", audit: action, notice: notice, err: err,
+		sent:   "You own the conversation now; the bot stays silent until you hand it back.",
+		unsent: "You own the conversation now"})
+}
+
+// ownerChange is a take-over or hand-back bot made (or failed to make):
+// the user's notice and what the staff member is told.
+type ownerChange struct {
+	what   string // the action, for errors and logs: "take over"
+	audit  string // the action, for the audit log: "take over from aiko"
+	notice string // bot's notice to the user
+	err    error
+	sent   string // the flash when the notice went out
+	unsent string // what changed, the flash's start when it did not
+}
+
+// ownerChanged records a change of owner in the audit log, sends the user
+// its notice and tells the staff member; a failed change changes nothing.
+func (c *Console) ownerChanged(w http.ResponseWriter, r *http.Request, s *session, id bot.ConversationID, ch ownerChange) {
+	if ch.err != nil {
+		c.actionFailed(w, r, s, id, ch.what, ch.err)
 		return
 	}
-	c.audit.add(c.log, c.cfg.Now(), s.staff, action, id, "")
-	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
-		c.log.Warn("console: push take-over notice", "conversation", maskID(id), "err", redact(err, id))
-		s.setFlash("You own the conversation now, but the notice could not be sent to the user: "+pushFailure(err), true)
+	c.audit.add(c.log, c.cfg.Now(), s.staff, ch.audit, id, "")
+	if err := c.deps.Pusher.Push(r.Context(), id, ch.notice); err != nil {
+		c.log.Warn("console: push "+strings.ReplaceAll(ch.what, " ", "-")+" notice", "conversation", maskID(id), "err", redact(err, id))
+		s.setFlash(ch.unsent+", but the notice could not be sent to the user: "+pushFailure(err), true)
 	} else {
-		s.setFlash("You own the conversation now; the bot stays silent until you hand it back.", false)
+		s.setFlash(ch.sent, false)
 	}
 	back(w, r, id)
 }
@@ -570,18 +591,8 @@ func (c *Console) handBack(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	notice, err := c.deps.Bot.HandBack(r.Context(), id, s.staff)
-	if err != nil {
-		c.actionFailed(w, r, s, id, "hand back", err)
-		return
-	}
-	c.audit.add(c.log, c.cfg.Now(), s.staff, "hand back", id, "")
-	if err := c.deps.Pusher.Push(r.Context(), id, notice); err != nil {
-		c.log.Warn("console: push hand-back notice", "conversation", maskID(id), "err", redact(err, id))
-		s.setFlash("The bot answers again, but the notice could not be sent to the user: "+pushFailure(err), true)
-	} else {
-		s.setFlash("Handed back: the bot answers again.", false)
-	}
-	back(w, r, id)
+	c.ownerChanged(w, r, s, id, ownerChange{what: "hand back", audit: "hand back", notice: notice, err: err,
+		sent: "Handed back: the bot answers again.", unsent: "The bot answers again"})
 }
 
 func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) {

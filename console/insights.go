@@ -150,18 +150,7 @@ func (c *Console) insightsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		since, until, _ = period(q.Since, q.Until)
 	}
 	f := activeSince(since)
-	if q.Platform != "" {
-		if !slices.Contains(platforms, bot.Platform(q.Platform)) {
-			problems = append(problems, fmt.Errorf("unknown platform %q", q.Platform))
-			q.Platform = ""
-		}
-		f.Platform = bot.Platform(q.Platform)
-	}
-	if len(q.Lang) > 8 {
-		problems = append(problems, errors.New("language: use a code like ja or ru"))
-		q.Lang = ""
-	}
-	f.Lang = q.Lang
+	problems = platformAndLang(&q.Platform, &q.Lang, &f, problems)
 	if len(q.Route) > 32 {
 		problems = append(problems, errors.New("route: use a route id"))
 		q.Route = ""
