@@ -135,11 +135,8 @@ func (l *loader) intents(ys []yIntent) {
 		}
 		sort.Strings(langs)
 		for _, lang := range langs {
-			key := lang
-			if lang == "any" {
-				key = AnyLanguage
-			} else if !contains(Languages, lang) {
-				l.at(y.Slot.Line, "%s: unknown language %q in examples (want %s or any)", what, lang, strings.Join(Languages, ", "))
+			key, ok := l.langKey(y.Slot.Line, what, "examples", lang)
+			if !ok {
 				continue
 			}
 			for _, ex := range y.Examples[lang] {
@@ -148,6 +145,19 @@ func (l *loader) intents(ys []yIntent) {
 		}
 		l.intentLines = append(l.intentLines, intentLine{l.file, y.Slot, y.Value})
 	}
+}
+
+// langKey returns the key of lang in an intent's examples or cues (in):
+// the language, or AnyLanguage for "any". An unknown one is reported.
+func (l *loader) langKey(line int, what, in, lang string) (string, bool) {
+	switch {
+	case lang == "any":
+		return AnyLanguage, true
+	case contains(Languages, lang):
+		return lang, true
+	}
+	l.at(line, "%s: unknown language %q in %s (want %s or any)", what, lang, in, strings.Join(Languages, ", "))
+	return "", false
 }
 
 // cues reads an intent's over and cues: the values it takes the place of
@@ -167,11 +177,8 @@ func (l *loader) cues(in *Intent, y yIntent, what string) {
 		l.intentLines = append(l.intentLines, intentLine{l.file, y.Slot, v})
 	}
 	for lang, ws := range y.Cues {
-		key := lang
-		if lang == "any" {
-			key = AnyLanguage
-		} else if !contains(Languages, lang) {
-			l.at(y.Slot.Line, "%s: unknown language %q in cues (want %s or any)", what, lang, strings.Join(Languages, ", "))
+		key, ok := l.langKey(y.Slot.Line, what, "cues", lang)
+		if !ok {
 			continue
 		}
 		if in.Cues == nil {
