@@ -14,7 +14,10 @@
 //	<prefix>{<id>}:s          session bytes (bot's compact form); sliding SessionTTL
 //	<prefix>{<id>}:m          "<version>\n<meta>" (compact form, see entry.go); TranscriptRetention
 //	<prefix>{<id>}:t          transcript, a list of compact entries; TranscriptRetention
-//	<prefix>{<id>}:e:<event>  dedupe record = send intent, "<0 sending|1 delivered><reply token>\n<outcome>"; DedupeTTL
+//	<prefix>{<id>}:e:<event>  dedupe record = send intent, "<0 sending|1 delivered><reply token>\n<outcome>",
+//	                          or, for an outcome over 256 bytes, "...\n\x00<holder>"; DedupeTTL
+//	<prefix>{<id>}:o:<event>:<holder>  that large outcome, written by a plain SET just before
+//	                          the commit script (which checks it is there); DedupeTTL + 1 min
 //	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder (LeaseTTL); after
 //	                          MarkDelivered the delivery mark (DedupeTTL)
 //	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms)
@@ -34,7 +37,8 @@
 // WATCH/MULTI keep each step at one round trip and cannot leave a
 // half-written turn behind; the lease has a TTL, so nothing waits long when
 // an instance dies mid-turn. So an event costs two round trips: Claim, and
-// Commit pipelined with the index update; MarkDelivered (one plain SET) is
-// a third, which adapters make after sending. Concurrent turns share these
-// round trips (batcher).
+// Commit pipelined with the index update; MarkDelivered (one plain SET),
+// which adapters make after sending, and the change feed's XADDs start no
+// round trip of their own: they ride in the next one. Concurrent turns share
+// these round trips (batcher).
 package redisstore
