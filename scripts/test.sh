@@ -59,3 +59,5 @@ fuzz FuzzEncodeAsSDK ./adapters/line
 fuzz FuzzReadFast ./adapters/line
 fuzz FuzzWebhook ./adapters/telegram
 fuzz FuzzLoad ./knowledge
+fuzz FuzzFold ./understand
+fuzz FuzzRead ./understand
