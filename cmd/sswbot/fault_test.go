@@ -94,6 +94,9 @@ type ledger struct {
 	tokens   map[string]*token // LINE reply tokens
 	keys     map[string]string // LINE retry key → event (first batch)
 	accepted map[string]bool   // LINE retry keys accepted
+	// usedToken counts replies refused because their token was used: a
+	// copy resolving a send its killed handler may have made.
+	usedToken int
 }
 
 type token struct {
@@ -140,6 +143,9 @@ func (l *ledger) lineAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.Unmarshal(body, &req)
 		tk := l.tokens[req.ReplyToken]
+		if tk != nil && tk.used {
+			l.usedToken++
+		}
 		if tk == nil || tk.used || time.Since(tk.issued) > time.Minute {
 			tgJSON(w, http.StatusBadRequest, `{"message":"Invalid reply token"}`)
 			return
@@ -410,8 +416,11 @@ func runFaultMode(t *testing.T, bin, mode string, rng *rand.Rand) {
 		}
 	}
 	tg.mu.Unlock()
-	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d, answers in the webhook's response %d; deliveries cut off by a kill %d, updates served in more than one poll %d; sswbot_possible_double_sends_total %v",
-		mode, len(events), kills, redisDown, lost, doubled, windowed, badState, tg.answered.Load(), faultCut.Load()-cut0, reserved, possible)
+	l.mu.Lock()
+	usedToken := l.usedToken
+	l.mu.Unlock()
+	t.Logf("%s: %d events, %d kills, redis restarted %v: lost %d, doubled %d, resent across a kill (polling's at-least-once window) %d, events without exactly one state change %d, answers in the webhook's response %d; deliveries cut off by a kill %d, LINE replies refused for a used token (a copy resolving its killed handler's send) %d, updates served in more than one poll %d; sswbot_possible_double_sends_total %v",
+		mode, len(events), kills, redisDown, lost, doubled, windowed, badState, tg.answered.Load(), faultCut.Load()-cut0, usedToken, reserved, possible)
 	if float64(windowed) > possible {
 		t.Errorf("%d messages were resent across a kill but sswbot_possible_double_sends_total counted %v", windowed, possible)
 	}
