@@ -552,7 +552,7 @@ func probeMemory(t *testing.T, bin string, _ *rand.Rand) {
 	const users, per = 2000, 5
 	const bound = 24 << 20
 	r := newLineRig(t, bin, nil, "SSWBOT_MEMORY_MAX_BYTES="+strconv.Itoa(bound), "SSWBOT_TRANSCRIPT_MAX_ENTRIES=12")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	var refused atomic.Int64
 	round := func(from int) []*faultEvent {
@@ -653,8 +653,10 @@ func probeConsole(t *testing.T, bin string, _ *rand.Rand) {
 		t.Helper()
 		got := guesser.login(p.addr, "aiko", "correct horse")
 		retry, _ := strconv.Atoi(guesser.last.Get("Retry-After"))
-		if got != http.StatusTooManyRequests || retry < 50 || retry > 60 {
-			t.Errorf("%s: the right password from the guesser's address: status %d, Retry-After %d s; want 429 for about a minute", who, got, retry)
+		// The first lockout lasts a minute from the fifth failure; a
+		// restart on a loaded machine may take a good part of it.
+		if got != http.StatusTooManyRequests || retry < 1 || retry > 60 {
+			t.Errorf("%s: the right password from the guesser's address: status %d, Retry-After %d s; want 429 for at most a minute", who, got, retry)
 		}
 	}
 	locked(a, "process A")
