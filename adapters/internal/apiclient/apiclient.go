@@ -21,7 +21,8 @@ const DefaultConns = 128
 // its cards is a few KB; Go's default of 4 KB split those in two writes).
 const WriteBuffer = 32 << 10
 
-// New returns a client whose transport keeps up to conns idle connections
+// New returns a client whose transport (Transport, over net/http's for
+// what it does not handle itself) keeps up to conns idle connections
 // to each host (DefaultConns when conns ≤ 0), with bounded dial, TLS
 // handshake and idle times. timeout bounds a whole call (0 = none: callers
 // that long-poll give every call its own deadline instead) and, in the
@@ -32,9 +33,10 @@ func New(conns int, timeout time.Duration) *http.Client {
 	if conns <= 0 {
 		conns = DefaultConns
 	}
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{Timeout: timeout, Transport: NewTransport(&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          2 * conns,
 		MaxIdleConnsPerHost:   conns,
@@ -43,7 +45,7 @@ func New(conns int, timeout time.Duration) *http.Client {
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: timeout,
 		WriteBufferSize:       WriteBuffer,
-	}}
+	}, dialer)}
 }
 
 // Untimed returns c without its whole-call Timeout, sharing its transport
