@@ -38,7 +38,7 @@ go test -race -count=1 -timeout 10m ./...
 # kills is a plain build), 1–2 minutes.
 # SSWBOT_FAULT_SEED=<seed> replays a failed run; the seed is printed.
 echo "== fault injection"
-SSWBOT_FAULT=1 go test -count=1 -timeout 8m -run '^TestFaults$' -v ./cmd/sswbot | grep -E '^(---|ok|FAIL|PASS)|(fault|probe)_test.go'
+SSWBOT_FAULT=1 go test -count=1 -timeout 8m -run '^TestFaults$' -v ./cmd/sswbot | grep -E '^ *(---|ok|FAIL|PASS)|(fault|probe)_test.go'
 test "${PIPESTATUS[0]}" -eq 0
 
 # Each fuzz target explores for a bounded time (FUZZTIME, default 8s). A

@@ -725,6 +725,9 @@ func probeConsole(t *testing.T, bin string, _ *rand.Rand) {
 	srv.Restart()
 	a.kill()
 	check(1, "--addr", a.addr)
+	if t.Failed() {
+		return
+	}
 	t.Logf("5 failures from 127.0.0.2 on two processes: locked there on both and after a restart, not for 127.0.0.1; login kept across the restart; audit shared; /metrics only on the admin listener; Secure cookies off loopback; healthcheck exit codes as documented")
 }
 
