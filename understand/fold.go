@@ -549,7 +549,18 @@ func (k *kanji) apply(s string) string {
 	for i, r := range s {
 		for _, kana := range k.byFirst[r] {
 			if strings.HasPrefix(s[i:], kana) {
-				return k.r.Replace(s)
+				// again until nothing changes: a kanji's okurigana may start
+				// a spelling with the kana after it (さがしごと → 探しごと →
+				// 探仕事), and folding folded text must change nothing. Each
+				// pass writes fewer kana, so it ends.
+				for n := 0; n < 4; n++ {
+					t := k.r.Replace(s)
+					if t == s {
+						break
+					}
+					s = t
+				}
+				return s
 			}
 		}
 	}

@@ -49,3 +49,15 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// A kanji's okurigana followed by kana can start another spelling; one
+// more fold must not find it.
+func TestFoldIsIdempotentAcrossSpellings(t *testing.T) {
+	m := mustModel(t)
+	for _, s := range []string{"さがしごと", "にほんではたらきたいしごとさがしごと"} {
+		once := m.Fold(s, "ja")
+		if again := m.Fold(once, "ja"); again != once {
+			t.Errorf("Fold(Fold(%q)) = %q, want %q", s, again, once)
+		}
+	}
+}
