@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -453,9 +454,60 @@ func BenchmarkHandle(b *testing.B) {
 	for _, users := range []int{1, 10000} {
 		b.Run(fmt.Sprintf("memstore/users=%d", users), func(b *testing.B) {
 			st := memstore.New(memstore.Options{})
-			benchHandle(b, st, users)
+			benchHandle(b, st, users, measureCPU(b))
 		})
 	}
+	b.Run("memstore/walk", func(b *testing.B) {
+		benchWalk(b, memstore.New(memstore.Options{}), 997)
+	})
+}
+
+// measureCPU reports the CPU this process spends per event (cpu-µs/event,
+// garbage collection included): on a shared machine the steadier measure.
+func measureCPU(b *testing.B) func() func() {
+	return func() func() {
+		start := selfCPU()
+		return func() { b.ReportMetric(float64(selfCPU()-start)/float64(b.N)/1e3, "cpu-µs/event") }
+	}
+}
+
+// benchWalk is what the load tool sends serve (cmd/sswload): users on LINE
+// who type "1" at every answer, so they walk their routes through every
+// question and step (each answer a card, the step texts split into
+// bubbles) and start over at the end, round-robin.
+func benchWalk(b *testing.B, st bot.Store, users int) {
+	svc, err := bot.New(st, mustKB(b), bot.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	run := benchRuns.Add(1)
+	ids := make([]string, users)
+	for u := range ids {
+		ids[u] = fmt.Sprintf("U%032d", u)
+		if _, err := svc.Handle(ctx, bot.Event{Platform: bot.LINE, UserID: ids[u], EventID: fmt.Sprintf("w%d-%d", run, u), Kind: bot.KindStart}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	evs := make([]string, 1<<16)
+	for i := range evs {
+		evs[i] = fmt.Sprintf("%d-%026d", run, i)
+	}
+	done := measureCPU(b)()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		ev := bot.Event{Platform: bot.LINE, UserID: ids[i%users], EventID: evs[i%len(evs)] + strconv.Itoa(i/len(evs)), Kind: bot.KindText, Text: "1", ReplyToken: "rt"}
+		out, err := svc.Handle(ctx, ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := svc.MarkDelivered(ctx, ev.Conversation(), ev.EventID); err != nil && !out.Duplicate {
+			b.Fatal(err)
+		}
+		i++
+	}
+	done()
 }
 
 // benchHandle sends help requests round-robin over users (each turn is a

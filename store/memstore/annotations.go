@@ -37,6 +37,7 @@ func (s *Store) Annotate(_ context.Context, id bot.ConversationID, update func(o
 		return err
 	}
 	c.notes = bytes.Clone(b)
+	s.resize(c) // the notes count in the store's size
 	return nil
 }
 

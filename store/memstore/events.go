@@ -15,11 +15,14 @@ import (
 const feedSize = 1000
 
 // feed is the in-memory change feed: a ring of the last changes and a
-// channel closed (and replaced) on every publish to wake waiters.
+// channel closed (and replaced) on every publish to wake waiters. The ring
+// is written in place (the slot after the newest), so a publish costs the
+// same whether it holds one change or feedSize; a change's id is made only
+// when a reader asks for it.
 type feed struct {
 	mu    sync.Mutex
-	seq   uint64
-	ring  []bot.Change
+	seq   uint64 // sequence of the newest change; ring[seq%feedSize] holds it
+	ring  [feedSize]bot.Change
 	woken chan struct{}
 }
 
@@ -28,18 +31,35 @@ func (s *Store) Publish(_ context.Context, c bot.Change) error {
 	f := &s.feed
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seq++
-	c.ID = strconv.FormatUint(f.seq, 10) + "-0"
-	if len(f.ring) == feedSize {
-		copy(f.ring, f.ring[1:])
-		f.ring = f.ring[:feedSize-1]
+	f.add(c)
+	f.wake()
+	return nil
+}
+
+// PublishAll appends changes to the feed at once (bot.BatchPublisher), so
+// a busy bot's changes take the lock and wake the readers once per batch.
+func (s *Store) PublishAll(_ context.Context, cs []bot.Change) error {
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range cs {
+		f.add(c)
 	}
-	f.ring = append(f.ring, c)
+	f.wake()
+	return nil
+}
+
+func (f *feed) add(c bot.Change) {
+	f.seq++
+	c.ID = ""
+	f.ring[f.seq%feedSize] = c
+}
+
+func (f *feed) wake() {
 	if f.woken != nil {
 		close(f.woken)
 		f.woken = nil
 	}
-	return nil
 }
 
 // LastChange returns the id of the newest change, "0-0" when there is none.
@@ -62,11 +82,15 @@ func (s *Store) Changes(ctx context.Context, after string, wait time.Duration) (
 		f := &s.feed
 		f.mu.Lock()
 		var out []bot.Change
-		first := f.seq - uint64(len(f.ring)) + 1 // sequence of ring[0]
-		for i, c := range f.ring {
-			if first+uint64(i) > seq && len(out) < 100 {
-				out = append(out, c)
-			}
+		// The ring holds the changes after first-1 (sequences from 1 on).
+		first := uint64(1)
+		if f.seq > feedSize {
+			first = f.seq - feedSize + 1
+		}
+		for q := max(seq+1, first); q <= f.seq && len(out) < 100; q++ {
+			c := f.ring[q%feedSize]
+			c.ID = strconv.FormatUint(q, 10) + "-0"
+			out = append(out, c)
 		}
 		if len(out) > 0 || wait <= 0 {
 			f.mu.Unlock()

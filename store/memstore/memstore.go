@@ -104,7 +104,10 @@ type conv struct {
 	events     []string
 	liveEvents int   // len(events) after the last pruning
 	size       int64 // estimated bytes, counted in Store.size
-	last       time.Time
+	// entriesSize and eventsSize are the parts of size for entries and
+	// events, kept as they change so that resize is O(1) (sizes.go).
+	entriesSize, eventsSize int64
+	last                    time.Time
 }
 
 type eventKey struct {
@@ -215,14 +218,13 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 	cv.exp = now.Add(s.opt.TranscriptRetention)
 	for _, e := range c.Entries {
 		e.Choices = slices.Clone(e.Choices)
-		cv.entries = append(cv.entries, e)
+		cv.addEntry(e)
 	}
 	if n := len(cv.entries) - s.opt.MaxEntries; n > 0 {
-		cv.entries = slices.Delete(cv.entries, 0, n)
+		cv.dropEntries(n)
 		s.stats.DroppedEntries += int64(n)
 	}
 	cv.last = now
-	s.resize(cv)
 	if c.EventID != "" {
 		r := &record{outcome: bytes.Clone(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
 		r.size = recordSize(k, r)
@@ -233,14 +235,14 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		// sending thousands of messages within DedupeTTL) does not pay a
 		// walk over all of them at every commit.
 		if len(cv.events) >= max(64, 2*cv.liveEvents) {
-			cv.events = slices.DeleteFunc(cv.events, func(ev string) bool { return s.dedupe[eventKey{id, ev}] == nil })
+			cv.setEvents(slices.DeleteFunc(cv.events, func(ev string) bool { return s.dedupe[eventKey{id, ev}] == nil }))
 			cv.liveEvents = len(cv.events)
 		}
-		cv.events = append(cv.events, c.EventID)
-		s.resize(cv)
-		if c.Delivered {
-			delete(s.leases, k)
-		}
+		cv.addEvent(c.EventID)
+	}
+	s.resize(cv)
+	if c.EventID != "" && c.Delivered {
+		delete(s.leases, k)
 	}
 	s.count(id, c, now)
 	if !now.Before(s.nextSweep) {
@@ -280,7 +282,8 @@ func (s *Store) Forget(_ context.Context, id bot.ConversationID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.conv(id, s.opt.Now()); c != nil {
-		c.session, c.meta, c.entries, c.notes = nil, nil, nil, nil
+		c.session, c.meta, c.notes = nil, nil, nil
+		c.clearEntries()
 		s.resize(c)
 		c.version++
 		c.exp = s.opt.Now().Add(s.opt.DedupeTTL) // the version outlives the data only briefly

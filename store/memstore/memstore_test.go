@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,4 +150,42 @@ func TestDroppedEntriesAreCounted(t *testing.T) {
 	if got := s.Stats().DroppedEntries; got != 2 {
 		t.Errorf("dropped %d entries, want 2", got)
 	}
+}
+
+// The size is kept up to date as entries, dedupe ids and annotations come
+// and go (not re-summed at every commit): it must stay what a full count
+// gives, through the transcript's cap, the pruning of expired ids,
+// annotations, erasure and expiry.
+func TestTheSizeKeptMatchesARecount(t *testing.T) {
+	c := &clock{now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	s := memstore.New(memstore.Options{Now: c.Now, MaxEntries: 7, DedupeTTL: time.Hour})
+	ctx := t.Context()
+	check := func(when string) {
+		t.Helper()
+		if got, want := s.Stats().Bytes, s.RecountedBytes(); got != want {
+			t.Fatalf("%s: the store counts %d bytes, a recount gives %d", when, got, want)
+		}
+	}
+	ids := []bot.ConversationID{bot.ConversationOf(bot.LINE, "U1"), bot.ConversationOf(bot.Telegram, "2")}
+	for i := range 300 {
+		c.Advance(time.Minute)
+		id := ids[i%2]
+		if err := storetest.Handle(ctx, s, id, fmt.Sprintf("e%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("commit %d", i))
+		if i%50 == 7 {
+			if err := s.Annotate(ctx, id, func([]byte) ([]byte, error) { return []byte(strings.Repeat("n", i)), nil }); err != nil {
+				t.Fatal(err)
+			}
+			check(fmt.Sprintf("annotation %d", i))
+		}
+	}
+	if err := s.Forget(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	check("forget")
+	c.Advance(200 * 24 * time.Hour)
+	s.Sweep()
+	check("expiry")
 }

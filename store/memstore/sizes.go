@@ -39,24 +39,65 @@ const (
 	recordOverhead = 150 // record, map entry, key
 )
 
-// resize recomputes c's estimated size and moves Store.size with it.
+// resize recomputes c's estimated size and moves Store.size with it. It
+// costs O(1): the transcript's and the dedupe ids' parts are kept up to
+// date as entries and ids come and go (addEntry, dropEntries, setEvents),
+// because re-summing a long transcript at every commit made a turn's cost
+// grow with the conversation.
 func (s *Store) resize(c *conv) {
-	n := int64(convOverhead + len(c.session) + len(c.notes) + 16*len(c.events))
+	n := int64(convOverhead+len(c.session)+len(c.notes)+16*len(c.events)) + c.entriesSize + c.eventsSize
 	if m := c.meta; m != nil {
 		n += int64(len(m.ID) + len(m.DisplayName) + len(m.State) + len(m.Step) + len(m.Owner) + 64)
 	}
-	for i := range c.entries {
-		e := &c.entries[i]
-		n += int64(entryOverhead + len(e.Text) + len(e.StateBefore) + len(e.StateAfter) + len(e.KBVersion) + len(e.EventID) + len(e.Staff))
-		for _, ch := range e.Choices {
-			n += int64(16 + len(ch))
-		}
-	}
-	for _, ev := range c.events {
-		n += int64(len(ev))
-	}
 	s.size += n - c.size
 	c.size = n
+}
+
+// entrySize is one transcript entry's part of its conversation's size.
+func entrySize(e *bot.Entry) int64 {
+	n := int64(entryOverhead + len(e.Text) + len(e.StateBefore) + len(e.StateAfter) + len(e.KBVersion) + len(e.EventID) + len(e.Staff))
+	for _, ch := range e.Choices {
+		n += int64(16 + len(ch))
+	}
+	return n
+}
+
+// addEntry appends e to c's transcript (call resize after).
+func (c *conv) addEntry(e bot.Entry) {
+	c.entries = append(c.entries, e)
+	c.entriesSize += entrySize(&e)
+}
+
+// dropEntries drops c's n oldest entries (call resize after). The slice is
+// cut from the front, not moved: its dropped slots are cleared so their
+// texts can be collected, and the next append that needs room copies only
+// the kept entries, so dropping costs O(1) per entry instead of a move of
+// the whole transcript at every commit once it is full.
+func (c *conv) dropEntries(n int) {
+	for i := range n {
+		c.entriesSize -= entrySize(&c.entries[i])
+	}
+	clear(c.entries[:n])
+	c.entries = c.entries[n:]
+}
+
+// clearEntries empties c's transcript (call resize after).
+func (c *conv) clearEntries() {
+	c.entries, c.entriesSize = nil, 0
+}
+
+// setEvents replaces c's dedupe ids (call resize after).
+func (c *conv) setEvents(evs []string) {
+	c.events, c.eventsSize = evs, 0
+	for _, ev := range evs {
+		c.eventsSize += int64(len(ev))
+	}
+}
+
+// addEvent appends a dedupe id to c (call resize after).
+func (c *conv) addEvent(ev string) {
+	c.events = append(c.events, ev)
+	c.eventsSize += int64(len(ev))
 }
 
 func recordSize(k eventKey, r *record) int64 {
