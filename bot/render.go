@@ -27,6 +27,7 @@ type renderer struct {
 	// inviteDays is how long an invite code is valid, for {days} there.
 	inviteDays int
 	splits     *splitMemo // nil: every text is split anew
+	says       *sayMemo   // nil: every reply is rendered anew
 }
 
 // country is the session's sending country (the first one until chosen).
@@ -37,8 +38,52 @@ func (r *renderer) country(s dialog.Session) *knowledge.Country {
 	return r.kb.Countries[0]
 }
 
+// fill replaces the placeholders kv names ("{days}", "3", …) in s, as
+// strings.NewReplacer(kv...).Replace(s) does: one pass, left to right, the
+// first key in kv order that matches at a position wins, replaced text is
+// not read again. Building a Replacer (its string finders and tries) cost
+// more than a whole turn's dialog, and every step, checklist and summary
+// fills a few; placeholders all start with '{', so this looks only there.
 func fill(s string, kv ...string) string {
-	return strings.NewReplacer(kv...).Replace(s)
+	for i := 0; i < len(kv); i += 2 {
+		if len(kv)%2 != 0 || kv[i] == "" || kv[i][0] != '{' {
+			return strings.NewReplacer(kv...).Replace(s)
+		}
+	}
+	var b strings.Builder
+	done := 0 // s[:done] is written (or nothing is, while b is empty)
+	for i := strings.IndexByte(s, '{'); i >= 0; {
+		k := 0
+		for ; k+1 < len(kv); k += 2 {
+			if strings.HasPrefix(s[i:], kv[k]) {
+				break
+			}
+		}
+		if k+1 >= len(kv) { // no key here
+			next := strings.IndexByte(s[i+1:], '{')
+			if next < 0 {
+				break
+			}
+			i += 1 + next
+			continue
+		}
+		if b.Len() == 0 && done == 0 {
+			b.Grow(len(s) + 16)
+		}
+		b.WriteString(s[done:i])
+		b.WriteString(kv[k+1])
+		done = i + len(kv[k])
+		next := strings.IndexByte(s[done:], '{')
+		if next < 0 {
+			break
+		}
+		i = done + next
+	}
+	if done == 0 && b.Len() == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
 }
 
 func (r *renderer) ui(key, lang string) string { return r.kb.UIText(key, lang) }
@@ -91,7 +136,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []R
 		text, ls, ok := r.sayCase(s, o, tc)
 		var card *Card
 		if !ok {
-			text, ls, card = r.say(s, o)
+			text, ls, card = r.says.say(r, s, o)
 		}
 		if o.Say == dialog.SayInvite && tc != nil {
 			image = tc.image
@@ -210,6 +255,66 @@ func (sm *splitMemo) split(text string) []string {
 	}
 	sm.mu.Unlock()
 	return pieces
+}
+
+// sayMemo remembers what say made of a reply in a session: it depends only
+// on the content and on the few session fields in sayKey, so the same
+// step, checklist or contacts list is laid out once, not at every turn (a
+// step's fields, the checklist's marks and lines, the placeholders). The
+// texts and the card's lists are shared between turns and must not be
+// changed; each turn gets its own copy of the Card itself (render and pack
+// set its Lang and Span). Like splitMemo it stops growing at maxSayMemo.
+type sayMemo struct {
+	mu sync.RWMutex
+	m  map[sayKey]saidReply
+}
+
+// sayKey is everything say reads: the reply and the session's fields its
+// texts depend on. SayUnderstood, which also reads the reply's Said, is
+// not memoized.
+type sayKey struct {
+	say                                      dialog.Say
+	step, instead                            string
+	lang, country, role, location, route, at string
+	state, ret                               dialog.State
+}
+
+type saidReply struct {
+	text  string
+	links []Link
+	card  *Card
+}
+
+const maxSayMemo = 8192
+
+func newSayMemo() *sayMemo { return &sayMemo{m: make(map[sayKey]saidReply)} }
+
+// say is r.say(s, o), remembered.
+func (sm *sayMemo) say(r *renderer, s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
+	if sm == nil || o.Say == dialog.SayUnderstood {
+		return r.say(s, o)
+	}
+	k := sayKey{say: o.Say, step: o.Step, instead: o.Instead, lang: s.Lang, country: s.Country, role: s.Role,
+		location: s.Location, route: s.Route, at: s.Step, state: s.State, ret: s.Return}
+	sm.mu.RLock()
+	e, ok := sm.m[k]
+	sm.mu.RUnlock()
+	if !ok {
+		e.text, e.links, e.card = r.say(s, o)
+		if e.card != nil {
+			e.card.Lang = s.Lang
+		}
+		sm.mu.Lock()
+		if len(sm.m) < maxSayMemo {
+			sm.m[k] = e
+		}
+		sm.mu.Unlock()
+	}
+	if e.card == nil {
+		return e.text, e.links, nil
+	}
+	c := *e.card
+	return e.text, e.links, &c
 }
 
 func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {

@@ -123,7 +123,7 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
 		store: store, kb: kb, flow: flow, model: model, opt: opt,
-		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newSplitMemo()},
+		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newSplitMemo(), says: newSayMemo()},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
 		outboxWake:   make(chan struct{}, 1),
 	}, nil
