@@ -385,8 +385,8 @@ type caseCtx struct {
 	image  string // its QR image URL ("" for none)
 }
 
-func (s *Service) caseContext(cx *caseInput, op *caseOp) *caseCtx {
-	tc := &caseCtx{view: cx.view, invite: cx.invite}
+func (s *Service) caseContext(cx *caseInput, op *caseOp) caseCtx {
+	tc := caseCtx{view: cx.view, invite: cx.invite}
 	if op == nil {
 		return tc
 	}

@@ -11,12 +11,20 @@ import (
 // started, 1 answered role, 2 answered location, 3 chose a route) and per
 // route the furthest step and whether it finished. It is kept in
 // Meta.Reached as "day;rank;route:n[:d],..." — a few dozen bytes — so each
-// stage is counted once a day without reading anything else.
+// stage is counted once a day without reading anything else. Every turn
+// reads and writes it, so it is parsed into a slice (a conversation has a
+// route or two), not maps.
 type reach struct {
-	day   string
-	rank  int
-	steps map[string]int
-	done  map[string]bool
+	day    string
+	rank   int
+	routes []routeReach // sorted by route
+}
+
+// routeReach is one route's furthest step and whether it was finished.
+type routeReach struct {
+	route string
+	n     int
+	done  bool
 }
 
 const (
@@ -27,45 +35,62 @@ const (
 )
 
 func parseReach(s, day string) reach {
-	r := reach{day: day, rank: -1, steps: map[string]int{}, done: map[string]bool{}}
-	parts := strings.Split(s, ";")
-	if len(parts) < 2 || parts[0] != day {
+	r := reach{day: day, rank: -1}
+	head, rest, ok := strings.Cut(s, ";")
+	if !ok || head != day {
 		return r // another day (or nothing): everything counts again
 	}
-	if n, err := strconv.Atoi(parts[1]); err == nil {
+	rank, list, _ := strings.Cut(rest, ";")
+	list, _, _ = strings.Cut(list, ";")
+	if n, err := strconv.Atoi(rank); err == nil {
 		r.rank = n
 	}
-	if len(parts) > 2 && parts[2] != "" {
-		for _, p := range strings.Split(parts[2], ",") {
-			f := strings.Split(p, ":")
-			if len(f) < 2 {
-				continue
-			}
-			r.steps[f[0]], _ = strconv.Atoi(f[1])
-			r.done[f[0]] = len(f) > 2
+	for list != "" {
+		var p string
+		p, list, _ = strings.Cut(list, ",")
+		route, tail, ok := strings.Cut(p, ":")
+		if !ok {
+			continue
 		}
+		num, _, marked := strings.Cut(tail, ":")
+		n, _ := strconv.Atoi(num)
+		r.set(route, n, marked)
 	}
 	return r
 }
 
+// find returns the index of route in r.routes, or where it would go.
+func (r *reach) find(route string) (int, bool) {
+	return slices.BinarySearchFunc(r.routes, route, func(e routeReach, t string) int { return strings.Compare(e.route, t) })
+}
+
+// set records route's step and mark (the last one given wins).
+func (r *reach) set(route string, n int, done bool) {
+	i, ok := r.find(route)
+	if !ok {
+		r.routes = slices.Insert(r.routes, i, routeReach{route: route})
+	}
+	r.routes[i].n, r.routes[i].done = n, done
+}
+
 func (r reach) String() string {
-	routes := make([]string, 0, len(r.steps))
-	for rt := range r.steps {
-		routes = append(routes, rt)
-	}
-	slices.Sort(routes)
-	var b strings.Builder
-	b.WriteString(r.day + ";" + strconv.Itoa(r.rank) + ";")
-	for i, rt := range routes {
+	b := make([]byte, 0, len(r.day)+8+16*len(r.routes))
+	b = append(b, r.day...)
+	b = append(b, ';')
+	b = strconv.AppendInt(b, int64(r.rank), 10)
+	b = append(b, ';')
+	for i, rt := range r.routes {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(rt + ":" + strconv.Itoa(r.steps[rt]))
-		if r.done[rt] {
-			b.WriteString(":d")
+		b = append(b, rt.route...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(rt.n), 10)
+		if rt.done {
+			b = append(b, ":d"...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // funnelStages returns the stages a turn reaches for the first time on
@@ -75,7 +100,12 @@ func (r reach) String() string {
 // steps is the step count of label's route, for "done". Any turn counts
 // the conversation as active ("started") once a day.
 func funnelStages(m *Meta, label string, moved bool, steps int, now time.Time) []string {
-	r := parseReach(m.Reached, now.UTC().Format(time.DateOnly))
+	var buf [len(time.DateOnly)]byte
+	day := now.UTC().AppendFormat(buf[:0], time.DateOnly)
+	if !moved && countedToday(m.Reached, day) {
+		return nil // most turns: nothing new today, Reached stays as it is
+	}
+	r := parseReach(m.Reached, string(day))
 	var out []string
 	if r.rank < rankStarted {
 		r.rank = rankStarted
@@ -88,6 +118,41 @@ func funnelStages(m *Meta, label string, moved bool, steps int, now time.Time) [
 	return out
 }
 
+// countedToday reports whether reached (a reach's String) is of day and
+// counts the conversation as started, so a turn that moves nowhere adds
+// nothing to it.
+func countedToday(reached string, day []byte) bool {
+	head, rest, ok := strings.Cut(reached, ";")
+	if !ok || head != string(day) {
+		return false
+	}
+	rank, list, ok := strings.Cut(rest, ";")
+	n, err := strconv.Atoi(rank)
+	// Only the form String writes: then writing it again changes nothing.
+	return ok && err == nil && n >= rankStarted && strconv.Itoa(n) == rank && !strings.Contains(list, ";") && canonicalRoutes(list)
+}
+
+// canonicalRoutes reports whether list is as String writes it: routes in
+// order, each "route:n" or "route:n:d".
+func canonicalRoutes(list string) bool {
+	prev := ""
+	for i := 0; list != ""; i++ {
+		var p string
+		p, list, _ = strings.Cut(list, ",")
+		route, tail, ok := strings.Cut(p, ":")
+		if !ok || (i > 0 && route <= prev) {
+			return false
+		}
+		num, mark, marked := strings.Cut(tail, ":")
+		n, err := strconv.Atoi(num)
+		if err != nil || strconv.Itoa(n) != num || (marked && mark != "d") {
+			return false
+		}
+		prev = route
+	}
+	return true
+}
+
 // see adds the stages implied by moving into label: a later stage implies
 // the earlier ones, as a funnel needs.
 func (r *reach) see(label string, total int, out []string) []string {
@@ -98,15 +163,18 @@ func (r *reach) see(label string, total int, out []string) []string {
 		}
 		r.rank = max(r.rank, rank)
 	}
-	toStep := func(route string, n int) {
-		if _, chosen := r.steps[route]; !chosen {
-			r.steps[route] = 0
+	toStep := func(route string, n int) *routeReach {
+		i, chosen := r.find(route)
+		if !chosen {
+			r.routes = slices.Insert(r.routes, i, routeReach{route: route})
 			out = append(out, "route:"+route)
 		}
-		for k := r.steps[route] + 1; k <= n; k++ {
+		rt := &r.routes[i]
+		for k := rt.n + 1; k <= n; k++ {
 			out = append(out, "step:"+route+":"+strconv.Itoa(k))
 		}
-		r.steps[route] = max(r.steps[route], n)
+		rt.n = max(rt.n, n)
+		return rt
 	}
 	switch kind {
 	case "location":
@@ -126,9 +194,9 @@ func (r *reach) see(label string, total int, out []string) []string {
 			return out
 		}
 		upTo(rankRoute)
-		toStep(rest, total) // finishing means every step was shown
-		if !r.done[rest] {
-			r.done[rest] = true
+		rt := toStep(rest, total) // finishing means every step was shown
+		if !rt.done {
+			rt.done = true
 			out = append(out, "done:"+rest)
 		}
 	}

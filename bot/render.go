@@ -129,7 +129,7 @@ func (r *renderer) label(p dialog.Payload, c *knowledge.Country, lang string) st
 // own, the first of which carries the card.
 func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []Reply {
 	lang, c := s.Lang, r.country(s)
-	var parts []part
+	parts := make([]part, 0, len(out))
 	var links []Link
 	image := ""
 	for _, o := range out {
@@ -148,7 +148,8 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []R
 		links = append(links, ls...)
 	}
 	var choices []Choice
-	if n := len(out); n > 0 {
+	if n := len(out); n > 0 && len(out[n-1].Choices) > 0 {
+		choices = make([]Choice, 0, len(out[n-1].Choices))
 		for _, p := range out[n-1].Choices {
 			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
 		}
@@ -186,12 +187,19 @@ func pack(parts []part, split func(string) []string) []Reply {
 		}
 		cur = ""
 	}
+	var one [1]string
 	for _, p := range parts {
 		if p.card != nil || !joinable {
 			flush()
 		}
 		first := len(msgs)
-		for _, piece := range split(p.text) {
+		pieces := one[:]
+		if whole, ok := textsplit.Fits(p.text, MaxBubble, textsplit.Runes); ok {
+			one[0] = whole // most parts: no slice, no memo
+		} else {
+			pieces = split(p.text)
+		}
+		for _, piece := range pieces {
 			switch {
 			case cur == "":
 				cur = piece

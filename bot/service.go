@@ -200,7 +200,8 @@ func orEn(lang string) string {
 const releaseTimeout = time.Second
 
 func (s *Service) handle(ctx context.Context, ev Event) (Outcome, string, error) {
-	holder := s.holderPrefix + strconv.FormatUint(s.holders.Add(1), 36)
+	var b [32]byte
+	holder := string(strconv.AppendUint(append(b[:0], s.holderPrefix...), s.holders.Add(1), 36))
 	out, outcome, err := s.claimAndCommit(ctx, ev, holder)
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		// Nothing will be sent for this event here: give its lease back so
@@ -333,9 +334,11 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 // the clock, so the retry loop can call it again on a fresh snapshot.
 func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Outcome, forget bool, outcome string, op *caseOp) {
 	now := s.opt.Now()
-	meta := Meta{ID: ev.Conversation(), Platform: ev.Platform, Started: now}
+	var meta Meta
 	if snap.Meta != nil {
 		meta = *snap.Meta
+	} else {
+		meta = Meta{ID: ev.Conversation(), Platform: ev.Platform, Started: now}
 	}
 	sess := sessionOf(snap)
 	expired := snap.Meta != nil && snap.Session == nil
@@ -419,9 +422,11 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 			outcome = "unrecognized"
 		}
 		in.Topic = outOfScope(res.Replies)
-		replies := s.r.render(sess, res.Replies, s.caseContext(cx, op))
+		tc := s.caseContext(cx, op)
+		replies := s.r.render(sess, res.Replies, &tc)
 		after := sess.Label(s.flow)
 		in.StateAfter = after
+		c.Entries = make([]Entry, 0, 2+len(replies))
 		c.Entries = append(c.Entries, in)
 		if op != nil {
 			// The case's events in this side's transcript (the console).
@@ -669,7 +674,10 @@ func clipText(t string, limit int) string {
 
 // labels are the buttons' labels, as the transcript keeps them.
 func labels(cs []Choice) []string {
-	var out []string
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, c.Label)
 	}

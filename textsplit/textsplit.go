@@ -46,10 +46,20 @@ func Split(s string, limit int, m Measure) []string {
 // text that fits whole is returned trimmed of the whitespace a cut would drop,
 // without tokenizing it. The result is what split would return.
 func fits(s string, limit int, m Measure) ([]string, bool) {
-	if m(s) > limit {
+	whole, ok := Fits(s, limit, m)
+	if !ok {
 		return nil, false
 	}
-	return []string{strings.Trim(s, " \n")}, true
+	return []string{whole}, true
+}
+
+// Fits returns the one piece Split(s, limit, m) returns when s fits whole
+// (s trimmed of the whitespace a cut would drop), without a slice for it.
+func Fits(s string, limit int, m Measure) (string, bool) {
+	if m(s) > limit {
+		return "", false
+	}
+	return strings.Trim(s, " \n"), true
 }
 
 // SplitHTML cuts HTML (the subset messengers accept: tags and entities in
