@@ -149,7 +149,7 @@ func (r *renderer) caseNotice(c *Case, to Party, key string, actor Party) []Repl
 
 func (r *renderer) caseButtons(s dialog.Session) []Choice {
 	p := dialog.Payload{Kind: dialog.KindCase}
-	return []Choice{{Label: r.label(p, r.country(s), s.Lang), Payload: p.String()}}
+	return []Choice{r.button(p, r.country(s), s.Lang).choice}
 }
 
 // caseReport tells the other side that actor marked step: what, and for a

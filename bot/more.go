@@ -52,7 +52,7 @@ func (r *renderer) more(s dialog.Session, payload string) []Reply {
 	var choices []Choice
 	for _, f := range strings.Fields(strings.TrimPrefix(payload, morePrefix)) {
 		if p, ok := dialog.Parse(f); ok {
-			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
+			choices = append(choices, r.button(p, c, lang).choice)
 		}
 	}
 	if len(choices) == 0 {

@@ -3,7 +3,6 @@ package bot
 import (
 	"strconv"
 	"strings"
-	"sync"
 
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
@@ -26,8 +25,10 @@ type renderer struct {
 	days int // session TTL in days, for {days}
 	// inviteDays is how long an invite code is valid, for {days} there.
 	inviteDays int
-	splits     *splitMemo // nil: every text is split anew
-	says       *sayMemo   // nil: every reply is rendered anew
+	// The memos of the content's renderings (memo.go); nil: made anew.
+	splits  *memo[string, []string]
+	says    *memo[sayKey, saidReply]
+	choices *memo[choiceKey, button]
 }
 
 // country is the session's sending country (the first one until chosen).
@@ -122,6 +123,38 @@ func (r *renderer) label(p dialog.Payload, c *knowledge.Country, lang string) st
 	return p.String()
 }
 
+// choiceKey names a button: its payload in a country and a language.
+type choiceKey struct {
+	p             dialog.Payload
+	country, lang string
+}
+
+// button is a payload's button and how the transcript shows a press of it.
+type button struct {
+	choice Choice
+	shown  string // "[label]"
+}
+
+const maxChoiceMemo = 4096
+
+// button returns p's button in lang, remembered: its label and wire form
+// are the content's and the dialog's, the same every turn.
+func (r *renderer) button(p dialog.Payload, c *knowledge.Country, lang string) button {
+	k := choiceKey{p: p, country: c.ID, lang: lang}
+	if r.choices != nil {
+		if b, ok := r.choices.get(k); ok {
+			return b
+		}
+	}
+	label := r.label(p, c, lang)
+	b := button{choice: Choice{Label: label, Payload: p.String()}, shown: "[" + label + "]"}
+	// A join button's argument is a user's invite code: not the content's.
+	if r.choices != nil && p.Kind != dialog.KindJoin && p.Kind != dialog.KindJoinYes {
+		r.choices.put(k, b)
+	}
+	return b
+}
+
 // render turns one dialog turn into platform-neutral messages: the parts
 // packed into bubbles of at most MaxBubble characters, with the last reply's
 // choices as buttons on the last message. A part with a card (a step, the
@@ -136,7 +169,7 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []R
 		text, ls, ok := r.sayCase(s, o, tc)
 		var card *Card
 		if !ok {
-			text, ls, card = r.says.say(r, s, o)
+			text, ls, card = r.sayMemo(s, o)
 		}
 		if o.Say == dialog.SayInvite && tc != nil {
 			image = tc.image
@@ -151,10 +184,10 @@ func (r *renderer) render(s dialog.Session, out []dialog.Reply, tc *caseCtx) []R
 	if n := len(out); n > 0 && len(out[n-1].Choices) > 0 {
 		choices = make([]Choice, 0, len(out[n-1].Choices))
 		for _, p := range out[n-1].Choices {
-			choices = append(choices, Choice{Label: r.label(p, c, lang), Payload: p.String()})
+			choices = append(choices, r.button(p, c, lang).choice)
 		}
 	}
-	replies := pack(parts, r.splits.split)
+	replies := pack(parts, r.split)
 	last := &replies[len(replies)-1]
 	last.Choices = choices
 	last.Links = links
@@ -228,58 +261,31 @@ func pack(parts []part, split func(string) []string) []Reply {
 	return msgs
 }
 
-// splitMemo remembers how texts longer than a bubble were split. Those are
-// the content's procedures and lists, the same few hundred texts over and
-// over; splitting one walks it character by character (a token each), which
-// was the largest single cost of a turn. Texts that fit are not kept (the
-// splitter answers them without tokenizing), and once the memo holds
-// maxSplitMemo texts it keeps what it has and splits the rest anew, so
-// texts made for one user (names, codes) cannot grow it without bound.
-type splitMemo struct {
-	mu sync.RWMutex
-	m  map[string][]string
+// split is textsplit.Split with the bubble budget, remembered for texts
+// longer than a bubble. Those are the content's procedures and lists, the
+// same few hundred texts over and over; splitting one walks it character by
+// character (a token each), which was the largest single cost of a turn.
+// Texts that fit are not kept (the splitter answers them without
+// tokenizing); texts made for one user (names, codes) cannot grow the memo
+// past its bound. Callers must not change the slice it returns (it may be
+// shared).
+func (r *renderer) split(text string) []string {
+	if r.splits == nil || len(text) <= MaxBubble { // bytes ≥ characters: it fits
+		return textsplit.Split(text, MaxBubble, textsplit.Runes)
+	}
+	if pieces, ok := r.splits.get(text); ok {
+		return pieces
+	}
+	pieces := textsplit.Split(text, MaxBubble, textsplit.Runes)
+	r.splits.put(text, pieces)
+	return pieces
 }
 
 const maxSplitMemo = 4096
 
-func newSplitMemo() *splitMemo { return &splitMemo{m: make(map[string][]string)} }
-
-// split is textsplit.Split with the bubble budget. Callers must not change
-// the slice it returns (it may be shared).
-func (sm *splitMemo) split(text string) []string {
-	if sm == nil || len(text) <= MaxBubble { // bytes ≥ characters: it fits
-		return textsplit.Split(text, MaxBubble, textsplit.Runes)
-	}
-	sm.mu.RLock()
-	pieces, ok := sm.m[text]
-	sm.mu.RUnlock()
-	if ok {
-		return pieces
-	}
-	pieces = textsplit.Split(text, MaxBubble, textsplit.Runes)
-	sm.mu.Lock()
-	if len(sm.m) < maxSplitMemo {
-		sm.m[text] = pieces
-	}
-	sm.mu.Unlock()
-	return pieces
-}
-
-// sayMemo remembers what say made of a reply in a session: it depends only
-// on the content and on the few session fields in sayKey, so the same
-// step, checklist or contacts list is laid out once, not at every turn (a
-// step's fields, the checklist's marks and lines, the placeholders). The
-// texts and the card's lists are shared between turns and must not be
-// changed; each turn gets its own copy of the Card itself (render and pack
-// set its Lang and Span). Like splitMemo it stops growing at maxSayMemo.
-type sayMemo struct {
-	mu sync.RWMutex
-	m  map[sayKey]saidReply
-}
-
 // sayKey is everything say reads: the reply and the session's fields its
 // texts depend on. SayUnderstood, which also reads the reply's Said, is
-// not memoized.
+// not remembered.
 type sayKey struct {
 	say                                      dialog.Say
 	step, instead                            string
@@ -295,34 +301,32 @@ type saidReply struct {
 
 const maxSayMemo = 8192
 
-func newSayMemo() *sayMemo { return &sayMemo{m: make(map[sayKey]saidReply)} }
-
-// say is r.say(s, o), remembered.
-func (sm *sayMemo) say(r *renderer, s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
-	if sm == nil || o.Say == dialog.SayUnderstood {
+// sayMemo is say, remembered: what say makes of a reply depends only on
+// the content and the session fields in sayKey, so the same step,
+// checklist or contacts list is laid out once, not at every turn (a step's
+// fields, the checklist's marks and lines, the placeholders). The texts
+// and the card's lists are shared between turns and must not be changed;
+// each turn gets its own copy of the Card itself (render and pack set its
+// Lang and Span).
+func (r *renderer) sayMemo(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
+	if r.says == nil || o.Say == dialog.SayUnderstood {
 		return r.say(s, o)
 	}
 	k := sayKey{say: o.Say, step: o.Step, instead: o.Instead, lang: s.Lang, country: s.Country, role: s.Role,
 		location: s.Location, route: s.Route, at: s.Step, state: s.State, ret: s.Return}
-	sm.mu.RLock()
-	e, ok := sm.m[k]
-	sm.mu.RUnlock()
+	e, ok := r.says.get(k)
 	if !ok {
 		e.text, e.links, e.card = r.say(s, o)
 		if e.card != nil {
 			e.card.Lang = s.Lang
 		}
-		sm.mu.Lock()
-		if len(sm.m) < maxSayMemo {
-			sm.m[k] = e
-		}
-		sm.mu.Unlock()
+		r.says.put(k, e)
 	}
 	if e.card == nil {
 		return e.text, e.links, nil
 	}
-	c := *e.card
-	return e.text, e.links, &c
+	card := *e.card
+	return e.text, e.links, &card
 }
 
 func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card) {
@@ -441,7 +445,7 @@ func (r *renderer) compareCard(s dialog.Session) *Card {
 	card := &Card{Kind: CardCompare, Title: r.ui("compare_intro", lang), Body: c.CompareIntro.In(lang)}
 	if len(c.CompareNotes) > 0 {
 		p := dialog.Payload{Kind: dialog.KindCompareNotes}
-		card.Actions = []Choice{{Label: r.label(p, c, lang), Payload: p.String()}}
+		card.Actions = []Choice{r.button(p, c, lang).choice}
 	}
 	for _, rt := range c.RoutesAt(s.Location) {
 		p := dialog.Payload{Kind: dialog.KindSetRoute, Arg: rt.ID}

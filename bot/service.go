@@ -123,7 +123,7 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
 	return &Service{
 		store: store, kb: kb, flow: flow, model: model, opt: opt,
-		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newSplitMemo(), says: newSayMemo()},
+		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newMemo[string, []string](maxSplitMemo), says: newMemo[sayKey, saidReply](maxSayMemo), choices: newMemo[choiceKey, button](maxChoiceMemo)},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
 		outboxWake:   make(chan struct{}, 1),
 	}, nil
@@ -408,7 +408,7 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 		if cx.choice != "" {
 			input.Kind, input.Text = dialog.Choice, cx.choice
 		}
-		if input.Kind == dialog.Text {
+		if input.Kind == dialog.Text && dialog.NeedsReading(s.flow, sess, input) {
 			input.Reading = s.read(sess, input)
 		}
 		langBefore := sess.Lang
@@ -514,7 +514,7 @@ func (s *Service) inText(ev Event, sess dialog.Session) string {
 		if !ok {
 			return "[" + ev.Text + "]"
 		}
-		return "[" + s.r.label(p, s.r.country(sess), orEn(sess.Lang)) + "]"
+		return s.r.button(p, s.r.country(sess), orEn(sess.Lang)).shown
 	case KindStart:
 		return strings.TrimSpace("[start] " + ev.Text)
 	case KindUnsupported:

@@ -82,7 +82,9 @@ type Store interface {
 	Close() error
 }
 
-// Snapshot is a conversation as Load found it.
+// Snapshot is a conversation as Load found it. Its byte slices may be the
+// store's own (memstore hands them out without a copy): read them, never
+// change them.
 type Snapshot struct {
 	// Session is the encoded session, nil when there is none (new user,
 	// expired or forgotten).
@@ -108,7 +110,9 @@ type Recorded struct {
 	ReplyToken string
 }
 
-// Commit is one turn to write.
+// Commit is one turn to write. A store may keep its Session, Outcome and
+// entries' Choices as they are (memstore does, to spare a copy per turn):
+// the caller makes them for the commit and does not change them after.
 type Commit struct {
 	EventID string // may be empty for staff actions that need no dedupe
 	Session []byte // the new encoded session; nil leaves the stored one (or its absence) as it is

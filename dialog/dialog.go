@@ -114,7 +114,8 @@ const MissesBeforeStaff = 3
 // corrupt) session yields a valid session and at least one reply.
 func Step(f *Flow, s Session, in Input) Result {
 	s = Normalize(f, s)
-	t := turn{f: f, s: s, in: in}
+	// Most turns say one or two things: room for two spares a regrowth.
+	t := turn{f: f, s: s, in: in, replies: make([]Reply, 0, 2)}
 	t.dropEndedCase()
 	if in.Expired {
 		t.s = fresh(s.Lang)
@@ -291,6 +292,35 @@ func (t *turn) choices() []Payload {
 	return nil
 }
 
+// picked returns the button typed text (normalized) picks without being
+// read: a choice's number, or a label's alias.
+func (t *turn) picked(norm string) (Payload, bool) {
+	if n, err := strconv.Atoi(norm); err == nil {
+		if ch := t.choices(); n >= 1 && n <= len(ch) {
+			return ch[n-1], true
+		}
+	}
+	p, ok := t.f.Aliases[norm]
+	return p, ok
+}
+
+// NeedsReading reports whether Step would look at in.Reading: only for
+// typed text that is neither the first message (which only starts), nor a
+// choice's number, nor a button's label. The caller may skip reading the
+// rest ("1" at every step is the commonest message there is).
+func NeedsReading(f *Flow, s Session, in Input) bool {
+	if in.Kind != Text || in.Expired {
+		return false
+	}
+	t := turn{f: f, s: Normalize(f, s), in: in}
+	t.dropEndedCase()
+	if t.s.State == "" {
+		return false
+	}
+	_, picked := t.picked(NormalizeText(in.Text))
+	return !picked
+}
+
 // text interprets typed text: a number, a button label, a keyword.
 func (t *turn) text(in Input) {
 	if t.s.State == "" {
@@ -300,13 +330,7 @@ func (t *turn) text(in Input) {
 		return
 	}
 	norm := NormalizeText(in.Text)
-	if n, err := strconv.Atoi(norm); err == nil {
-		if ch := t.choices(); n >= 1 && n <= len(ch) {
-			t.choose(ch[n-1])
-			return
-		}
-	}
-	if p, ok := t.f.Aliases[norm]; ok {
+	if p, ok := t.picked(norm); ok {
 		t.choose(p)
 		return
 	}

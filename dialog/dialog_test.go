@@ -400,3 +400,53 @@ func TestGraphWithSeveralCountries(t *testing.T) {
 		}
 	}
 }
+
+// NeedsReading lets the caller skip reading typed text: wherever it says
+// the reading is not needed, Step must do the same with a reading that
+// would change the answer (a confident "help") as with none; and ordinary
+// sentences must still be read.
+func TestNeedsReadingOnlySkipsWhatStepIgnores(t *testing.T) {
+	f := testFlow()
+	help := dialog.Reading{Confident: true, Matches: []dialog.Meaning{{Slot: dialog.SlotControl, Value: "help", Score: 1, Confident: true}}}
+	states := []dialog.State{"", dialog.StateLang, dialog.StateRole, dialog.StateLocation, dialog.StateRoute, dialog.StateStep,
+		dialog.StateDone, dialog.StateChange, dialog.StateForget, dialog.StateOffer, "nowhere"}
+	texts := []string{"1", " 2 ", "３", "4", "7", "9", "0", "-1", "english", "Next step", "employer", "direct hiring", "hello",
+		"I need help", "visa", ""}
+	skipped, read := 0, 0
+	for _, st := range states {
+		for _, lang := range []string{"", "en"} {
+			for _, route := range []string{"", "agency", "japan"} {
+				s := dialog.Session{V: 1, Lang: lang, State: st, Role: "employer", Location: "kg", Route: route, Return: dialog.StateStep}
+				if route == "agency" {
+					s.Step = "A.3.2"
+				} else if route == "japan" {
+					s.Location, s.Step = "jp", "B.1"
+				}
+				for _, tx := range texts {
+					for _, expired := range []bool{false, true} {
+						in := dialog.Input{Kind: dialog.Text, Text: tx, Expired: expired}
+						if dialog.NeedsReading(f, s, in) {
+							read++
+							continue
+						}
+						skipped++
+						without := dialog.Step(f, s, in)
+						in.Reading = help
+						if with := dialog.Step(f, s, in); !reflect.DeepEqual(with, without) {
+							t.Fatalf("%+v, text %q: NeedsReading says no, but the reading changes the turn:\n%+v\n%+v", s, tx, with, without)
+						}
+					}
+				}
+			}
+		}
+	}
+	if skipped == 0 || read == 0 {
+		t.Fatalf("skipped %d, read %d: want both", skipped, read)
+	}
+	if dialog.NeedsReading(f, dialog.Session{V: 1, Lang: "en", State: dialog.StateRole}, text("we help our students")) == false {
+		t.Error("a sentence at the role question is not read")
+	}
+	if dialog.NeedsReading(f, dialog.Session{V: 1, Lang: "en", State: dialog.StateRole}, choice("r:worker")) {
+		t.Error("a button press is read")
+	}
+}

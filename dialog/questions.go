@@ -117,8 +117,9 @@ func (q *Question) Valid(f *Flow, s Session, v string) bool { return has(q.Value
 
 // Choices returns the buttons that ask q.
 func (q *Question) Choices(f *Flow, s Session) []Payload {
-	var ch []Payload
-	for _, v := range q.Values(f, s) {
+	vs := q.Values(f, s)
+	ch := make([]Payload, 0, len(vs)+len(q.After))
+	for _, v := range vs {
 		ch = append(ch, Payload{Kind: q.Kind, Arg: v})
 	}
 	return append(ch, q.After...)

@@ -8,7 +8,6 @@
 package memstore
 
 import (
-	"bytes"
 	"context"
 	"slices"
 	"sync"
@@ -175,11 +174,13 @@ func (s *Store) load(id bot.ConversationID, eventID string, now time.Time) bot.S
 			snap.Meta = &m
 		}
 		if now.Before(c.sessionExp) {
-			snap.Session = bytes.Clone(c.session)
+			// Stored bytes are never changed, only replaced, and the
+			// snapshot's are read-only (bot.Snapshot): no copy.
+			snap.Session = c.session
 		}
 	}
 	if r := s.record(id, eventID, now); r != nil {
-		snap.Recorded = &bot.Recorded{Outcome: bytes.Clone(r.outcome), Delivered: r.delivered, ReplyToken: r.replyToken}
+		snap.Recorded = &bot.Recorded{Outcome: r.outcome, Delivered: r.delivered, ReplyToken: r.replyToken}
 	}
 	return snap
 }
@@ -209,15 +210,18 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		s.convs[id] = cv
 	}
 	cv.version++
+	// The commit's slices are kept as given (bot.Commit: the caller does
+	// not change them after), so a turn costs no copies here.
 	if c.Session != nil { // nil leaves the stored session as it is
-		cv.session, cv.sessionExp = bytes.Clone(c.Session), now.Add(s.opt.SessionTTL)
+		cv.session, cv.sessionExp = c.Session, now.Add(s.opt.SessionTTL)
 	}
-	m := c.Meta
-	m.ID = id
-	cv.meta = &m
+	if cv.meta == nil { // the stored meta is only ever copied out: reuse it
+		cv.meta = new(bot.Meta)
+	}
+	*cv.meta = c.Meta
+	cv.meta.ID = id
 	cv.exp = now.Add(s.opt.TranscriptRetention)
 	for _, e := range c.Entries {
-		e.Choices = slices.Clone(e.Choices)
 		cv.addEntry(e)
 	}
 	if n := len(cv.entries) - s.opt.MaxEntries; n > 0 {
@@ -226,7 +230,7 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 	}
 	cv.last = now
 	if c.EventID != "" {
-		r := &record{outcome: bytes.Clone(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
+		r := &record{outcome: c.Outcome, delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
 		r.size = recordSize(k, r)
 		s.dedupe[k] = r
 		s.size += r.size
