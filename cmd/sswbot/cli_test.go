@@ -280,3 +280,17 @@ func TestSecureCookiesFollowTheAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestLegacyCaseKeysAreChosenByTheEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		env     string
+		want    bool
+		invalid bool
+	}{{"", false, false}, {"true", true, false}, {"false", false, false}, {"maybe", false, true}} {
+		cfg := defaultConfig()
+		err := cfg.fromEnv(envOf(map[string]string{"SSWBOT_REDIS_LEGACY_CASES": tt.env}))
+		if (err != nil) != tt.invalid || cfg.RedisLegacyCases != tt.want {
+			t.Errorf("SSWBOT_REDIS_LEGACY_CASES=%q: %v, err %v; want %v, invalid %v", tt.env, cfg.RedisLegacyCases, err, tt.want, tt.invalid)
+		}
+	}
+}

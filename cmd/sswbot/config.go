@@ -28,6 +28,7 @@ type Config struct {
 	AdminAddr           string // /metrics; "off" = none
 	RedisURL            string
 	RedisPrefix         string
+	RedisLegacyCases    bool // new shared cases in the earlier one-slot layout (redisstore.Options.LegacyCases)
 	SessionTTL          time.Duration
 	TranscriptRetention time.Duration
 	EventLease          time.Duration // 0 = the stores' default
@@ -90,6 +91,7 @@ Environment variables (flags override them):
   SSWBOT_ADMIN_ADDR             admin listener with /metrics (default 127.0.0.1:9090; "off" = none)
   REDIS_URL                     redis:// or rediss:// URL; empty = the embedded in-memory store
   SSWBOT_REDIS_PREFIX           key prefix in Redis (default "sswbot:")
+  SSWBOT_REDIS_LEGACY_CASES     true: new shared cases in the old one-slot layout (first step of a rolling update; README)
   SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)
   SSWBOT_TRANSCRIPT_RETENTION   how long transcripts are kept (default 4320h = 180 days)
   SSWBOT_EVENT_LEASE            how long an event stays in flight without news from its handler (default 40s)
@@ -204,6 +206,7 @@ func (c *Config) fromEnv(getenv func(string) string) error {
 		}
 	}
 	boolean(&c.ConsoleSecure, "SSWBOT_CONSOLE_SECURE_COOKIES")
+	boolean(&c.RedisLegacyCases, "SSWBOT_REDIS_LEGACY_CASES")
 	c.ConsoleSecureSet = getenv("SSWBOT_CONSOLE_SECURE_COOKIES") != ""
 	str(&c.TrustedProxies, "SSWBOT_TRUSTED_PROXIES")
 	if getenv("SSWBOT_CONSOLE_TRUST_PROXY") != "" {
@@ -281,7 +284,7 @@ func (c *Config) openStore(ctx context.Context) (storage, error) {
 		}), nil
 	}
 	s, err := redisstore.New(ctx, redisstore.Options{
-		URL: c.RedisURL, Prefix: c.RedisPrefix,
+		URL: c.RedisURL, Prefix: c.RedisPrefix, LegacyCases: c.RedisLegacyCases,
 		SessionTTL: c.SessionTTL, TranscriptRetention: c.TranscriptRetention, LeaseTTL: c.EventLease,
 		MaxEntries: c.MaxEntries,
 	})

@@ -59,7 +59,8 @@ var _ bot.CaseStore = (*Store)(nil)
 // returned negated to tell UpdateCase), with its notifications in the old
 // outbox, which ClaimOutbox drains too. So a process of the earlier version
 // still running during a rolling update reads and writes the same case.
-// New cases never go there; the old keys end with their cases.
+// New cases go there only with Options.LegacyCases (the first step of a
+// rolling update); the old keys end with their cases.
 const (
 	caseShards = 16
 	// sweepEvery is how often this process sweeps one case list shard for
@@ -111,6 +112,16 @@ redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[1], 'i', ARGV[3])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`)
 
+// legacyCreateCaseScript is the earlier versions' create: KEYS case,
+// invite, list, all in {cases}.
+var legacyCreateCaseScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+return 1`)
+
 // CreateCase implements bot.CaseStore: the case, then (other slots) its
 // invite code and its place in the case list. The list entry comes after
 // the case, so Cases never tidies away a case still being created.
@@ -118,6 +129,14 @@ func (s *Store) CreateCase(ctx context.Context, c bot.Case, code string, ttl tim
 	b, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("redisstore: encode case: %w", err)
+	}
+	if s.opt.LegacyCases {
+		err := legacyCreateCaseScript.Run(ctx, s.rdb, []string{s.legacyCaseKey(c.ID), s.legacyInviteKey(code), s.legacyAllKey()},
+			b, c.Expires.UnixMilli(), ttl.Milliseconds(), c.ID, c.Created.UnixMilli()).Err()
+		if err != nil {
+			return s.unavailable("create case", err)
+		}
+		return nil
 	}
 	n, err := createCaseScript.Run(ctx, s.rdb, []string{s.caseKey(c.ID)}, b, c.Expires.UnixMilli(), code).Int()
 	if err != nil {

@@ -194,3 +194,47 @@ func TestACreateCutShortStillHasItsCode(t *testing.T) {
 func redisZ(at time.Time, member string) redis.Z {
 	return redis.Z{Score: float64(at.UnixMilli()), Member: member}
 }
+
+// TestARollingUpdateKeepsEveryCaseVisible: in the update's first step
+// (LegacyCases) new cases go where a process of the earlier version looks
+// for them; after the second step (without it) they are still found and
+// changed in place.
+func TestARollingUpdateKeepsEveryCaseVisible(t *testing.T) {
+	srv := redistest.Start(t)
+	first := mustNew(t, redisstore.Options{URL: srv.URL(), Prefix: "p:", LegacyCases: true})
+	ctx, rdb, now := t.Context(), first.Client(), time.Now()
+	c := bot.Case{ID: "00000000000000c3", Created: now, Expires: now.Add(time.Hour)}
+	if err := first.CreateCase(ctx, c, "ABCDEFGHJK", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// What the earlier version reads.
+	if v, _ := rdb.HGet(ctx, "p:{cases}:case:"+c.ID, "v").Result(); v != "1" {
+		t.Fatalf("the case is not where the earlier version looks (version %q)", v)
+	}
+	if v, _ := rdb.Get(ctx, "p:{cases}:inv:ABCDEFGHJK").Result(); v != c.ID {
+		t.Fatalf("the invite is not where the earlier version looks (%q)", v)
+	}
+	if n, _ := rdb.ZScore(ctx, "p:{cases}:all", c.ID).Result(); n == 0 {
+		t.Fatal("the case is not in the earlier version's list")
+	}
+
+	second := mustNew(t, redisstore.Options{URL: srv.URL(), Prefix: "p:"})
+	if id, err := second.RedeemInvite(ctx, "ABCDEFGHJK", "ev1"); err != nil || id != c.ID {
+		t.Fatalf("RedeemInvite after the second step = %q, %v", id, err)
+	}
+	got, v, err := second.LoadCase(ctx, c.ID)
+	if err != nil || got.ID != c.ID {
+		t.Fatalf("LoadCase after the second step = %+v, %v", got, err)
+	}
+	e := bot.OutboxEntry{ID: "ev1>line:U1", Case: c.ID, To: "line:U1", Created: now}
+	if err := second.UpdateCase(ctx, got, v, []bot.OutboxEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := rdb.HGet(ctx, "p:{cases}:case:"+c.ID, "v").Result(); v != "2" {
+		t.Fatalf("the update did not go to the case where it is (version %q)", v)
+	}
+	es, err := second.ClaimOutbox(ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(es) != 1 || es[0].ID != e.ID {
+		t.Fatalf("ClaimOutbox = %+v, %v", es, err)
+	}
+}

@@ -36,6 +36,11 @@ type Options struct {
 	// Senders is how many batches of concurrent turns' commands are in
 	// flight at once (see batcher); 2.
 	Senders int
+	// LegacyCases creates new shared cases in the earlier versions' layout
+	// (all under {cases}, see cases.go): the first step of a rolling update
+	// from such a version, so the processes still running it see every
+	// case. Once none runs any more, restart without it.
+	LegacyCases bool
 }
 
 func (o Options) withDefaults() Options {
