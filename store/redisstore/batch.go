@@ -33,7 +33,8 @@ type batcher struct {
 
 	mu    sync.Mutex
 	lazy  []*call     // later's calls waiting for a batch
-	timer *time.Timer // sends them when no batch came for lazyDelay
+	timer *time.Timer // sends them when no batch came for delay
+	delay time.Duration
 	shut  bool
 }
 
@@ -63,7 +64,7 @@ var errClosed = errors.New("redisstore: closed")
 // More senders mean more pipelines in flight at once (lower latency while
 // one is slow) and smaller batches (more CPU per call).
 func newBatcher(rdb redis.UniversalClient, senders int) *batcher {
-	b := &batcher{rdb: rdb, calls: make(chan *call), quit: make(chan struct{})}
+	b := &batcher{rdb: rdb, calls: make(chan *call), quit: make(chan struct{}), delay: lazyDelay}
 	b.timer = time.AfterFunc(time.Hour, func() {
 		select {
 		case b.calls <- flush:
@@ -109,7 +110,7 @@ func (b *batcher) later(ctx context.Context, queue func(redis.Pipeliner)) error 
 	}
 	b.lazy = append(b.lazy, c)
 	if len(b.lazy) == 1 {
-		b.timer.Reset(lazyDelay)
+		b.timer.Reset(b.delay)
 	}
 	b.mu.Unlock()
 	select {
