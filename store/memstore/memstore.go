@@ -8,6 +8,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"sync"
@@ -213,7 +214,7 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 	// The commit's slices are kept as given (bot.Commit: the caller does
 	// not change them after), so a turn costs no copies here.
 	if c.Session != nil { // nil leaves the stored session as it is
-		cv.session, cv.sessionExp = c.Session, now.Add(s.opt.SessionTTL)
+		cv.session, cv.sessionExp = trimmed(c.Session), now.Add(s.opt.SessionTTL)
 	}
 	if cv.meta == nil { // the stored meta is only ever copied out: reuse it
 		cv.meta = new(bot.Meta)
@@ -230,7 +231,7 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 	}
 	cv.last = now
 	if c.EventID != "" {
-		r := &record{outcome: c.Outcome, delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
+		r := &record{outcome: trimmed(c.Outcome), delivered: c.Delivered, replyToken: c.ReplyToken, exp: now.Add(s.opt.DedupeTTL)}
 		r.size = recordSize(k, r)
 		s.dedupe[k] = r
 		s.size += r.size
@@ -256,6 +257,16 @@ func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapsh
 		s.shrink(now, id)
 	}
 	return nil
+}
+
+// trimmed is b, or a copy of it when b holds much unused room (an encoder's
+// grown buffer): what is kept for days should cost its length, not the
+// room it was made in.
+func trimmed(b []byte) []byte {
+	if cap(b)-len(b) > len(b)/8+64 {
+		return bytes.Clone(b)
+	}
+	return b
 }
 
 // MarkDelivered implements bot.Store. An unknown or expired event id is
