@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,13 @@ func checkRendered(t *testing.T, svc *Service, s dialog.Session, out []dialog.Re
 		t.Fatalf("no reply in %+v", s)
 	}
 	replies := svc.r.render(s, out, nil)
+	// The memos (split texts, laid-out replies, buttons) must give what
+	// rendering anew gives: say may read no session field sayKey lacks.
+	plain := svc.r
+	plain.splits, plain.says, plain.choices = nil, nil, nil
+	if again, want := svc.r.render(s, out, nil), plain.render(s, out, nil); !reflect.DeepEqual(again, want) || !reflect.DeepEqual(replies, want) {
+		t.Fatalf("the memos render %+v in %+v differently:\n%+v\nanew:\n%+v", out, s, again, want)
+	}
 	if len(replies) > MaxMessages {
 		t.Fatalf("%d messages in %+v", len(replies), s)
 	}
