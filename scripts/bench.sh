@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side LINE webhook benchmark of BENCHMARKS.md: sswbot (with
-# Redis, and with the in-memory store) against the reference peer (the LINE
+# Redis over loopback TCP, with Redis over a unix socket, and with the
+# in-memory store) against the reference peer (the LINE
 # SDK's plain echo handler, `sswload echo`), on one machine.
 #
 # The peer under test and its Redis run on core 0 (taskset), the load
@@ -19,7 +20,7 @@ ROUNDS=${ROUNDS:-3}
 WINDOW=${WINDOW:-10}
 CONCURRENCY=${CONCURRENCY:-"16 64"}
 USERS=${USERS:-997}
-PEERS=${PEERS:-"echo sswbot-redis sswbot-memory"}
+PEERS=${PEERS:-"echo sswbot-redis sswbot-redis-unix sswbot-memory"}
 OUT=${OUT:-bench-results.jsonl}
 BOT_CORE=${BOT_CORE:-0}
 LOAD_CORE=${LOAD_CORE:-1}
@@ -70,6 +71,21 @@ start_peer() {
       REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
         taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS="$! $rp" ;;
+    sswbot-redis-unix)
+      # The same Redis on the same core, reached over its unix socket only
+      # (--port 0): what a Redis on the bot's host should be.
+      local sock=$bin/redis.sock
+      rm -f "$sock"
+      taskset -c "$BOT_CORE" redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
+      local rp=$!
+      pids+=("$rp")
+      for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+      [ -S "$sock" ] || { echo "redis-server made no socket $sock"; exit 1; }
+      REDIS_URL=unix://$sock SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
+        taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      PEER_PIDS="$! $rp" ;;
+    *)
+      echo "unknown peer $1 (echo, sswbot-redis, sswbot-redis-unix, sswbot-memory)"; exit 1 ;;
   esac
   for p in $PEER_PIDS; do pids+=("$p"); done
   wait_port $PORT

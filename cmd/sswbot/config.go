@@ -89,7 +89,7 @@ const envHelp = `
 Environment variables (flags override them):
   SSWBOT_ADDR                   listen address (default :8080)
   SSWBOT_ADMIN_ADDR             admin listener with /metrics (default 127.0.0.1:9090; "off" = none)
-  REDIS_URL                     redis:// or rediss:// URL; empty = the embedded in-memory store
+  REDIS_URL                     redis://, rediss:// or unix:///path/redis.sock URL; empty = the embedded in-memory store
   SSWBOT_REDIS_PREFIX           key prefix in Redis (default "sswbot:")
   SSWBOT_REDIS_LEGACY_CASES     true: new shared cases in the old one-slot layout (first step of a rolling update; README)
   SSWBOT_SESSION_TTL            how long answers are kept after the last message (default 720h = 30 days)

@@ -28,6 +28,9 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 func TestMain(m *testing.M) {
 	redis.SetLogger(quiet{})
+	// Redis's TTLs run on its real clock: 3× the waits keep the expiry
+	// tests' margins wide when the machine is busy.
+	storetest.Slowdown = 3
 	m.Run()
 }
 
@@ -42,11 +45,24 @@ func mustNew(tb testing.TB, opt redisstore.Options) *redisstore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
+	t.Parallel()
+	conformance(t, redistest.Start(t))
+}
+
+// The same store over a unix socket (unix:// URL), as a Redis on the bot's
+// host is reached: the suite is mostly waiting for TTLs, so it runs beside
+// the TCP one.
+func TestConformanceOverUnixSocket(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartUnix(t)
+	if !strings.HasPrefix(srv.URL(), "unix:///") {
+		t.Fatalf("URL %q is not a socket's", srv.URL())
+	}
+	conformance(t, srv)
+}
+
+func conformance(t *testing.T, srv *redistest.Server) {
 	var n atomic.Int64
-	// Redis's TTLs run on its real clock: 3× the waits keep the expiry
-	// tests' margins wide when the machine is busy.
-	storetest.Slowdown = 3
 	storetest.Run(t, func(t *testing.T, o storetest.Options) (storetest.Store, func(time.Duration)) {
 		// One server; a prefix per store keeps the tests apart.
 		s := mustNew(t, redisstore.Options{
@@ -61,17 +77,27 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	tests := []struct {
 		name string
 		opt  redisstore.Options
+		want string // in the error
 	}{
-		{"an http URL", redisstore.Options{URL: "http://localhost:6379"}},
-		{"an empty URL", redisstore.Options{}},
-		{"a bad port", redisstore.Options{URL: "redis://:secret@localhost:port"}},
-		{"a prefix with a hash tag", redisstore.Options{URL: "redis://localhost:6379", Prefix: "{x}:"}},
+		{"an http URL", redisstore.Options{URL: "http://localhost:6379"}, "must start with redis://, rediss:// or unix://"},
+		{"an empty URL", redisstore.Options{}, "must start with"},
+		{"a bad port", redisstore.Options{URL: "redis://:secret@localhost:port"}, "parse URL"},
+		{"a prefix with a hash tag", redisstore.Options{URL: "redis://localhost:6379", Prefix: "{x}:"}, "prefix"},
+		{"a relative socket path", redisstore.Options{URL: "unix://redis.sock"}, "absolute path"},
+		{"a socket without a path", redisstore.Options{URL: "unix://:secret@"}, "absolute path"},
+		{"a Cluster over a socket", redisstore.Options{URL: "unix://:secret@/run/redis.sock?addr=n2:6379"}, "Cluster or Sentinel"},
+		{"Sentinel over a socket", redisstore.Options{URL: "unix:///run/redis.sock?master_name=main"}, "Cluster or Sentinel"},
+		{"an unknown socket option", redisstore.Options{URL: "unix://:secret@/run/redis.sock?pool=3"}, "unexpected option: pool"},
+		{"a bad socket db", redisstore.Options{URL: "unix:///run/redis.sock?db=x"}, "database number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := redisstore.New(t.Context(), tt.opt)
 			if err == nil {
 				t.Fatal("New succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
 			}
 			if strings.Contains(err.Error(), "secret") {
 				t.Errorf("the error shows the password: %v", err)

@@ -22,7 +22,8 @@ type Server struct {
 	tb   testing.TB
 	bin  string
 	dir  string
-	port int
+	port int    // 0 with a socket
+	sock string // the unix socket's path, when it listens on one (StartUnix)
 	cmd  *exec.Cmd
 	done chan struct{}
 	aof  bool
@@ -36,7 +37,34 @@ func Start(tb testing.TB) *Server {
 	return startServer(tb, false)
 }
 
+// StartUnix is Start listening on a unix socket only (--port 0), as a
+// Redis on the bot's own host is best reached; URL gives a unix:// URL.
+func StartUnix(tb testing.TB) *Server {
+	tb.Helper()
+	s := newServer(tb, false)
+	// A socket's path is limited to about 100 bytes, which a test's temp
+	// dir (named after the test) can exceed: a short dir of its own.
+	dir, err := os.MkdirTemp("", "redis")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	s.sock = filepath.Join(dir, "redis.sock")
+	s.start()
+	tb.Cleanup(s.Stop)
+	return s
+}
+
 func startServer(tb testing.TB, aof bool) *Server {
+	tb.Helper()
+	s := newServer(tb, aof)
+	s.port = freePort(tb)
+	s.start()
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+func newServer(tb testing.TB, aof bool) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -45,10 +73,7 @@ func startServer(tb testing.TB, aof bool) *Server {
 		}
 		tb.Skipf("redis-server not found: %v", err)
 	}
-	s := &Server{tb: tb, bin: bin, dir: tb.TempDir(), port: freePort(tb), aof: aof}
-	s.start()
-	tb.Cleanup(s.Stop)
-	return s
+	return &Server{tb: tb, bin: bin, dir: tb.TempDir(), aof: aof}
 }
 
 // StartAppendOnly is Start with append-only persistence written every
@@ -60,9 +85,19 @@ func StartAppendOnly(tb testing.TB) *Server {
 }
 
 // URL is the server's address for redisstore.Options.URL.
-func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d", s.port) }
+func (s *Server) URL() string {
+	if s.sock != "" {
+		return "unix://" + s.sock
+	}
+	return fmt.Sprintf("redis://127.0.0.1:%d", s.port)
+}
 
-func (s *Server) addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
+func (s *Server) network() (network, addr string) {
+	if s.sock != "" {
+		return "unix", s.sock
+	}
+	return "tcp", fmt.Sprintf("127.0.0.1:%d", s.port)
+}
 
 // Stop shuts the server down, saving its data so Restart brings it back
 // (what a managed Redis with persistence does). Stopping a stopped server
@@ -109,10 +144,14 @@ func (s *Server) start() {
 	if s.aof {
 		aof = "yes"
 	}
-	cmd := exec.Command(s.bin,
-		"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+	listen := []string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1"}
+	if s.sock != "" {
+		listen = []string{"--port", "0", "--unixsocket", s.sock, "--unixsocketperm", "700"}
+	}
+	cmd := exec.Command(s.bin, append(listen,
+		"--dir", s.dir,
 		"--save", "", "--appendonly", aof, "--appendfsync", "everysec", "--dbfilename", "dump.rdb",
-		"--logfile", filepath.Join(s.dir, "redis.log"))
+		"--logfile", filepath.Join(s.dir, "redis.log"))...)
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
 	}
@@ -140,7 +179,8 @@ func (s *Server) start() {
 
 // do sends one inline command and returns the first reply line.
 func (s *Server) do(cmd string) (string, error) {
-	c, err := net.DialTimeout("tcp", s.addr(), time.Second)
+	network, addr := s.network()
+	c, err := net.DialTimeout(network, addr, time.Second)
 	if err != nil {
 		return "", err
 	}
