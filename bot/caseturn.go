@@ -76,22 +76,8 @@ func (s *Service) caseInputs(ctx context.Context, snap Snapshot, ev Event, cx *c
 		return nil
 	}
 	sess := sessionOf(snap)
-	code := ""
-	switch ev.Kind {
-	case KindStart:
-		code = NormalizeCode(ev.Text)
-	case KindText:
-		if arg, ok := joinCommand(ev.Text); ok {
-			if code = NormalizeCode(arg); code == "" {
-				code = "-" // cannot be a code: answered as a wrong one
-			}
-			cx.choice = dialog.Payload{Kind: dialog.KindJoin, Arg: code}.String()
-		}
-	case KindChoice:
-		if p, ok := dialog.Parse(ev.Text); ok && (p.Kind == dialog.KindJoinYes || p.Kind == dialog.KindJoin) {
-			code = p.Arg
-		}
-	}
+	code, choice := inviteCode(ev)
+	cx.choice = choice
 	if code != "" {
 		if err := s.lookupInvite(ctx, sess, code, cx); err != nil {
 			return err
@@ -120,6 +106,39 @@ func (s *Service) caseInputs(ctx context.Context, snap Snapshot, ev Event, cx *c
 	}
 	cx.view = v
 	return nil
+}
+
+// inviteCode returns the invite code ev gives, if any, and for a typed
+// join command the choice it stands for.
+func inviteCode(ev Event) (code, choice string) {
+	switch ev.Kind {
+	case KindStart:
+		code = NormalizeCode(ev.Text)
+	case KindText:
+		if arg, ok := joinCommand(ev.Text); ok {
+			if code = NormalizeCode(arg); code == "" {
+				code = "-" // cannot be a code: answered as a wrong one
+			}
+			choice = dialog.Payload{Kind: dialog.KindJoin, Arg: code}.String()
+		}
+	case KindChoice:
+		if p, ok := dialog.Parse(ev.Text); ok && (p.Kind == dialog.KindJoinYes || p.Kind == dialog.KindJoin) {
+			code = p.Arg
+		}
+	}
+	return code, choice
+}
+
+// caseFree reports whether ev's turn on snap reads no shared case and no
+// invite code: caseInputs would leave its input empty.
+func (s *Service) caseFree(snap Snapshot, ev Event) bool {
+	if s.opt.Cases == nil {
+		return true
+	}
+	if code, _ := inviteCode(ev); code != "" {
+		return false
+	}
+	return sessionOf(snap).Case == ""
 }
 
 // lookupInvite fills cx.invite for code, unless the user must wait after

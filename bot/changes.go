@@ -50,14 +50,33 @@ type BatchPublisher interface {
 // without the bot knowing who listens. Changes are published by one
 // goroutine from a bounded queue, so the feed costs a turn no round trip;
 // when the queue is full a change is dropped (and logged), which costs a
-// live update, never data. Close drains the queue, then closes st.
+// live update, never data. Close drains the queue, then closes st. When st
+// is a ClaimCommitter, so is the Store returned, and its ClaimCommits
+// publish too.
 func Notifying(st Store, p Publisher, log *slog.Logger) Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	n := &notifying{Store: st, pub: p, log: log, queue: make(chan Change, changeQueue), done: make(chan struct{})}
 	go n.run()
+	if cc, ok := st.(ClaimCommitter); ok {
+		return notifyingFast{n, cc}
+	}
 	return n
+}
+
+// notifyingFast is notifying over a ClaimCommitter.
+type notifyingFast struct {
+	*notifying
+	cc ClaimCommitter
+}
+
+func (n notifyingFast) ClaimCommit(ctx context.Context, id ConversationID, base Snapshot, c Commit) error {
+	if err := n.cc.ClaimCommit(ctx, id, base, c); err != nil {
+		return err
+	}
+	n.publish(Change{Conversation: id, Kind: ChangeTurn, Time: c.Now})
+	return nil
 }
 
 // changeQueue bounds the changes waiting to be published.

@@ -284,3 +284,113 @@ func TestMain(m *testing.M) {
 	redis.SetLogger(quiet{})
 	m.Run()
 }
+
+// TestRedisTwoProcessesTakeTurns hands one user's events alternately to two
+// services on one Redis, as two replicas behind a load balancer would: each
+// one's kept snapshot (the one-step commit) goes stale at every turn, and
+// a take-over by staff in the other one must still silence the bot. The
+// replies are those of one service alone.
+func TestRedisTwoProcessesTakeTurns(t *testing.T) {
+	srv := redistest.Start(t)
+	a, st := newRedisService(t, srv)
+	b, _ := newRedisService(t, srv)
+	alone := newHarness(t)
+	ctx := context.Background()
+	id := bot.ConversationOf(bot.Telegram, "u1")
+	shown := func(out bot.Outcome) string {
+		var b strings.Builder
+		for _, r := range out.Replies {
+			fmt.Fprintf(&b, "%s %v %v\n", r.Text, r.Choices, r.Links)
+		}
+		return b.String()
+	}
+	evs := []bot.Event{{Kind: bot.KindStart, Lang: "ru"}, press("r:worker"), press("w:kg"), press("rt:agency")}
+	var last bot.Outcome
+	for i := 0; i < len(evs) || i < 9; i++ {
+		if i >= len(evs) {
+			evs = append(evs, press(choiceFor(t, last, "n:")))
+		}
+		ev := evs[i]
+		svc := []*bot.Service{a, b}[i%2]
+		ev.Platform, ev.UserID, ev.EventID = bot.Telegram, "u1", "e"+strconv.Itoa(i)
+		got, err := svc.Handle(ctx, ev)
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		want := alone.send(t, ev)
+		if shown(got) != shown(want) {
+			t.Fatalf("event %d (%s): replies\n%s\nwant those of one service alone\n%s", i, ev.Text, shown(got), shown(want))
+		}
+		last = got
+		if err := svc.MarkDelivered(ctx, id, ev.EventID); err != nil {
+			t.Fatal(err)
+		}
+		// The same event through the other service: a delivered duplicate.
+		if dup, err := []*bot.Service{b, a}[i%2].Handle(ctx, ev); err != nil || !dup.Duplicate {
+			t.Fatalf("event %d again through the other service: duplicate %v, err %v", i, dup.Duplicate, err)
+		}
+	}
+	// Staff take over in b; a's next turn must see it, though a committed
+	// the turn before last and b the last one.
+	if _, err := b.TakeOver(ctx, id, "aiko"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.Handle(ctx, bot.Event{Platform: bot.Telegram, UserID: "u1", EventID: "e-owned", Kind: bot.KindText, Text: "где посольство?"})
+	if err != nil || !out.Silent || len(out.Replies) != 0 {
+		t.Fatalf("the bot spoke while a person owns the conversation: %+v, %v", out, err)
+	}
+	es, err := st.Transcript(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ins int
+	for _, e := range es {
+		if e.Dir == bot.In {
+			ins++
+		}
+	}
+	if ins != len(evs)+1 {
+		t.Errorf("%d incoming entries in the transcript, want %d: each event once", ins, len(evs)+1)
+	}
+}
+
+// TestRedisAKnownUsersEventIsOneScript: the turn after one this process
+// committed is claimed and committed by one script (one round trip); the
+// first turn of a process takes the claim path (two).
+func TestRedisAKnownUsersEventIsOneScript(t *testing.T) {
+	srv := redistest.Start(t)
+	svc, _ := newRedisService(t, srv)
+	rdb := redis.NewClient(&redis.Options{Addr: strings.TrimPrefix(srv.URL(), "redis://")})
+	defer rdb.Close()
+	ctx := context.Background()
+	scripts := func(ev bot.Event) int {
+		t.Helper()
+		if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ev.Platform, ev.UserID = bot.LINE, "U1"
+		if _, err := svc.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		info, err := rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range strings.Split(info, "\n") {
+			if rest, ok := strings.CutPrefix(l, "cmdstat_evalsha:calls="); ok {
+				n, _ = strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+			}
+		}
+		return n
+	}
+	scripts(bot.Event{EventID: "e0", Kind: bot.KindStart}) // also loads the scripts
+	if n := scripts(bot.Event{EventID: "e1", Kind: bot.KindChoice, Text: "r:employer"}); n != 1 {
+		t.Errorf("a known user's event ran %d scripts, want 1", n)
+	}
+	other, _ := newRedisService(t, srv) // another process: no snapshot kept
+	svc = other
+	if n := scripts(bot.Event{EventID: "e2", Kind: bot.KindChoice, Text: "w:kg"}); n != 2 {
+		t.Errorf("the first event in another process ran %d scripts, want 2 (claim, commit)", n)
+	}
+}

@@ -57,6 +57,11 @@ type Options struct {
 	// platform (LINE: at most five messages), so held notifications are
 	// added to a reply only when they cost no push. nil: always.
 	ReplyFits func(p Platform, replies []Reply) bool
+	// RecentConversations is how many conversations' last committed
+	// snapshots are kept for a store that can claim and commit in one step
+	// (ClaimCommitter, recent.go); 0 means DefaultRecentConversations, a
+	// negative number turns the shortcut off.
+	RecentConversations int
 }
 
 // maxAttempts bounds the optimistic retry loop. Conflicts happen only when
@@ -78,6 +83,9 @@ type Service struct {
 	holders      atomic.Uint64
 	// outboxWake tells the outbox sender that a commit here wrote entries.
 	outboxWake chan struct{}
+	// fast and recent: the one-step turn (claimCommitFast); nil without.
+	fast   ClaimCommitter
+	recent *recent
 }
 
 // New builds a Service over store with the content in kb. It fails when the
@@ -121,7 +129,18 @@ func New(store Store, kb *knowledge.Base, opt Options) (*Service, error) {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	fast, _ := store.(ClaimCommitter)
+	var rec *recent
+	if opt.RecentConversations == 0 {
+		opt.RecentConversations = DefaultRecentConversations
+	}
+	if fast != nil && opt.RecentConversations > 0 {
+		rec = newRecent(opt.RecentConversations)
+	} else {
+		fast = nil
+	}
 	return &Service{
+		fast: fast, recent: rec,
 		store: store, kb: kb, flow: flow, model: model, opt: opt,
 		r:            renderer{kb: kb, flow: flow, days: int(opt.SessionTTL / (24 * time.Hour)), inviteDays: int(opt.InviteTTL / (24 * time.Hour)), splits: newMemo[string, []string](maxSplitMemo), says: newMemo[sayKey, saidReply](maxSayMemo), choices: newMemo[choiceKey, button](maxChoiceMemo)},
 		holderPrefix: hex.EncodeToString(b[:]) + "-",
@@ -240,6 +259,9 @@ func (s *Service) Release(ctx context.Context, id ConversationID, eventID, lease
 
 func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (Outcome, string, error) {
 	id := ev.Conversation()
+	if out, outcome, done, err := s.claimCommitFast(ctx, ev, holder); done {
+		return out, outcome, err
+	}
 	var cx caseInput // keeps a new case's id and code across retries
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		snap, err := s.store.Claim(ctx, id, ev.EventID, holder)
@@ -290,11 +312,7 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			cx.invite.Valid, cx.inviteCase = false, ""
 			c, out, forget, outcome, op = s.turn(snap, ev, &cx)
 		}
-		s.clip(c.Entries)
-		// The send intent goes with the turn: the reply token, or
-		// "delivered" at once when there is nothing to send.
-		c.Holder, c.ReplyToken = holder, ev.ReplyToken
-		c.Delivered = out.Silent || len(out.Replies) == 0
+		s.sendIntent(&c, ev, holder, out)
 		err = s.store.Commit(ctx, id, snap, c)
 		switch {
 		case errors.Is(err, ErrInFlight):
@@ -306,28 +324,96 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			s.opt.Metrics.StoreError("commit")
 			return Outcome{}, "", fmt.Errorf("bot: commit turn: %w", err)
 		}
-		if forget {
-			if err := s.store.Forget(ctx, id); err != nil {
-				s.opt.Metrics.StoreError("forget")
-				return Outcome{}, "", fmt.Errorf("bot: forget conversation: %w", err)
-			}
-			if err := s.dropHeld(ctx, id); err != nil {
-				return Outcome{}, "", err
-			}
-		} else if len(cx.held) > 0 {
+		if err := s.committed(ctx, id, ev, snap, c, forget, &cx, op); err != nil {
+			return Outcome{}, "", err
+		}
+		return out, outcome, nil
+	}
+	return Outcome{}, "", fmt.Errorf("bot: %d concurrent updates in a row: %w", maxAttempts, ErrConflict)
+}
+
+// claimCommitFast handles the event in one step of the store
+// (ClaimCommitter) when this process committed the conversation's last turn
+// and still has its snapshot (recent): the turn is computed from that
+// snapshot and committed with the checks Claim would have made. It applies
+// only to turns that read or change nothing beside the conversation (no
+// shared case, no held notification, no invite code). done is false when
+// it did not apply or the snapshot proved stale; then nothing was written
+// and the Claim path takes over.
+func (s *Service) claimCommitFast(ctx context.Context, ev Event, holder string) (out Outcome, outcome string, done bool, err error) {
+	if s.fast == nil {
+		return Outcome{}, "", false, nil
+	}
+	id := ev.Conversation()
+	snap, ok := s.recent.get(id)
+	if !ok || snap.Meta != nil && snap.Meta.Held || !s.caseFree(snap, ev) {
+		return Outcome{}, "", false, nil
+	}
+	var cx caseInput
+	c, out, forget, outcome, op := s.turn(snap, ev, &cx)
+	if op != nil {
+		return Outcome{}, "", false, nil // a case to change: prepared on the Claim path
+	}
+	s.sendIntent(&c, ev, holder, out)
+	err = s.fast.ClaimCommit(ctx, id, snap, c)
+	switch {
+	case errors.Is(err, ErrInFlight):
+		return Outcome{}, "", true, fmt.Errorf("bot: event %s: %w", ev.EventID, err)
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrDuplicate):
+		s.recent.drop(id)
+		return Outcome{}, "", false, nil
+	case err != nil:
+		s.recent.drop(id)
+		s.opt.Metrics.StoreError("commit")
+		return Outcome{}, "", true, fmt.Errorf("bot: commit turn: %w", err)
+	}
+	if err := s.committed(ctx, id, ev, snap, c, forget, &cx, nil); err != nil {
+		return Outcome{}, "", true, err
+	}
+	return out, outcome, true, nil
+}
+
+// sendIntent completes a turn's commit with its send intent: the lease
+// holder and the reply token, or "delivered" at once when there is
+// nothing to send.
+func (s *Service) sendIntent(c *Commit, ev Event, holder string, out Outcome) {
+	s.clip(c.Entries)
+	c.Holder, c.ReplyToken = holder, ev.ReplyToken
+	c.Delivered = out.Silent || len(out.Replies) == 0
+}
+
+// committed does what follows a committed turn: the erase the turn asked
+// for, the held notifications it gave, the shared case it changes; and it
+// keeps the snapshot the commit left for the next turn (recent).
+func (s *Service) committed(ctx context.Context, id ConversationID, ev Event, base Snapshot, c Commit, forget bool, cx *caseInput, op *caseOp) error {
+	if forget {
+		if s.recent != nil {
+			s.recent.drop(id)
+		}
+		if err := s.store.Forget(ctx, id); err != nil {
+			s.opt.Metrics.StoreError("forget")
+			return fmt.Errorf("bot: forget conversation: %w", err)
+		}
+		if err := s.dropHeld(ctx, id); err != nil {
+			return err
+		}
+	} else {
+		if s.recent != nil {
+			s.recent.put(id, base, c)
+		}
+		if len(cx.held) > 0 {
 			gave := cx.gave
 			s.doneHeld(ctx, id, ev.EventID, gave)
 			if q := s.opt.PushQuota; q != nil {
 				s.opt.Metrics.Held(string(q.Platform()), "delivered", len(gave))
 			}
 		}
-		if err := s.applyCase(ctx, op); err != nil {
-			s.opt.Metrics.StoreError("case")
-			return Outcome{}, "", err
-		}
-		return out, outcome, nil
 	}
-	return Outcome{}, "", fmt.Errorf("bot: %d concurrent updates in a row: %w", maxAttempts, ErrConflict)
+	if err := s.applyCase(ctx, op); err != nil {
+		s.opt.Metrics.StoreError("case")
+		return err
+	}
+	return nil
 }
 
 // turn computes one event's commit from a snapshot. It is pure apart from
@@ -553,6 +639,9 @@ func (s *Service) Forget(ctx context.Context, id ConversationID) error {
 	// trace of it stays in the case.
 	if err := s.detach(ctx, id); err != nil {
 		return err
+	}
+	if s.recent != nil {
+		s.recent.drop(id)
 	}
 	if err := s.store.Forget(ctx, id); err != nil {
 		return fmt.Errorf("bot: forget: %w", err)

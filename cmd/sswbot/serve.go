@@ -88,9 +88,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.LineSecret != "" {
 		quota = bot.NewPushQuota(bot.LINE, st, cfg.LinePushLimit, float64(cfg.LinePushNear)/100, nil, m)
 	}
+	// The in-memory store's Claim costs no round trip: kept snapshots
+	// (bot.ClaimCommitter) would only cost memory there.
+	recent := 0
+	if cfg.RedisURL == "" {
+		recent = -1
+	}
 	svc, err := bot.New(ns, kb, bot.Options{Logger: log, Metrics: m, SessionTTL: cfg.SessionTTL, MaxStoredText: cfg.MaxStoredText, EventLease: cfg.EventLease,
 		Cases: st, InviteTTL: cfg.InviteTTL, InviteLink: inviteLink(cfg, &ta), InviteImage: inviteImage(cfg.PublicURL),
-		PushQuota: quota, ReplyFits: replyFits})
+		PushQuota: quota, ReplyFits: replyFits, RecentConversations: recent})
 	if err != nil {
 		return err
 	}

@@ -80,8 +80,9 @@ type Store struct {
 type ttls struct{ session, retention, dedupe, lease string }
 
 var (
-	_ bot.Store = (*Store)(nil)
-	_ bot.Index = (*Store)(nil)
+	_ bot.Store          = (*Store)(nil)
+	_ bot.ClaimCommitter = (*Store)(nil)
+	_ bot.Index          = (*Store)(nil)
 )
 
 // New connects to the Redis at opt.URL and checks that it answers.
@@ -443,6 +444,7 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 //	      dedupe record, holder, "1" when the record says delivered (the lease ends),
 //	      max entries, deliveredMark, "1" when the record names the outcome key, entry...
 var commitScript = redis.NewScript(`
+local first = 13
 local dedupe = ARGV[6] ~= ''
 local m
 if dedupe then
@@ -459,14 +461,26 @@ if dedupe then
 else
   m = redis.call('GET', KEYS[2])
 end
+` + commitWrites + `
+if dedupe then
+  redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
+  if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
+end
+return {v + 1, dropped}
+`)
+
+// commitWrites is the part of commitScript and claimCommitScript that
+// checks the version (the meta value m) and writes the turn: session, meta,
+// the transcript entries from ARGV[first] on, capped at max.
+const commitWrites = `
 local v = 0
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
 if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local dropped = 0
-if #ARGV > 12 then
-  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, 13))
+if #ARGV >= first then
+  local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, first))
   local max = tonumber(ARGV[10])
   if n > max then
     dropped = n - max
@@ -474,9 +488,35 @@ if #ARGV > 12 then
   end
 end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
-if dedupe then
-  redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
-  if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
+`
+
+// claimCommitScript is claimScript and commitScript in one
+// (bot.ClaimCommitter): it commits a turn computed from a snapshot the
+// caller kept, when the event is not recorded, no other holder's lease is
+// live, and the conversation is still that snapshot: its version, and a
+// session stored if and only if the snapshot had one. Then the lease is the
+// holder's (the replies are being sent), or ends when the record says
+// delivered. Its results are commitScript's; -1 also for a session that
+// came or went.
+//
+//	KEYS: commitScript's
+//	ARGV: commitScript's 1–12, then "1" when the snapshot has a session,
+//	      lease TTL ms, entry...
+var claimCommitScript = redis.NewScript(`
+local first = 15
+local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2], KEYS[1])
+if g[1] then return -2 end
+local l = g[2]
+if l and l ~= ARGV[8] and l ~= ARGV[11] then return -3 end
+if (g[4] and '1' or '0') ~= ARGV[13] then return -1 end
+if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
+local m = g[3]
+` + commitWrites + `
+redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
+if ARGV[9] == '1' then
+  if l then redis.call('DEL', KEYS[5]) end
+else
+  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[14])
 end
 return {v + 1, dropped}
 `)
@@ -493,6 +533,20 @@ const outcomeMargin = time.Minute
 // key is missing (-4), and a commit that loses (conflict, duplicate,
 // lease) leaves only an unnamed key that expires.
 func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
+	return s.commit(ctx, id, base, c, false)
+}
+
+// ClaimCommit implements bot.ClaimCommitter in one round trip: Commit's,
+// with claimCommitScript.
+func (s *Store) ClaimCommit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
+	if c.EventID == "" || c.Holder == "" {
+		return errors.New("redisstore: ClaimCommit needs an event id and a holder")
+	}
+	return s.commit(ctx, id, base, c, true)
+}
+
+// commit is Commit, or with claim ClaimCommit.
+func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit, claim bool) error {
 	if strings.Contains(c.ReplyToken, "\n") {
 		return errors.New("redisstore: a reply token with a newline")
 	}
@@ -523,9 +577,18 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	} else {
 		rec = append(rec, c.Outcome...)
 	}
-	args := make([]any, 0, 12+len(c.Entries))
+	args := make([]any, 0, 14+len(c.Entries))
 	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
 		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries, deliveredMark, refArg)
+	script := commitScript
+	if claim {
+		script = claimCommitScript
+		hasSession := "0"
+		if base.Session != nil {
+			hasSession = "1"
+		}
+		args = append(args, hasSession, s.ttl.lease)
+	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
 	}
@@ -536,7 +599,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		if ref {
 			p.Set(ctx, outKey, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
 		}
-		res = commitScript.EvalSha(ctx, p, keys, args...)
+		res = script.EvalSha(ctx, p, keys, args...)
 		s.indexAt(ctx, p, id, now)
 		s.count(ctx, p, id, c)
 	})
@@ -545,7 +608,7 @@ func (s *Store) Commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		if errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
 			// Redis lost its script cache (a restart): send the script.
 			// The outcome key was written in the same batch, before.
-			res = commitScript.Eval(ctx, s.rdb, keys, args...)
+			res = script.Eval(ctx, s.rdb, keys, args...)
 			err = res.Err()
 		}
 	}

@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("a commit with nothing to send ends the lease", func(t *testing.T) { testLeaseDeliveredCommit(t, fresh(t)) })
 	t.Run("a released lease lets the next holder in at once", func(t *testing.T) { testLeaseRelease(t, fresh(t)) })
 	t.Run("of 20 concurrent claims of one event one wins", func(t *testing.T) { testLeaseRace(t, fresh(t)) })
+	t.Run("a claim and commit in one step checks what Claim and Commit check", func(t *testing.T) { testClaimCommit(t, fresh(t)) })
 	t.Run("a transcript keeps its newest MaxEntries entries", func(t *testing.T) {
 		s, _ := newStore(t, Options{MaxEntries: 5})
 		testMaxEntries(t, s)
@@ -593,6 +594,17 @@ func testExpiry(t *testing.T, s Store, advance func(time.Duration)) {
 	}
 	if snap.Meta == nil || snap.Version == 0 {
 		t.Errorf("at 1.9s meta %+v version %d; want both kept", snap.Meta, snap.Version)
+	}
+	if cc, ok := s.(bot.ClaimCommitter); ok {
+		// A turn computed from the session before it expired must not
+		// bring it back.
+		kept := snap
+		kept.Session = []byte("two")
+		c := turn(id, "ev3", "three")
+		c.Holder = "A"
+		if err := cc.ClaimCommit(t.Context(), id, kept, c); !errors.Is(err, bot.ErrConflict) {
+			t.Errorf("ClaimCommit on the session that expired: %v, want ErrConflict", err)
+		}
 	}
 	if snap.Recorded == nil {
 		t.Error("ev2 forgotten before its dedupe TTL")
