@@ -76,8 +76,17 @@ type Store struct {
 }
 
 // ttls are the Options' durations as the milliseconds the scripts take,
-// formatted once.
-type ttls struct{ session, retention, dedupe, lease string }
+// formatted once, and (the script arguments of every commit) boxed once.
+type ttls struct {
+	session, retention, dedupe, lease string
+	args                              struct{ session, retention, dedupe, lease, maxEntries any }
+}
+
+func newTTLs(o Options) ttls {
+	t := ttls{session: ms(o.SessionTTL), retention: ms(o.TranscriptRetention), dedupe: ms(o.DedupeTTL), lease: ms(o.LeaseTTL)}
+	t.args.session, t.args.retention, t.args.dedupe, t.args.lease, t.args.maxEntries = t.session, t.retention, t.dedupe, t.lease, o.MaxEntries
+	return t
+}
 
 var (
 	_ bot.Store          = (*Store)(nil)
@@ -111,7 +120,7 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		return nil, unavailable("connect", err)
 	}
 	return &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx",
-		ttl: ttls{ms(opt.SessionTTL), ms(opt.TranscriptRetention), ms(opt.DedupeTTL), ms(opt.LeaseTTL)}}, nil
+		ttl: newTTLs(opt)}, nil
 }
 
 // universalOptions reads one URL into options for a universal client, so
@@ -230,8 +239,32 @@ func (s *Store) unavailable(op string, err error) error {
 type keys struct{ base, session, meta, transcript, event, lease string }
 
 func (s *Store) keys(id bot.ConversationID, eventID string) keys {
-	base := s.opt.Prefix + "{" + string(id) + "}:"
-	return keys{base, base + "s", base + "m", base + "t", base + "e:" + eventID, base + "l:" + eventID}
+	// One string holds them all (one allocation instead of six: a turn
+	// builds them twice).
+	var b strings.Builder
+	nb := len(s.opt.Prefix) + len(id) + 3
+	b.Grow(6*nb + 3 + 2*(2+len(eventID)))
+	part := func(suffix, ev string) (from, to int) {
+		from = b.Len()
+		b.WriteString(s.opt.Prefix)
+		b.WriteByte('{')
+		b.WriteString(string(id))
+		b.WriteString("}:")
+		b.WriteString(suffix)
+		b.WriteString(ev)
+		return from, b.Len()
+	}
+	var at [6][2]int
+	for i, sfx := range [...]string{"", "s", "m", "t", "e:", "l:"} {
+		ev := ""
+		if i >= 4 {
+			ev = eventID
+		}
+		at[i][0], at[i][1] = part(sfx, ev)
+	}
+	all := b.String()
+	str := func(i int) string { return all[at[i][0]:at[i][1]] }
+	return keys{str(0), str(1), str(2), str(3), str(4), str(5)}
 }
 
 // outcomeKey holds the outcome of a dedupe record too large to pass
@@ -552,9 +585,10 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	}
 	m := c.Meta
 	m.ID = id
-	dedupeTTL, status := "", "0"
+	var dedupeTTL any = ""
+	status := "0"
 	if c.EventID != "" {
-		dedupeTTL = s.ttl.dedupe
+		dedupeTTL = s.ttl.args.dedupe
 	}
 	if c.Delivered {
 		status = "1"
@@ -578,8 +612,8 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		rec = append(rec, c.Outcome...)
 	}
 	args := make([]any, 0, 14+len(c.Entries))
-	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
-		dedupeTTL, rec, c.Holder, status, s.opt.MaxEntries, deliveredMark, refArg)
+	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.args.session, s.ttl.args.retention,
+		dedupeTTL, rec, c.Holder, status, s.ttl.args.maxEntries, deliveredMark, refArg)
 	script := commitScript
 	if claim {
 		script = claimCommitScript
@@ -587,7 +621,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		if base.Session != nil {
 			hasSession = "1"
 		}
-		args = append(args, hasSession, s.ttl.lease)
+		args = append(args, hasSession, s.ttl.args.lease)
 	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
