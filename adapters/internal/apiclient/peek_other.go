@@ -4,7 +4,11 @@ package apiclient
 
 import "net"
 
-// open cannot tell without a system call of the platform: a connection
+// peeker cannot tell without a system call of the platform: a connection
 // the server closed fails its request, which is sent again when no byte
 // of it left (Transport.RoundTrip).
-func open(net.Conn) bool { return true }
+type peeker struct{}
+
+func newPeeker(net.Conn) *peeker { return &peeker{} }
+
+func (*peeker) open() bool { return true }

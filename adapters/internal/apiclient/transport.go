@@ -19,7 +19,8 @@ import (
 // back through channels; for the small JSON calls the adapters make on
 // every webhook that plumbing cost more of serve's CPU than the write
 // itself (BENCHMARKS.md, issue 12). The framing is net/http's own:
-// Request.Write and ReadResponse.
+// Request.Write (or writeRequest, which writes the same bytes for the
+// adapters' plain requests) and ReadResponse.
 //
 // A request through a proxy (HTTP_PROXY, HTTPS_PROXY), one with a body of
 // unknown length, and anything but http and https go to the fallback,
@@ -41,8 +42,8 @@ func NewTransport(t *http.Transport, dialer *net.Dialer) *Transport {
 
 // conn is one kept-alive connection.
 type conn struct {
-	nc   net.Conn // what requests are written to (TLS over raw for https)
-	raw  net.Conn // the TCP connection, whose end peek detects
+	nc   net.Conn // what requests are written to (TLS over TCP for https)
+	peek *peeker  // whether the TCP connection is still open
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	w    countingWriter
@@ -152,7 +153,7 @@ func (t *Transport) get(ctx context.Context, scheme, addr, key, host string) (*c
 		cs[len(cs)-1] = nil
 		t.idle[key] = cs[:len(cs)-1]
 		t.mu.Unlock()
-		if (t.fallback.IdleConnTimeout > 0 && now.Sub(c.used) > t.fallback.IdleConnTimeout) || c.br.Buffered() > 0 || !open(c.raw) {
+		if (t.fallback.IdleConnTimeout > 0 && now.Sub(c.used) > t.fallback.IdleConnTimeout) || c.br.Buffered() > 0 || !c.peek.open() {
 			c.nc.Close()
 			continue
 		}
@@ -167,7 +168,7 @@ func (t *Transport) dial(ctx context.Context, scheme, addr, host string) (*conn,
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{nc: raw, raw: raw}
+	c := &conn{nc: raw}
 	if scheme == "https" {
 		cfg := &tls.Config{}
 		if t.fallback.TLSClientConfig != nil {
@@ -191,6 +192,7 @@ func (t *Transport) dial(ctx context.Context, scheme, addr, host string) (*conn,
 		c.nc = tc
 	}
 	c.w.w = c.nc
+	c.peek = newPeeker(raw)
 	c.br = bufio.NewReaderSize(c.nc, 4<<10)
 	c.bw = bufio.NewWriterSize(&c.w, WriteBuffer)
 	return c, nil
@@ -212,7 +214,7 @@ func (t *Transport) exchange(c *conn, req *http.Request, key string) (*http.Resp
 		stop = context.AfterFunc(ctx, func() { c.nc.SetDeadline(aLongTimeAgo) })
 	}
 	c.w.n = 0
-	err := req.Write(c.bw)
+	err := writeRequest(c.bw, req)
 	if err == nil {
 		err = c.bw.Flush()
 	}
