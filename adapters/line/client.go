@@ -16,6 +16,7 @@ import (
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
+	"example.com/sswbot/adapters/internal/apiclient"
 	"example.com/sswbot/bot"
 )
 
@@ -223,7 +224,7 @@ func (a *Adapter) post(ctx context.Context, to *http.Request, body []byte, retry
 		// The context bounds the call (a webhook's sends have
 		// SendTimeout): the client's own Timeout would only add a second
 		// context and timer to every call.
-		return a.untimed.Do(req)
+		return apiclient.Do(a.untimed, req)
 	}
 	return a.cfg.HTTPClient.Do(req)
 }

@@ -6,6 +6,9 @@ package apiclient
 import (
 	"net"
 	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -24,9 +27,11 @@ const WriteBuffer = 32 << 10
 // New returns a client whose transport (Transport, over net/http's for
 // what it does not handle itself) keeps up to conns idle connections
 // to each host (DefaultConns when conns ≤ 0), with bounded dial, TLS
-// handshake and idle times. timeout bounds a whole call (0 = none: callers
-// that long-poll give every call its own deadline instead) and, in the
-// transport, the wait for a response's headers once the request is
+// handshake and idle times. It follows no redirect: the platform APIs
+// answer none, and following one would send the call (and its token) to
+// an address nobody configured; a 3xx is returned as it is. timeout bounds
+// a whole call (0 = none: callers that long-poll give every call its own
+// deadline instead) and, in the transport, the wait for a response's headers once the request is
 // written: a caller whose context already has a deadline may call through
 // Untimed(c) and still have a silent server cut off after timeout.
 func New(conns int, timeout time.Duration) *http.Client {
@@ -34,7 +39,7 @@ func New(conns int, timeout time.Duration) *http.Client {
 		conns = DefaultConns
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Timeout: timeout, Transport: NewTransport(&http.Transport{
+	return &http.Client{Timeout: timeout, CheckRedirect: refuseRedirects, Transport: NewTransport(&http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
@@ -57,4 +62,24 @@ func Untimed(c *http.Client) *http.Client {
 	u := *c
 	u.Timeout = 0
 	return &u
+}
+
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// Do is c.Do(req). For a client from New without a Timeout (Untimed),
+// whose calls' contexts carry their deadlines, that is its transport's
+// RoundTrip with the error wrapped as c.Do wraps it: such a client follows
+// no redirect and keeps no cookies, so c.Do's bookkeeping for them (a copy
+// of the headers and of the URL on every call) is skipped.
+func Do(c *http.Client, req *http.Request) (*http.Response, error) {
+	t, ok := c.Transport.(*Transport)
+	if !ok || c.Timeout != 0 || c.Jar != nil || req.URL == nil || req.URL.User != nil ||
+		reflect.ValueOf(c.CheckRedirect).Pointer() != reflect.ValueOf(refuseRedirects).Pointer() {
+		return c.Do(req)
+	}
+	res, err := t.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: req.Method[:1] + strings.ToLower(req.Method[1:]), URL: req.URL.Redacted(), Err: err}
+	}
+	return res, nil
 }
