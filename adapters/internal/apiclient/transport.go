@@ -32,12 +32,16 @@ type Transport struct {
 	dialer   *net.Dialer
 
 	mu   sync.Mutex
-	idle map[string][]*conn // by scheme and address, most recently used last
+	idle map[hostKey][]*conn // most recently used last
 }
+
+// hostKey is where a connection goes: a struct, so a lookup builds no
+// string.
+type hostKey struct{ scheme, host string }
 
 // NewTransport returns a Transport whose settings and fallback are t.
 func NewTransport(t *http.Transport, dialer *net.Dialer) *Transport {
-	return &Transport{fallback: t, dialer: dialer, idle: map[string][]*conn{}}
+	return &Transport{fallback: t, dialer: dialer, idle: map[hostKey][]*conn{}}
 }
 
 // conn is one kept-alive connection.
@@ -67,9 +71,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.handles(req) {
 		return t.fallback.RoundTrip(req)
 	}
-	key, addr := req.URL.Scheme+"://"+req.URL.Host, canonicalAddr(req)
+	key := hostKey{req.URL.Scheme, req.URL.Host}
 	for retried := false; ; retried = true {
-		c, reused, err := t.get(req.Context(), req.URL.Scheme, addr, key, req.URL.Hostname())
+		c, reused, err := t.get(req, key)
 		if err != nil {
 			closeBody(req)
 			return nil, err
@@ -140,7 +144,7 @@ func canonicalAddr(req *http.Request) string {
 }
 
 // get returns an idle connection that is still open, or a new one.
-func (t *Transport) get(ctx context.Context, scheme, addr, key, host string) (*conn, bool, error) {
+func (t *Transport) get(req *http.Request, key hostKey) (*conn, bool, error) {
 	now := time.Now()
 	for {
 		t.mu.Lock()
@@ -159,7 +163,7 @@ func (t *Transport) get(ctx context.Context, scheme, addr, key, host string) (*c
 		}
 		return c, true, nil
 	}
-	c, err := t.dial(ctx, scheme, addr, host)
+	c, err := t.dial(req.Context(), req.URL.Scheme, canonicalAddr(req), req.URL.Hostname())
 	return c, false, err
 }
 
@@ -203,7 +207,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // exchange writes req on c and reads the response's header. The response's
 // body gives c back to the pool once read to its end and closed.
-func (t *Transport) exchange(c *conn, req *http.Request, key string) (*http.Response, error) {
+func (t *Transport) exchange(c *conn, req *http.Request, key hostKey) (*http.Response, error) {
 	ctx := req.Context()
 	deadline, hasDeadline := ctx.Deadline()
 	if err := c.nc.SetDeadline(deadline); err != nil { // zero: none
@@ -256,7 +260,7 @@ type body struct {
 	rc    io.ReadCloser
 	c     *conn
 	t     *Transport
-	key   string
+	key   hostKey
 	stop  func() bool
 	reuse bool
 	eof   bool
@@ -304,7 +308,7 @@ func (b *body) Close() error {
 }
 
 // put keeps c for the next request, within the idle limits.
-func (t *Transport) put(key string, c *conn) {
+func (t *Transport) put(key hostKey, c *conn) {
 	limit := t.fallback.MaxIdleConnsPerHost
 	if limit <= 0 {
 		limit = http.DefaultMaxIdleConnsPerHost
@@ -326,7 +330,7 @@ func (t *Transport) put(key string, c *conn) {
 func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
-	t.idle = map[string][]*conn{}
+	t.idle = map[hostKey][]*conn{}
 	t.mu.Unlock()
 	for _, cs := range idle {
 		for _, c := range cs {
