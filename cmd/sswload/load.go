@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,13 +45,25 @@ type config struct {
 	PIDs      []int
 	Label     string
 	JSON      bool
-	Check     bool // exit with an error when anything was lost, doubled or wrong
+	Check     bool   // exit with an error when anything was lost, doubled or wrong
+	Profile   string // write sswload's own CPU profile of the whole run here
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.Profile != "" {
+		f, err := os.Create(cfg.Profile)
+		if err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := load(ctx, cfg, nil)
 	if err != nil {
@@ -91,6 +105,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	pids := fs.String("pids", "", "comma-separated process ids whose CPU time is reported per request")
 	fs.StringVar(&c.Label, "label", "", "name of this run in the report")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as one JSON line")
+	fs.StringVar(&c.Profile, "cpuprofile", "", "write sswload's own CPU profile (go tool pprof) to this file, to see what the load tool itself costs")
 	fs.BoolVar(&c.Check, "check", false, "fail when an answer was lost, doubled, out of order, or a reply was malformed")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -191,14 +206,13 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 			}
 		}()
 	}
-	var cpu0 map[int]float64
-	var start time.Time
 	if cfg.Events == 0 {
 		if !sleep(runCtx, cfg.Warmup) {
 			return nil, ctx.Err()
 		}
 	}
-	cpu0, start = cpuMillis(cfg.PIDs), time.Now()
+	cores := loadCores()
+	cpu0, self0, start := cpuMillis(cfg.PIDs), sampleCores(cores), time.Now()
 	g.measuring.Store(true)
 	if cfg.Events == 0 {
 		sleep(runCtx, cfg.Duration)
@@ -207,12 +221,14 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 	wg.Wait()
 	window := time.Since(start)
 	g.measuring.Store(false)
-	cpu1 := cpuMillis(cfg.PIDs)
+	cpu1, self1 := cpuMillis(cfg.PIDs), sampleCores(cores)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	sleep(ctx, cfg.Drain)
-	return g.report(window, cpu0, cpu1), nil
+	r := g.report(window, cpu0, cpu1)
+	r.loadCost(cores, self0, self1, window)
+	return r, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -64,6 +65,9 @@ func TestEchoPeerAnswersEveryEventOnce(t *testing.T) {
 	}
 	if rep.P99 <= 0 || rep.ReqPerS <= 0 {
 		t.Fatalf("no latency or rate: %+v", rep)
+	}
+	if rep.LoadCores == "" || rep.LoadCoreBusy <= 0 || rep.LoadCoreBusy > 1 || rep.LoadCPU < 0 {
+		t.Fatalf("no load tool cost: cores %q, busy %v, cpu %v", rep.LoadCores, rep.LoadCoreBusy, rep.LoadCPU)
 	}
 }
 
@@ -142,6 +146,31 @@ func TestTableReadsAsRatiosToEcho(t *testing.T) {
 	for _, want := range []string{"| echo | 16 | 2 | 1500 (1000–2000) | 1.00× |", "| sswbot-redis | 16 | 2 | 1500 | **1.00×** (0.75–1.50) |", "| 0.400 |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTableFlagsASaturatedLoadCore(t *testing.T) {
+	rs := []report{
+		{Label: "echo", C: 16, ReqPerS: 1000, LoadCoreBusy: 0.5, LoadCPU: 0.2},
+		{Label: "sswbot-memory", C: 16, ReqPerS: 1500, LoadCoreBusy: 0.97, LoadCPU: 0.25},
+		{Label: "sswbot-memory", C: 16, ReqPerS: 1400, LoadCoreBusy: 0.80, LoadCPU: 0.25},
+	}
+	out := table(rs)
+	for _, want := range []string{"| 50 | 0.200 |", "| 88 (80–97) ⚠ 1/2 > 90 | 0.250 |", "In 1 run(s) the load tool's cores were over 90 % busy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if out := table(rs[:1]); strings.Contains(out, "⚠") {
+		t.Errorf("a run at 50 %% is flagged:\n%s", out)
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string]string{"1": "[1]", "0-3": "[0 1 2 3]", "0,2-3,7": "[0 2 3 7]", "x": "[]", "3-1": "[]"} {
+		if got := fmt.Sprint(parseCPUList(in)); got != want {
+			t.Errorf("parseCPUList(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

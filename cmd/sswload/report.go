@@ -46,7 +46,39 @@ type report struct {
 	Diverged    int64   `json:"diverged"` // users whose answers differ from the majority's at the same turn
 
 	CPU map[string]float64 `json:"cpu_ms_per_req"` // pid → CPU ms per request in the window
+
+	// sswload's own cost in the window: its CPU (load generator and fake
+	// APIs together) per request and as a share of one core, the cores it
+	// may run on, and how busy those were (by anyone: with other work on
+	// them the tool may be starved without using them all itself).
+	LoadCPU      float64 `json:"load_cpu_ms_per_req"`
+	LoadShare    float64 `json:"load_cpu_share"` // 1 = one whole core
+	LoadCores    string  `json:"load_cores,omitempty"`
+	LoadCoreBusy float64 `json:"load_core_busy"` // 0–1, mean over LoadCores
 }
+
+// loadCost fills in sswload's own cost between two samples.
+func (r *report) loadCost(cores []int, s0, s1 coreSample, window time.Duration) {
+	self := s1.self - s0.self
+	if r.Requests > 0 {
+		r.LoadCPU = self / float64(r.Requests)
+	}
+	if window > 0 {
+		r.LoadShare = self / float64(window.Milliseconds())
+	}
+	cs := make([]string, len(cores))
+	for i, c := range cores {
+		cs[i] = strconv.Itoa(c)
+	}
+	r.LoadCores = strings.Join(cs, ",")
+	if s0.ok && s1.ok && s1.total > s0.total {
+		r.LoadCoreBusy = (s1.busy - s0.busy) / (s1.total - s0.total)
+	}
+}
+
+// saturated says whether the load cores were so busy that the rate may
+// be the load tool's limit rather than the peer's.
+func (r report) saturated() bool { return r.LoadCoreBusy > saturatedBusy }
 
 func (g *generator) report(window time.Duration, cpu0, cpu1 map[int]float64) *report {
 	g.mu.Lock()
@@ -175,6 +207,12 @@ func (r *report) print(w io.Writer) {
 	for _, p := range pids {
 		fmt.Fprintf(w, "  cpu        pid %s: %.3f ms per request\n", p, r.CPU[p])
 	}
+	warn := ""
+	if r.saturated() {
+		warn = " (over 90 %: the load tool may have capped the rate)"
+	}
+	fmt.Fprintf(w, "  sswload    %.3f ms per request, %.0f %% of a core; cores %s %.0f %% busy%s\n",
+		r.LoadCPU, 100*r.LoadShare, r.LoadCores, 100*r.LoadCoreBusy, warn)
 }
 
 // cpuMillis reads user+system CPU time of each process from /proc, in ms.
@@ -287,8 +325,9 @@ func table(rs []report) string {
 		return s
 	}
 	var b strings.Builder
-	b.WriteString("| peer | c | rounds | req/s median (min–max) | vs echo (per-round range) | p50 ms | p99 ms | CPU ms/req (bot + Redis) | new API conns per reply | errors | lost | doubled |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| peer | c | rounds | req/s median (min–max) | vs echo (per-round range) | p50 ms | p99 ms | CPU ms/req (bot + Redis) | new API conns per reply | load core busy % | sswload CPU ms/req | errors | lost | doubled |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	saturated := 0
 	for _, k := range keys {
 		g := groups[k]
 		ratio := "—"
@@ -316,16 +355,35 @@ func table(rs []report) string {
 			}
 			return s
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %d | %d | %d |\n",
+		busy := rng(func(r report) float64 { return 100 * r.LoadCoreBusy }, g, "%.0f")
+		if n := countFunc(g, report.saturated); n > 0 {
+			busy += fmt.Sprintf(" ⚠ %d/%d > 90", n, len(g))
+			saturated += n
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d |\n",
 			k.label, k.c, len(g),
 			rng(func(r report) float64 { return r.ReqPerS }, g, "%.0f"), ratio,
 			rng(func(r report) float64 { return r.P50 }, g, "%.1f"),
 			rng(func(r report) float64 { return r.P99 }, g, "%.1f"),
 			rng(cpu, g, "%.3f"),
 			rng(func(r report) float64 { return r.ConnsPer }, g, "%.3f"),
+			busy, rng(func(r report) float64 { return r.LoadCPU }, g, "%.3f"),
 			sum(func(r report) int64 { return r.Errors }),
 			sum(func(r report) int64 { return r.Lost }),
 			sum(func(r report) int64 { return r.Doubled }))
 	}
+	if saturated > 0 {
+		fmt.Fprintf(&b, "\n⚠ In %d run(s) the load tool's cores were over 90 %% busy: their rates may be sswload's limit, not the peer's.\n", saturated)
+	}
 	return b.String()
+}
+
+func countFunc[T any](s []T, f func(T) bool) int {
+	n := 0
+	for _, x := range s {
+		if f(x) {
+			n++
+		}
+	}
+	return n
 }
