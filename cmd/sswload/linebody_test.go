@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// lineBody is how the fake read a reply or push body before the scanner:
+// the reference the scanner must agree with.
+type lineBody struct {
+	ReplyToken string `json:"replyToken"`
+	To         string `json:"to"`
+	Messages   []struct {
+		Type       string `json:"type"`
+		Text       string `json:"text"`
+		AltText    string `json:"altText"`
+		QuickReply *struct {
+			Items []struct {
+				Action *struct {
+					Type string `json:"type"`
+					Data string `json:"data"`
+					Text string `json:"text"`
+				} `json:"action"`
+			} `json:"items"`
+		} `json:"quickReply"`
+	} `json:"messages"`
+}
+
+func referenceLineReply(b []byte) (lineReply, error) {
+	var x lineBody
+	if err := json.Unmarshal(b, &x); err != nil {
+		return lineReply{}, err
+	}
+	r := lineReply{ReplyToken: x.ReplyToken, To: x.To, Messages: len(x.Messages)}
+	for _, m := range x.Messages {
+		r.Texts = append(r.Texts, m.Text+m.AltText)
+		if m.QuickReply == nil || len(m.QuickReply.Items) == 0 || m.QuickReply.Items[0].Action == nil {
+			continue
+		}
+		switch a := m.QuickReply.Items[0].Action; a.Type {
+		case "postback":
+			r.Button = "postback:" + a.Data
+		case "message":
+			r.Button = "text:" + a.Text
+		}
+	}
+	return r, nil
+}
+
+// lineBodies are real reply bodies (the LINE adapter's goldens) and
+// corner cases of the JSON syntax.
+func lineBodies(t testing.TB) [][]byte {
+	bodies := [][]byte{
+		[]byte(`{"replyToken":"abc","messages":[{"type":"text","text":"1"}]}`),
+		[]byte(`{"to":"U1","messages":[{"type":"text","text":"a\"b\\c\u00e9\n"},{"type":"flex","altText":"sum","contents":{"type":"bubble","body":{"a":[1,-2.5e3,true,false,null,{}],"b":[]}}}]}`),
+		[]byte(`{"replyToken":"t","messages":[{"type":"text","text":"x","quickReply":{"items":[{"type":"action","action":{"type":"message","label":"L","text":"hi"}},{"action":null}]}}]}`),
+		[]byte(`{"replyToken":"t","messages":[{"text":"x","quickReply":{"items":[{"action":{"type":"uri","uri":"https://x"}}]}},{"text":"y","quickReply":null}]}`),
+		[]byte(` {"ReplyToken":"case","MESSAGES":[null,{"Text":"t","quickreply":{"items":null}}]} `),
+		[]byte(`{"replyToken":null,"messages":null}`),
+		[]byte(`{"messages":[]}`),
+		[]byte(`{}`),
+		[]byte(`{"replyToken":5,"messages":[]}`),
+		[]byte(`{"messages":{"text":"x"}}`),
+		[]byte(`{"messages":[{"text":1}]}`),
+		[]byte(`{"messages":[{"text":"x"}]}x`),
+		[]byte(`{"messages":[{"text":"x",}]}`),
+		[]byte(`{"messages":[{"text":"x"},]}`),
+		[]byte(`{"a":tru,"messages":[]}`),
+		[]byte(`{"a":01,"messages":[]}`),
+		[]byte(`{"a":"ctl` + "\x01" + `"}`),
+		[]byte(`{"a" "b"}`),
+		[]byte(`[]`),
+		[]byte(``),
+	}
+	files, _ := filepath.Glob("../../adapters/line/testdata/flex/*.json")
+	files = append(files, "../../adapters/line/testdata/quickreply.golden")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	return bodies
+}
+
+func TestLineReplyScannerReadsWhatEncodingJSONReads(t *testing.T) {
+	bodies := lineBodies(t)
+	if len(bodies) < 25 {
+		t.Fatalf("only %d bodies: the LINE adapter's goldens moved?", len(bodies))
+	}
+	for _, b := range bodies {
+		checkLineReply(t, b)
+		// Every cut of a real body is malformed: both must reject it.
+		if len(b) > 200 {
+			for n := 0; n < len(b)-1; n += 7 {
+				checkLineReply(t, b[:n])
+			}
+		}
+	}
+}
+
+func checkLineReply(t testing.TB, b []byte) {
+	t.Helper()
+	want, werr := referenceLineReply(b)
+	got, gerr := parseLineReply(b)
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("%.80q: scanner error %v, encoding/json error %v", b, gerr, werr)
+	}
+	if werr == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%.80q:\nscanner       %+v\nencoding/json %+v", b, got, want)
+	}
+}
+
+func FuzzLineReplyScanner(f *testing.F) {
+	for _, b := range lineBodies(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, werr := referenceLineReply(b)
+		got, gerr := parseLineReply(b)
+		if werr == nil && gerr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("scanner %+v, encoding/json %+v", got, want)
+		}
+		if werr == nil && gerr != nil {
+			t.Fatalf("scanner rejects what encoding/json reads: %v", gerr)
+		}
+	})
+}
