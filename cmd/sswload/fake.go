@@ -21,6 +21,7 @@ type ledger struct {
 	tgToken   string // expected bot token
 	users     []*user
 	byLineID  map[string]int
+	lineIDs   []string // user → LINE user id
 	chatBase  int64
 
 	tokens sync.Map // reply token → tokenInfo, deleted when used
@@ -42,18 +43,20 @@ type tokenInfo struct{ user, seq int }
 
 // user is one simulated person.
 type user struct {
-	mu   sync.Mutex
-	seq  int              // the event last sent (1-based)
-	got  map[int][]string // seq → delivered batches, texts joined
-	next string           // data of the first button of the last message with buttons
+	mu    sync.Mutex
+	seq   int              // the event last sent (1-based)
+	got   map[int][]string // seq → delivered batches, texts joined
+	acked map[int]bool     // seq → answered 2xx
+	next  string           // data of the first button of the last message with buttons
 }
 
 func newLedger(users int, lineToken, tgToken string, nonce uint32) *ledger {
 	l := &ledger{lineToken: lineToken, tgToken: tgToken, byLineID: map[string]int{}, keys: map[string]bool{},
 		chatBase: 5_000_000_000 + int64(nonce%1_000_000)*10_000}
 	for i := range users {
-		l.users = append(l.users, &user{got: map[int][]string{}})
-		l.byLineID[lineUserID(nonce, i)] = i
+		l.users = append(l.users, &user{got: map[int][]string{}, acked: map[int]bool{}})
+		l.lineIDs = append(l.lineIDs, lineUserID(nonce, i))
+		l.byLineID[l.lineIDs[i]] = i
 	}
 	return l
 }

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +175,53 @@ func TestParseCPUList(t *testing.T) {
 	for in, want := range map[string]string{"1": "[1]", "0-3": "[0 1 2 3]", "0,2-3,7": "[0 2 3 7]", "x": "[]", "3-1": "[]"} {
 		if got := fmt.Sprint(parseCPUList(in)); got != want {
 			t.Errorf("parseCPUList(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestBuiltLINEEventsAreSignedJSON reads the hand-built webhook bodies back
+// as JSON, field by field, and checks their signature.
+func TestBuiltLINEEventsAreSignedJSON(t *testing.T) {
+	cfg := testConfig("127.0.0.1:0", "http://x")
+	cfg.Mode = "walk"
+	g := &generator{cfg: cfg, nonce: 0xabcdef01}
+	g.macs.New = func() any { return hmac.New(sha256.New, []byte(cfg.Secret)) }
+	g.l = newLedger(cfg.Users, cfg.Token, cfg.TGToken, g.nonce)
+	for _, c := range []struct {
+		seq        int
+		next       string
+		redelivery bool
+		want       string // the event's type and its own object
+	}{
+		{1, "", false, `"follow":{"isUnblocked":false},"type":"follow"`},
+		{2, "postback:lang:ja", true, `"postback":{"data":"lang:ja"},"type":"postback"`},
+		{3, "text:\"Привет\" <&>\n", false, `"message":{"id":"3","quoteToken":"q","text":"\"Привет\" \u003c\u0026\u003e\n","type":"text"},"type":"message"`},
+	} {
+		body, token, sig := g.build(7, c.seq, c.next, c.redelivery)
+		mac := hmac.New(sha256.New, []byte(cfg.Secret))
+		mac.Write(body)
+		if sig != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+			t.Errorf("seq %d: bad signature", c.seq)
+		}
+		var cb struct {
+			Destination string           `json:"destination"`
+			Events      []map[string]any `json:"events"`
+		}
+		if err := json.Unmarshal(body, &cb); err != nil || len(cb.Events) != 1 || cb.Destination == "" {
+			t.Fatalf("seq %d: %v: %s", c.seq, err, body)
+		}
+		got := cb.Events[0]
+		var want map[string]any
+		w := fmt.Sprintf(`{"deliveryContext":{"isRedelivery":%t},%s,"mode":"active","replyToken":%q,"source":{"type":"user","userId":%q},"timestamp":%v,"webhookEventId":%q}`,
+			c.redelivery, c.want, token, lineUserID(g.nonce, 7), got["timestamp"], webhookEventID(g.nonce, 7, c.seq))
+		if err := json.Unmarshal([]byte(w), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("seq %d:\n got %v\nwant %v", c.seq, got, want)
+		}
+		if want := fmt.Sprintf("%08x%08x%08x%08x", g.nonce, 7, c.seq, g.nonce^uint32(c.seq*2654435761)); token != want {
+			t.Errorf("seq %d: token %s, want %s", c.seq, token, want)
 		}
 	}
 }

@@ -120,12 +120,12 @@ func (g *generator) report(window time.Duration, cpu0, cpu1 map[int]float64) *re
 // they all read the same answers).
 func (g *generator) audit(r *report) {
 	majority := map[int]map[string]int{}
-	for i, u := range g.l.users {
+	for _, u := range g.l.users {
 		u.mu.Lock()
 		r.Events += int64(u.seq)
 		for seq := 1; seq <= u.seq; seq++ {
 			got := u.got[seq]
-			_, acked := g.acked.Load(ackKey(i, seq))
+			acked := u.acked[seq]
 			if len(got) == 0 {
 				if acked || g.cfg.Redeliver > 0 {
 					r.Lost++
