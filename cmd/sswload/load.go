@@ -181,6 +181,19 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The measured window: after the warm-up, or (with -events) all of it,
+	// begun before the first event so that every request counts.
+	cores := loadCores()
+	var cpu0 map[int]float64
+	var self0 coreSample
+	var start time.Time
+	begin := func() {
+		cpu0, self0, start = cpuMillis(cfg.PIDs), sampleCores(cores), time.Now()
+		g.measuring.Store(true)
+	}
+	if cfg.Events > 0 {
+		begin()
+	}
 	idle := make(chan int, cfg.Users)
 	for i := range cfg.Users {
 		idle <- i
@@ -212,11 +225,7 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 		if !sleep(runCtx, cfg.Warmup) {
 			return nil, ctx.Err()
 		}
-	}
-	cores := loadCores()
-	cpu0, self0, start := cpuMillis(cfg.PIDs), sampleCores(cores), time.Now()
-	g.measuring.Store(true)
-	if cfg.Events == 0 {
+		begin()
 		sleep(runCtx, cfg.Duration)
 		cancel()
 	}
