@@ -140,9 +140,14 @@ func TestWriteRequestClosesTheBody(t *testing.T) {
 	}
 }
 
+// BenchmarkWriteRequest: a LINE reply's request (3 KB body) written by
+// net/http and by writeRequest; the request is reused, so only the
+// writing counts.
 func BenchmarkWriteRequest(b *testing.B) {
-	body := bytes.Repeat([]byte("x"), 3000)
-	tmpl, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8090/v2/bot/message/reply", nil)
+	body := &closeTracker{Reader: bytes.NewReader(bytes.Repeat([]byte("x"), 3000))}
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:8090/v2/bot/message/reply", nil)
+	r.Header = http.Header{"Authorization": {"Bearer t"}, "Content-Type": {"application/json; charset=UTF-8"}, "User-Agent": {"sswbot"}}
+	r.Body, r.ContentLength = body, 3000
 	bw := bufio.NewWriterSize(io.Discard, WriteBuffer)
 	for _, impl := range []struct {
 		name  string
@@ -151,10 +156,8 @@ func BenchmarkWriteRequest(b *testing.B) {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
-				r := *tmpl
-				r.Header = http.Header{"Authorization": {"Bearer t"}, "Content-Type": {"application/json; charset=UTF-8"}, "User-Agent": {"sswbot"}}
-				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-				if err := impl.write(bw, &r); err != nil {
+				body.Reader.(*bytes.Reader).Seek(0, io.SeekStart)
+				if err := impl.write(bw, r); err != nil {
 					b.Fatal(err)
 				}
 				bw.Reset(io.Discard)
