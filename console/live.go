@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -143,19 +144,27 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // changeID reads a feed position: a stream id ("1733024000000-0") or one
-// per stream of a sharded feed joined by "."; ok is false for anything else.
-func changeID(s string) (pos [][2]uint64, ok bool) {
+// per stream of a sharded feed joined by "."; ok is false for anything
+// else. A part may say how far into a stream entry holding several changes
+// the reader is ("1733024000000-0-2": up to its change 2), which orders
+// before the whole entry; a plain id is the whole entry.
+func changeID(s string) (pos [][3]uint64, ok bool) {
 	if len(s) > 1024 {
 		return nil, false
 	}
 	for part := range strings.SplitSeq(s, ".") {
-		a, b, found := strings.Cut(part, "-")
+		a, rest, found := strings.Cut(part, "-")
+		b, c, inside := strings.Cut(rest, "-")
 		ms, err1 := strconv.ParseUint(a, 10, 64)
 		seq, err2 := strconv.ParseUint(b, 10, 64)
-		if !found || err1 != nil || err2 != nil {
+		k, err3 := uint64(math.MaxUint64), error(nil)
+		if inside {
+			k, err3 = strconv.ParseUint(c, 10, 32)
+		}
+		if !found || err1 != nil || err2 != nil || err3 != nil {
 			return nil, false
 		}
-		pos = append(pos, [2]uint64{ms, seq})
+		pos = append(pos, [3]uint64{ms, seq, k})
 	}
 	return pos, true
 }
@@ -167,9 +176,11 @@ func changeID(s string) (pos [][2]uint64, ok bool) {
 func after(x, y string) bool {
 	xp, _ := changeID(x)
 	yp, _ := changeID(y)
-	less := func(a, b [2]uint64) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }
+	less := func(a, b [3]uint64) bool {
+		return a[0] < b[0] || a[0] == b[0] && (a[1] < b[1] || a[1] == b[1] && a[2] < b[2])
+	}
 	if len(xp) != len(yp) {
-		newest := func(p [][2]uint64) (m [2]uint64) {
+		newest := func(p [][3]uint64) (m [3]uint64) {
 			for _, v := range p {
 				if less(m, v) {
 					m = v

@@ -19,16 +19,35 @@ import (
 // The change feed is feedShards Redis streams, a conversation's changes
 // always in the same one (its order kept), each stream its own hash slot:
 // on a Cluster the feed's writes spread over the masters instead of making
-// one hot key. A reader's position is a cursor: the id of the last change
-// it has from each stream, in stream order, joined by "." (the console
-// compares cursors component by component; see console/live.go). A single
-// stream id, as the feed gave before it was sharded (or "0-0"), is read as
-// that id in every stream.
+// one hot key.
+//
+// An entry holds a group: the changes of one PublishAll call that fall in
+// its stream, in order, as a JSON array in the field "g" (an XADD costs
+// redis-server about 10 µs whatever it carries, so one per group instead
+// of one per change). Entries of the versions before, one change each in
+// the field "c", are still read (a rolling update); those versions skip
+// grouped entries (a live update lost while both run, never data).
+//
+// A reader's position is a cursor: where it is in each stream, in stream
+// order, joined by ".". A stream's part is the id of the last entry it has
+// read whole ("1733024000000-0"), or that id and how far into the entry it
+// has read, "1733024000000-0-2" meaning its changes 0 to 2 (a change that
+// is not its entry's last gets such a cursor, so a reader that stops after
+// it, as a browser may, resumes at the next one without a skip or a
+// repeat). The console compares cursors part by part (console/live.go). A
+// single stream id, as the feed gave before it was sharded (or "0-0"), is
+// read as that id in every stream.
 const (
 	feedShards = 8
-	// feedSize is about how many changes the streams keep together for
-	// clients that reconnect (trimmed approximately, which is cheap).
+	// feedSize is about how many entries the streams keep together for
+	// clients that reconnect (trimmed approximately, which is cheap): at
+	// least that many changes.
 	feedSize = 10000
+	// feedGroup is the most changes one entry holds, so that an answer of
+	// Changes (whole entries only) stays under 2×feedRead.
+	feedGroup = 64
+	// feedRead is about how many changes one Changes answer holds.
+	feedRead = 100
 	// feedPoll is how often a waiting reader looks again: the streams live
 	// in different slots, so no one blocking read can wait on them all.
 	feedPoll = 100 * time.Millisecond
@@ -47,22 +66,34 @@ func (s *Store) Publish(ctx context.Context, c bot.Change) error {
 	return s.PublishAll(ctx, []bot.Change{c})
 }
 
-// PublishAll appends changes to the feed (bot.BatchPublisher), in the next
-// batch of the turns' commands (batcher.later: nothing waits for it).
+// PublishAll appends changes to the feed (bot.BatchPublisher): one entry
+// per stream they fall in (see above), in the next batch of the turns'
+// commands (batcher.later: nothing waits for it).
 func (s *Store) PublishAll(ctx context.Context, cs []bot.Change) error {
-	vals := make([][]byte, len(cs))
-	for i, c := range cs {
-		b, err := json.Marshal(c)
-		if err != nil {
-			return fmt.Errorf("redisstore: encode change: %w", err)
-		}
-		vals[i] = b
+	var byShard [feedShards][]bot.Change
+	for _, c := range cs {
+		i := feedShard(c.Conversation)
+		byShard[i] = append(byShard[i], c)
 	}
-	cmds := make([]*redis.StringCmd, len(cs))
+	type entry struct {
+		shard int
+		val   []byte
+	}
+	var entries []entry
+	for i, group := range byShard {
+		for part := range slices.Chunk(group, feedGroup) {
+			b, err := json.Marshal(part)
+			if err != nil {
+				return fmt.Errorf("redisstore: encode changes: %w", err)
+			}
+			entries = append(entries, entry{i, b})
+		}
+	}
+	cmds := make([]*redis.StringCmd, len(entries))
 	err := s.batch.later(ctx, func(p redis.Pipeliner) {
-		for i, c := range cs {
+		for i, e := range entries {
 			cmds[i] = p.XAdd(ctx, &redis.XAddArgs{
-				Stream: s.feedKey(feedShard(c.Conversation)), MaxLen: feedSize / feedShards, Approx: true, Values: []any{"c", vals[i]},
+				Stream: s.feedKey(e.shard), MaxLen: feedSize / feedShards, Approx: true, Values: []any{"g", e.val},
 			})
 		}
 	})
@@ -73,7 +104,7 @@ func (s *Store) PublishAll(ctx context.Context, cs []bot.Change) error {
 		err = c.Err()
 	}
 	if err != nil {
-		return unavailable("publish change", err)
+		return unavailable("publish changes", err)
 	}
 	return nil
 }
@@ -100,9 +131,23 @@ func (s *Store) LastChange(ctx context.Context) (string, error) {
 	return strings.Join(cur, "."), nil
 }
 
+// feedPos is a reader's position in one stream: after the entry id, or,
+// with read > 0, after the first read changes of that entry.
+type feedPos struct {
+	id   string // a stream id, "ms-seq"
+	read int
+}
+
+func (p feedPos) String() string {
+	if p.read > 0 {
+		return p.id + "-" + strconv.Itoa(p.read-1)
+	}
+	return p.id
+}
+
 // parseCursor reads a cursor, or a single stream id meaning that id in
 // every stream.
-func parseCursor(s string) ([]string, error) {
+func parseCursor(s string) ([]feedPos, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) == 1 {
 		parts = slices.Repeat(parts, feedShards)
@@ -110,12 +155,32 @@ func parseCursor(s string) ([]string, error) {
 	if len(parts) != feedShards {
 		return nil, fmt.Errorf("redisstore: a feed cursor of %d streams, want %d", len(parts), feedShards)
 	}
-	for _, p := range parts {
-		if _, _, ok := streamID(p); !ok {
+	pos := make([]feedPos, len(parts))
+	for i, p := range parts {
+		var ok bool
+		if pos[i], ok = parsePos(p); !ok {
 			return nil, fmt.Errorf("redisstore: bad feed cursor %q", s)
 		}
 	}
-	return parts, nil
+	return pos, nil
+}
+
+// parsePos reads "ms-seq" or "ms-seq-k".
+func parsePos(s string) (feedPos, bool) {
+	ms, rest, _ := strings.Cut(s, "-")
+	seq, k, partial := strings.Cut(rest, "-")
+	id := ms + "-" + seq
+	if _, _, ok := streamID(id); !ok {
+		return feedPos{}, false
+	}
+	if !partial {
+		return feedPos{id: id}, true
+	}
+	n, err := strconv.ParseUint(k, 10, 16)
+	if err != nil || n >= feedGroup {
+		return feedPos{}, false
+	}
+	return feedPos{id: id, read: int(n) + 1}, true
 }
 
 func streamID(s string) (ms, seq uint64, ok bool) {
@@ -125,10 +190,11 @@ func streamID(s string) (ms, seq uint64, ok bool) {
 	return m, q, found && err1 == nil && err2 == nil
 }
 
-// Changes returns up to 100 changes after the cursor after, oldest first
-// (by stream id; a conversation's always in order), each with the cursor
-// that includes it as its ID. With wait > 0 and none yet, it waits that
-// long for one.
+// Changes returns the changes after the cursor after, oldest first (by
+// stream id; a conversation's always in order), each with the cursor that
+// includes it as its ID: whole entries, about 100 changes (at least one
+// entry, at most 2×feedRead−1 changes). With wait > 0 and none yet, it
+// waits that long for one.
 func (s *Store) Changes(ctx context.Context, after string, wait time.Duration) ([]bot.Change, error) {
 	cur, err := parseCursor(after)
 	if err != nil {
@@ -155,13 +221,18 @@ func (s *Store) Changes(ctx context.Context, after string, wait time.Duration) (
 }
 
 // readChanges reads every stream after its position in cur, in one round
-// trip, and merges what it finds.
-func (s *Store) readChanges(ctx context.Context, cur []string) ([]bot.Change, error) {
-	const most = 100
+// trip, and merges what it finds. It takes at most feedRead entries: each
+// stream gave that many, so the first feedRead of the merge miss none that
+// a stream held back.
+func (s *Store) readChanges(ctx context.Context, cur []feedPos) ([]bot.Change, error) {
 	cmds := make([]*redis.XMessageSliceCmd, feedShards)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i := range cmds {
-			cmds[i] = p.XRangeN(ctx, s.feedKey(i), "("+cur[i], "+", most)
+		for i, pos := range cur {
+			start := "(" + pos.id
+			if pos.read > 0 {
+				start = pos.id // the entry read in part, again
+			}
+			cmds[i] = p.XRangeN(ctx, s.feedKey(i), start, "+", feedRead)
 		}
 		return nil
 	})
@@ -188,15 +259,54 @@ func (s *Store) readChanges(ctx context.Context, cur []string) ([]bot.Change, er
 	})
 	pos := slices.Clone(cur)
 	var out []bot.Change
-	for _, f := range all[:min(len(all), most)] {
-		pos[f.shard] = f.msg.ID
-		var c bot.Change
-		raw, _ := f.msg.Values["c"].(string)
-		if err := json.Unmarshal([]byte(raw), &c); err != nil {
-			continue // not ours: skip rather than stop the feed
+	for i, f := range all {
+		if i == feedRead || len(out) >= feedRead {
+			break
 		}
-		c.ID = strings.Join(pos, ".")
-		out = append(out, c)
+		group := decodeChanges(f.msg.Values) // nil when not ours: skipped rather than stop the feed
+		skip := 0
+		if p := pos[f.shard]; p.read > 0 && p.id == f.msg.ID {
+			skip = min(p.read, len(group)) // the rest of an entry read in part
+		}
+		for k := skip; k < len(group); k++ {
+			pos[f.shard] = feedPos{id: f.msg.ID, read: k + 1}
+			if k == len(group)-1 {
+				pos[f.shard].read = 0 // the whole entry
+			}
+			c := group[k]
+			c.ID = joinCursor(pos)
+			out = append(out, c)
+		}
+		pos[f.shard] = feedPos{id: f.msg.ID}
 	}
 	return out, nil
+}
+
+// decodeChanges reads an entry's changes: a group ("g"), or one change ("c")
+// as the versions before grouping wrote.
+func decodeChanges(vals map[string]any) []bot.Change {
+	if raw, ok := vals["g"].(string); ok {
+		var group []bot.Change
+		if json.Unmarshal([]byte(raw), &group) != nil {
+			return nil
+		}
+		return group
+	}
+	raw, _ := vals["c"].(string)
+	var c bot.Change
+	if json.Unmarshal([]byte(raw), &c) != nil {
+		return nil
+	}
+	return []bot.Change{c}
+}
+
+func joinCursor(pos []feedPos) string {
+	var b strings.Builder
+	for i, p := range pos {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
 }

@@ -40,3 +40,17 @@ func (s *Store) OutqKey(caseID string) string { return s.outqKey(caseShard(caseI
 
 // CaseListKey is the case list shard of a case.
 func (s *Store) CaseListKey(caseID string) string { return s.caseListKey(caseShard(caseID)) }
+
+// FeedKey is the stream of the change feed a conversation's changes go to.
+func (s *Store) FeedKey(id bot.ConversationID) string { return s.feedKey(feedShard(id)) }
+
+// FeedKeys are the change feed's streams.
+func (s *Store) FeedKeys() []string {
+	keys := make([]string, feedShards)
+	for i := range keys {
+		keys[i] = s.feedKey(i)
+	}
+	return keys
+}
+
+const FeedGroup, FeedRead = feedGroup, feedRead
