@@ -149,7 +149,9 @@ func TestFeedResumesAtEveryCursor(t *testing.T) {
 	}
 	for i, c := range all {
 		rest := readAll(t, s, c.ID)
-		if !slices.EqualFunc(rest, all[i+1:], func(a, b bot.Change) bool { return a.ID == b.ID && a.Conversation == b.Conversation && a.Kind == b.Kind }) {
+		if !slices.EqualFunc(rest, all[i+1:], func(a, b bot.Change) bool {
+			return a.ID == b.ID && a.Conversation == b.Conversation && a.Kind == b.Kind
+		}) {
 			t.Fatalf("after change %d (%s): %d changes, want the %d after it", i, c.ID, len(rest), len(all)-i-1)
 		}
 	}
