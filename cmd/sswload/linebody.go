@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // A reply or push body is read by a small scanner that picks out only what
@@ -251,7 +253,7 @@ func (s *scanner) rawString() ([]byte, bool, error) {
 }
 
 // stringInto reads a string (or null, which leaves *dst alone, as
-// encoding/json does); escapes are left to encoding/json.
+// encoding/json does).
 func (s *scanner) stringInto(dst *string) error {
 	if s.null() {
 		return nil
@@ -260,14 +262,94 @@ func (s *scanner) stringInto(dst *string) error {
 	if err != nil {
 		return err
 	}
-	if !escaped {
-		*dst = string(raw[1 : len(raw)-1])
-		return nil
-	}
-	if json.Unmarshal(raw, dst) != nil {
-		return errSyntax
+	body := raw[1 : len(raw)-1]
+	switch {
+	case !utf8.Valid(body): // encoding/json puts U+FFFD for bad bytes
+		if json.Unmarshal(raw, dst) != nil {
+			return errSyntax
+		}
+	case !escaped:
+		*dst = string(body)
+	default:
+		u, ok := unescape(body)
+		if !ok {
+			return errSyntax
+		}
+		*dst = u
 	}
 	return nil
+}
+
+// unescape decodes a JSON string's escapes as encoding/json does (a lone
+// surrogate becomes U+FFFD).
+func unescape(b []byte) (string, bool) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			out = append(out, b[i])
+			continue
+		}
+		if i++; i >= len(b) {
+			return "", false
+		}
+		switch b[i] {
+		case '"', '\\', '/':
+			out = append(out, b[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(b[i+1:])
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(-1), false
+				if i+2 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					r2, ok = hex4(b[i+3:])
+				}
+				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
+					out = utf8.AppendRune(out, d)
+					i += 6
+					continue
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // skip passes over one value of any kind.
@@ -285,12 +367,49 @@ func (s *scanner) skip() error {
 		for s.i < len(s.b) && isScalarByte(s.b[s.i]) {
 			s.i++
 		}
-		if !json.Valid(s.b[start:s.i]) {
-			return errSyntax
+		switch v := string(s.b[start:s.i]); {
+		case v == "true" || v == "false" || v == "null" || validNumber(v):
+			return nil
 		}
-		return nil
 	}
 	return errSyntax
+}
+
+// validNumber follows JSON's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(v string) bool {
+	i := 0
+	digits := func() bool {
+		n := i
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		return i > n
+	}
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case !digits():
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(v)
 }
 
 func isScalarByte(c byte) bool {

@@ -225,3 +225,14 @@ func TestBuiltLINEEventsAreSignedJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestHexLikeFmt(t *testing.T) {
+	for _, c := range []struct{ nonce, i, seq int }{{0, 0, 0}, {0xabcdef01, 7, 3}, {0xffffffff, 0xfffffff, 0xffffffff}, {1, 0x1234567, 0x89abcdef}, {5, 0x10000000, 1 << 33}} {
+		if got, want := webhookEventID(uint32(c.nonce), c.i, c.seq), fmt.Sprintf("01L%08X%07X%08X", uint32(c.nonce), c.i, c.seq); got != want {
+			t.Errorf("webhookEventID%v = %s, want %s", c, got, want)
+		}
+		if got, want := string(appendHex8(nil, uint32(c.i))), fmt.Sprintf("%08x", uint32(c.i)); got != want {
+			t.Errorf("appendHex8(%d) = %s, want %s", c.i, got, want)
+		}
+	}
+}
