@@ -32,7 +32,7 @@ var errSyntax = errors.New("bad JSON")
 func parseLineReply(b []byte) (lineReply, error) {
 	var r lineReply
 	s := scanner{b: b}
-	err := s.object(func(key string) error {
+	err := s.object(func(key []byte) error {
 		switch {
 		case keyIs(key, "replyToken"):
 			return s.stringInto(&r.ReplyToken)
@@ -63,7 +63,7 @@ func (s *scanner) message(r *lineReply) error {
 		r.Texts = append(r.Texts, "")
 		return nil
 	}
-	err := s.object(func(key string) error {
+	err := s.object(func(key []byte) error {
 		switch {
 		case keyIs(key, "text"):
 			return s.stringInto(&text)
@@ -73,7 +73,7 @@ func (s *scanner) message(r *lineReply) error {
 			if s.null() {
 				return nil
 			}
-			return s.object(func(key string) error {
+			return s.object(func(key []byte) error {
 				if !keyIs(key, "items") {
 					return s.skip()
 				}
@@ -102,14 +102,14 @@ func (s *scanner) item(r *lineReply) error {
 	if s.null() {
 		return nil
 	}
-	err := s.object(func(key string) error {
+	err := s.object(func(key []byte) error {
 		if !keyIs(key, "action") {
 			return s.skip()
 		}
 		if s.null() {
 			return nil
 		}
-		return s.object(func(key string) error {
+		return s.object(func(key []byte) error {
 			switch {
 			case keyIs(key, "type"):
 				return s.stringInto(&typ)
@@ -131,8 +131,8 @@ func (s *scanner) item(r *lineReply) error {
 }
 
 // keyIs matches a key as encoding/json matches a field name: ignoring case.
-func keyIs(key, name string) bool {
-	return len(key) == len(name) && (key == name || strings.EqualFold(key, name))
+func keyIs(key []byte, name string) bool {
+	return string(key) == name || strings.EqualFold(string(key), name)
 }
 
 // scanner walks JSON text in place.
@@ -171,7 +171,7 @@ func (s *scanner) null() bool {
 }
 
 // object reads {"key": value, ...}; field must consume the value.
-func (s *scanner) object(field func(key string) error) error {
+func (s *scanner) object(field func(key []byte) error) error {
 	if s.peek() != '{' {
 		return errSyntax
 	}
@@ -181,8 +181,8 @@ func (s *scanner) object(field func(key string) error) error {
 		return nil
 	}
 	for {
-		var key string
-		if err := s.stringInto(&key); err != nil {
+		key, err := s.key()
+		if err != nil {
 			return err
 		}
 		if s.peek() != ':' {
@@ -228,6 +228,23 @@ func (s *scanner) array(elem func() error) error {
 			return errSyntax
 		}
 	}
+}
+
+// key reads an object's key; it is only compared, so a plain one is not
+// copied.
+func (s *scanner) key() ([]byte, error) {
+	raw, escaped, err := s.rawString()
+	if err != nil {
+		return nil, err
+	}
+	if body := raw[1 : len(raw)-1]; !escaped && utf8.Valid(body) {
+		return body, nil
+	}
+	var k string
+	if json.Unmarshal(raw, &k) != nil {
+		return nil, errSyntax
+	}
+	return []byte(k), nil
 }
 
 // rawString returns the quoted string at the cursor, quotes included, and
@@ -359,9 +376,9 @@ func (s *scanner) skip() error {
 		_, _, err := s.rawString()
 		return err
 	case c == '{':
-		return s.object(func(string) error { return s.skip() })
+		return s.skipComposite('}', true)
 	case c == '[':
-		return s.array(s.skip)
+		return s.skipComposite(']', false)
 	case c == 't' || c == 'f' || c == 'n' || c == '-' || c >= '0' && c <= '9':
 		start := s.i
 		for s.i < len(s.b) && isScalarByte(s.b[s.i]) {
@@ -410,6 +427,40 @@ func validNumber(v string) bool {
 		}
 	}
 	return i == len(v)
+}
+
+// skipComposite passes over an object or array (the cursor on its opening
+// bracket) without the closures object and array take: Flex contents are
+// most of a body.
+func (s *scanner) skipComposite(end byte, keyed bool) error {
+	s.i++
+	if s.peek() == end {
+		s.i++
+		return nil
+	}
+	for {
+		if keyed {
+			if _, _, err := s.rawString(); err != nil {
+				return err
+			}
+			if s.peek() != ':' {
+				return errSyntax
+			}
+			s.i++
+		}
+		if err := s.skip(); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case end:
+			s.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
 }
 
 func isScalarByte(c byte) bool {

@@ -72,6 +72,7 @@ func lineBodies(t testing.TB) [][]byte {
 		[]byte(`{"a":01,"messages":[]}`),
 		[]byte(`{"messages":[{"text":"\ud83d\ude00 \ud83d x \ude00 \ud83d\u0041 \u00e9\u00E9 \/\b\f\r\t"}]}`),
 		[]byte(`{"messages":[{"text":"bad \x"}]}`),
+		[]byte(`{"messages":[{"te\u0078t":"escaped key","TEXT":"later, any case"}]}`),
 		[]byte(`{"messages":[{"text":"bad \u12"}]}`),
 		[]byte(`{"messages":[{"text":"bad \u12g4"}]}`),
 		[]byte("{\"messages\":[{\"text\":\"bad utf-8 \xff\xfe \\n\"}]}"),
@@ -141,6 +142,29 @@ func FuzzLineReplyScanner(f *testing.F) {
 		}
 		if werr == nil && gerr != nil {
 			t.Fatalf("scanner rejects what encoding/json reads: %v", gerr)
+		}
+	})
+}
+
+func BenchmarkLineReplyScanner(b *testing.B) {
+	body, err := os.ReadFile("../../adapters/line/testdata/flex/ja-summary.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scanner", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseLineReply(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := referenceLineReply(body); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
