@@ -7,7 +7,9 @@
 # The peer under test and its Redis run on core 0 (taskset), the load
 # generator and the fake LINE Messaging API on core 1. Each round runs every
 # peer at every concurrency for WINDOW seconds after a 1 s warm-up; the
-# table gives medians, min–max, and req/s as a ratio to echo.
+# table gives medians, min–max, and req/s as a ratio to echo, and how busy
+# the load core was: ⚠ marks a run over 90 %, whose rate may be the load
+# tool's limit rather than the peer's (sswload's own CPU is in the JSON).
 #
 #   ROUNDS=3 WINDOW=10 CONCURRENCY="16 64" bash scripts/bench.sh
 #
