@@ -61,7 +61,13 @@ func buildSSWBot(t *testing.T) string {
 // the store at redisURL, and waits until it is ready.
 func startServe(t *testing.T, bin, redisURL, api string) string {
 	t.Helper()
-	addr := freeAddr(t)
+	return startServeAt(t, bin, freeAddr(t), redisURL, api)
+}
+
+// startServeAt is startServe on addr; env is added to (and overrides) the
+// environment.
+func startServeAt(t *testing.T, bin, addr, redisURL, api string, env ...string) string {
+	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	logf, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
 	if err != nil {
@@ -74,6 +80,7 @@ func startServe(t *testing.T, bin, redisURL, api string) string {
 	cmd.Env = append(os.Environ(), "SSWBOT_ADDR="+addr, "SSWBOT_ADMIN_ADDR=off", "REDIS_URL="+redisURL, "SSWBOT_LOG_LEVEL=warn", "SSWBOT_EVENT_LEASE=5s",
 		"LINE_CHANNEL_SECRET=testsecret", "LINE_CHANNEL_ACCESS_TOKEN=test-token", "LINE_API_BASE_URL=http://"+api,
 		"TELEGRAM_BOT_TOKEN=", "SSWBOT_CONSOLE_USERS=", "SSWBOT_CONSOLE_USERS_FILE=")
+	cmd.Env = append(cmd.Env, env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -191,4 +198,29 @@ func failoverUnderLoad(t *testing.T, redis failingOver) {
 	t0 := time.Now()
 	redis.WaitHealthy(20 * time.Second)
 	t.Logf("healthy after %v", time.Since(t0))
+}
+
+// The Telegram mode end to end: `sswbot serve` (in-memory store) with its
+// Telegram webhook pointed at the load tool, answers in the webhook's
+// response (the default) and by sendMessage, all checked by the fake Bot API.
+func TestTelegramWalkThroughServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs sswbot serve")
+	}
+	bin := buildSSWBot(t)
+	api, addr := freeAddr(t), freeAddr(t)
+	cfg := testConfig(api, "http://"+addr)
+	cfg.Platform, cfg.Mode, cfg.Users, cfg.C, cfg.Events = "telegram", "walk", 12, 4, 60
+	cfg.TGToken, cfg.TGSecret = "123456:test-token", "test-secret"
+	rep, err := load(context.Background(), cfg, func(apiURL string) {
+		startServeAt(t, bin, addr, "", api, "TELEGRAM_BOT_TOKEN="+cfg.TGToken, "TELEGRAM_API_BASE_URL="+apiURL,
+			"TELEGRAM_WEBHOOK_URL=https://example.invalid/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET="+cfg.TGSecret)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", reportString(rep))
+	if p := rep.problems(); p != "" || rep.Events != 60 || rep.Errors != 0 || rep.Messages < 60 {
+		t.Fatalf("problems %q, %d events, %d errors, %d messages", p, rep.Events, rep.Errors, rep.Messages)
+	}
 }
