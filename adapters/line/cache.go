@@ -19,19 +19,46 @@ import (
 // of one card can show in another, and a new content version simply makes
 // new keys. The cache is bounded; when full it starts over (the content
 // has a few hundred distinct cards, so that happens only when something
-// varies per user, which no card does today).
+// varies per user, which no card does today). Quick replies are kept
+// the same way (quickReplies).
 const (
 	maxCachedBubbles = 2048
 	maxCachedBytes   = 24 << 20 // keys and JSON
 )
 
 // bubbles is the process's cache of encoded bubbles.
-var bubbles = &bubbleCache{}
+var bubbles = &memo[*encodedBubble]{}
 
-type bubbleCache struct {
+// memo is a bounded cache from a key's bytes to a value made from them
+// alone; when full it starts over.
+type memo[V any] struct {
 	mu    sync.RWMutex
-	m     map[string]*encodedBubble
+	m     map[string]V
 	bytes int
+}
+
+// get returns key's value, if kept.
+func (c *memo[V]) get(key []byte) (V, bool) {
+	c.mu.RLock()
+	v, ok := c.m[string(key)] // no allocation for the lookup
+	c.mu.RUnlock()
+	return v, ok
+}
+
+// put keeps v (size bytes besides the key) for key and returns it, or
+// the value another turn put first.
+func (c *memo[V]) put(key []byte, v V, size int) V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedBubbles || c.bytes > maxCachedBytes {
+		c.m, c.bytes = make(map[string]V), 0
+	}
+	if old, ok := c.m[string(key)]; ok { // another turn was quicker
+		return old
+	}
+	c.m[string(key)] = v
+	c.bytes += len(key) + size
+	return v
 }
 
 // encodedBubble is a card's bubble as JSON. It is a FlexContainerInterface
@@ -45,31 +72,18 @@ type encodedBubble struct {
 func (*encodedBubble) GetType() string                { return "bubble" }
 func (e *encodedBubble) MarshalJSON() ([]byte, error) { return e.json, nil }
 
-// bubble returns the card's encoded bubble, laying it out and encoding it
-// on a miss.
-func (bc *bubbleCache) bubble(c *bot.Card) *encodedBubble {
+// cachedBubble returns the card's encoded bubble, laying it out and
+// encoding it on a miss.
+func cachedBubble(c *bot.Card) *encodedBubble {
 	kp := getBuf()
 	defer putBuf(kp)
 	key := bot.AppendCard((*kp)[:0], c)
 	*kp = key
-	bc.mu.RLock()
-	e, ok := bc.m[string(key)] // no allocation for the lookup
-	bc.mu.RUnlock()
-	if ok {
+	if e, ok := bubbles.get(key); ok {
 		return e
 	}
-	e = encodeCard(c)
-	bc.mu.Lock()
-	defer bc.mu.Unlock()
-	if bc.m == nil || len(bc.m) >= maxCachedBubbles || bc.bytes > maxCachedBytes {
-		bc.m, bc.bytes = make(map[string]*encodedBubble), 0
-	}
-	if old, ok := bc.m[string(key)]; ok { // another turn was quicker
-		return old
-	}
-	bc.m[string(key)] = e
-	bc.bytes += len(key) + len(e.json) + len(e.alt)
-	return e
+	e := encodeCard(c)
+	return bubbles.put(key, e, len(e.json)+len(e.alt))
 }
 
 // encodeCard lays a card out as a bubble and encodes it; a card LINE has no
@@ -96,7 +110,7 @@ func cardMessage(c *bot.Card) (*messaging_api.FlexMessage, bool) {
 	if c == nil {
 		return nil, false
 	}
-	e := bubbles.bubble(c)
+	e := cachedBubble(c)
 	if e.json == nil {
 		return nil, false
 	}

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -157,11 +158,34 @@ func withLinks(text string, links []bot.Link) string {
 	return b.String()
 }
 
+// quickReplies keeps the quick replies made for a page of choices: the
+// same pages recur for every user at the same place. A kept QuickReply is
+// shared by every message that shows it and never changed.
+var quickReplies = &memo[*messaging_api.QuickReply]{}
+
+// quickReply is the quick reply of choices (nil for none), shared through
+// quickReplies.
 func quickReply(choices []bot.Choice) *messaging_api.QuickReply {
 	if len(choices) == 0 {
 		return nil
 	}
 	choices = choices[:min(len(choices), maxQuickReplies)]
+	kp := getBuf()
+	defer putBuf(kp)
+	key := (*kp)[:0]
+	for _, c := range choices { // each length first: no two pages share a key
+		key = append(binary.AppendUvarint(key, uint64(len(c.Label))), c.Label...)
+		key = append(binary.AppendUvarint(key, uint64(len(c.Payload))), c.Payload...)
+	}
+	*kp = key
+	if q, ok := quickReplies.get(key); ok {
+		return q
+	}
+	q := newQuickReply(choices)
+	return quickReplies.put(key, q, len(key))
+}
+
+func newQuickReply(choices []bot.Choice) *messaging_api.QuickReply {
 	items := make([]messaging_api.QuickReplyItem, len(choices))
 	for i, c := range choices {
 		label := c.Label
