@@ -496,7 +496,11 @@ func registerStoreMetrics(reg prometheus.Registerer, st storage) {
 	}
 	if rs, ok := st.(*redisstore.Store); ok {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_transcript_entries_dropped_total", Help: "Oldest transcript entries dropped to keep SSWBOT_TRANSCRIPT_MAX_ENTRIES."},
-			func() float64 { return float64(rs.Dropped()) }))
+			func() float64 { return float64(rs.Dropped()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_redis_pipelines_total", Help: "Pipelines the turns sent to Redis (concurrent turns' calls share one)."},
+				func() float64 { n, _ := rs.Pipelines(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_redis_pipelined_calls_total", Help: "Store calls (claim, commit, delivery mark, change feed) sent in those pipelines."},
+				func() float64 { _, n := rs.Pipelines(); return float64(n) }))
 	}
 }
 

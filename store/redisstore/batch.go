@@ -3,7 +3,9 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,30 +14,51 @@ import (
 // batcher is a small auto-pipeline: the commands of calls made at the same
 // time by many goroutines (one per webhook) go to Redis in one pipeline, so
 // concurrent turns share a round trip, and both sswbot and redis-server pay
-// one write and one read for a batch instead of one per call. go-redis has
-// none built in.
+// one write, one read and one wake-up for a batch instead of one per call.
+// (go-redis's own AutoPipeline is experimental and per command; a turn's
+// call is a script with the commands pipelined with it.)
 //
-// A batch is whatever is queued when a sender is free: nothing waits for a
-// batch to fill, so a lone call goes at once. Each call gets its own
-// commands back with their own errors; a conversation's calls are made one
-// after the other by its turn, so their order is kept. A Cluster client
-// splits the pipeline by node itself.
+// Calls wait in one queue, in the order they were made. A sender takes
+// everything queued (up to maxBatch) as one batch; while its batch is in
+// flight, the calls made meanwhile collect in the queue, and it takes them
+// as its next batch the moment the answers are in. So nothing waits for a
+// batch to fill (a lone call goes at once), and under load a batch is all
+// the calls of one round trip: at 16 concurrent webhooks about one batch
+// for three events instead of one per event. A second sender starts only
+// when a batch has been in flight longer than overlapAfter (a slow or
+// failing node must not hold everybody's turn); then up to senders batches
+// are in flight at once.
+//
+// Each call gets its own commands back with their own errors; a
+// conversation's calls are made one after the other by its turn, and the
+// queue keeps their order. A Cluster client splits the pipeline by node
+// itself.
 //
 // Calls nothing waits on (later: MarkDelivered and the change feed, made
-// after the webhook is answered) start no batch of their own: they ride in
-// the next batch a turn's call starts, or go after lazyDelay when none
-// comes. Under load that is at once; they made a third of the batches,
-// and each batch costs both processes a write, a read and a wake-up.
+// after the webhook is answered) wake no sender: they ride in the next
+// batch a turn's call starts, or go after lazyDelay when none comes. Under
+// load that is at once; they made a third of the batches, and each batch
+// costs both processes a write, a read and a wake-up.
 type batcher struct {
-	rdb   redis.UniversalClient
-	calls chan *call
-	quit  chan struct{}
+	rdb     redis.UniversalClient
+	senders int
 
-	mu    sync.Mutex
-	lazy  []*call     // later's calls waiting for a batch
-	timer *time.Timer // sends them when no batch came for delay
-	delay time.Duration
-	shut  bool
+	mu      sync.Mutex
+	wake    sync.Cond   // an idle sender waits on it, with mu
+	queue   []*call     // waiting to be sent, oldest first
+	eager   int         // calls in queue made by do (a sender goes for them)
+	due     bool        // the lazy calls in queue go now (lazyDelay passed)
+	idle    int         // senders waiting on wake
+	woken   int         // of them, signalled and not yet running
+	flying  int         // batches in flight
+	since   time.Time   // when the oldest batch in flight was sent (flying == 1)
+	timer   *time.Timer // sets due when no batch came for delay
+	delay   time.Duration
+	overlap time.Duration // overlapAfter, or a test's
+	shut    bool
+
+	batches atomic.Int64 // pipelines sent (see Store.Pipelines)
+	sent    atomic.Int64 // calls sent in them
 }
 
 // lazyDelay is the longest a later call waits for a turn's batch to ride
@@ -44,15 +67,13 @@ type batcher struct {
 // much later).
 const lazyDelay = time.Millisecond
 
-// flush is a call with nothing to queue: it wakes a sender for the lazy
-// calls.
-var flush = &call{queue: func(redis.Pipeliner) {}}
-
-type call struct {
-	queue func(redis.Pipeliner)
-	done  chan struct{}
-	err   error // set before done is closed when the call was not sent
-}
+// overlapAfter is how long a batch is in flight before another sender may
+// send the calls made meanwhile. A round trip to a Redis on the same
+// machine takes 50–300 µs even under load; one that takes longer has met
+// a slow or failing node (a Cluster failover, a lost connection being
+// dialled again), and the turns of users on other nodes must not wait for
+// it.
+const overlapAfter = 2 * time.Millisecond
 
 // maxBatch bounds one pipeline, so one batch cannot hold a sender for long.
 const maxBatch = 128
@@ -60,139 +81,209 @@ const maxBatch = 128
 // errClosed answers a call made after Close.
 var errClosed = errors.New("redisstore: closed")
 
+// call is one do or later. It is reused (calls): done is signalled exactly
+// once per use, by a send into its buffer of one, so no channel is made
+// per call; a caller that stopped waiting (its ctx ended) leaves its call
+// to the collector instead of putting it back.
+type call struct {
+	queue func(redis.Pipeliner)
+	done  chan struct{} // cap 1
+	lazy  bool
+	err   error // set before done when the call was not sent
+}
+
+var calls = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+
 // newBatcher starts senders goroutines, each sending one batch at a time.
-// More senders mean more pipelines in flight at once (lower latency while
-// one is slow) and smaller batches (more CPU per call).
 func newBatcher(rdb redis.UniversalClient, senders int) *batcher {
-	b := &batcher{rdb: rdb, calls: make(chan *call), quit: make(chan struct{}), delay: lazyDelay}
+	b := &batcher{rdb: rdb, senders: max(senders, 1), delay: lazyDelay, overlap: overlapAfter}
+	b.wake.L = &b.mu
 	b.timer = time.AfterFunc(time.Hour, func() {
-		select {
-		case b.calls <- flush:
-		case <-b.quit:
+		b.mu.Lock()
+		if len(b.queue) > 0 {
+			b.due = true
+			b.signal()
 		}
+		b.mu.Unlock()
 	})
 	b.timer.Stop()
-	for range senders {
+	for range b.senders {
 		go b.run()
 	}
 	return b
+}
+
+// signal wakes an idle sender when the queue should go now: when no
+// batch is in flight (its sender would take the queue on return), or the
+// one in flight is slow. With mu held.
+func (b *batcher) signal() {
+	if b.idle == b.woken {
+		return
+	}
+	if b.flying+b.woken == 0 || b.woken == 0 && b.flying < b.senders && time.Since(b.since) >= b.overlap {
+		b.woken++
+		b.wake.Signal()
+	}
 }
 
 // do has queue's commands sent in the next batch and returns when they have
 // their answers (then their errors are theirs to read), or when ctx ends or
 // the batcher is closed (then their values must not be read).
 func (b *batcher) do(ctx context.Context, queue func(redis.Pipeliner)) error {
-	c := &call{queue: queue, done: make(chan struct{})}
-	select {
-	case b.calls <- c:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-b.quit:
-		return errClosed
-	}
-	select {
-	case <-c.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return b.enqueue(ctx, queue, false)
 }
 
 // later is do for a call whose caller waits for nothing else: its
 // commands go in the next batch started by another call, at the latest
 // after lazyDelay.
 func (b *batcher) later(ctx context.Context, queue func(redis.Pipeliner)) error {
-	c := &call{queue: queue, done: make(chan struct{})}
+	return b.enqueue(ctx, queue, true)
+}
+
+func (b *batcher) enqueue(ctx context.Context, queue func(redis.Pipeliner), lazy bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := calls.Get().(*call)
+	c.queue, c.lazy, c.err = queue, lazy, nil
 	b.mu.Lock()
 	if b.shut {
 		b.mu.Unlock()
+		c.queue = nil
+		calls.Put(c)
 		return errClosed
 	}
-	b.lazy = append(b.lazy, c)
-	if len(b.lazy) == 1 {
+	b.queue = append(b.queue, c)
+	switch {
+	case !lazy:
+		b.eager++
+		b.signal()
+	case b.eager == 0 && !b.due && len(b.queue) == 1:
 		b.timer.Reset(b.delay)
 	}
 	b.mu.Unlock()
 	select {
 	case <-c.done:
-		return nil
+		err := c.err
+		c.queue = nil
+		calls.Put(c)
+		return err
 	case <-ctx.Done():
+		if b.withdraw(c) {
+			c.queue = nil
+			calls.Put(c)
+		}
+		// Else a sender has it: done comes into its buffer and the call
+		// goes to the collector, not back to calls.
 		return ctx.Err()
 	}
 }
 
-// takeLazy appends the waiting later calls to batch, as many as fit.
-func (b *batcher) takeLazy(batch []*call) []*call {
+// withdraw takes c out of the queue if no sender has taken it yet, and
+// reports whether it did.
+func (b *batcher) withdraw(c *call) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := min(len(b.lazy), maxBatch+maxBatch/2-len(batch))
-	if n <= 0 {
-		return batch
+	i := slices.Index(b.queue, c)
+	if i < 0 {
+		return false
 	}
-	batch = append(batch, b.lazy[:n]...)
-	rest := copy(b.lazy, b.lazy[n:])
-	clear(b.lazy[rest:])
-	b.lazy = b.lazy[:rest]
+	b.queue = slices.Delete(b.queue, i, i+1)
+	if !c.lazy {
+		b.eager--
+		if b.eager == 0 && len(b.queue) > 0 {
+			// The lazy calls behind it may have no timer running.
+			b.due = true
+			b.signal()
+		}
+	}
+	return true
+}
+
+// ready says whether a sender should take the queue now. With mu held.
+func (b *batcher) ready() bool {
+	return len(b.queue) > 0 && (b.eager > 0 || b.due)
+}
+
+// take moves up to maxBatch queued calls into batch. With mu held.
+func (b *batcher) take(batch []*call) []*call {
+	n := min(len(b.queue), maxBatch)
+	batch = append(batch[:0], b.queue[:n]...)
+	rest := copy(b.queue, b.queue[n:])
+	clear(b.queue[rest:])
+	b.queue = b.queue[:rest]
+	for _, c := range batch {
+		if !c.lazy {
+			b.eager--
+		}
+	}
 	if rest == 0 {
+		b.due = false
 		b.timer.Stop()
-	} else {
-		b.timer.Reset(0) // more than one batch's worth: another batch now
+	} else if b.eager == 0 {
+		b.due = true // more than one batch's worth: another batch now
 	}
 	return batch
 }
 
 func (b *batcher) run() {
-	batch := make([]*call, 0, maxBatch+maxBatch/2)
+	batch := make([]*call, 0, maxBatch)
+	// One pipeline per sender, reused: Exec empties it.
+	p := b.rdb.Pipeline()
+	b.mu.Lock()
 	for {
-		select {
-		case c := <-b.calls:
-			batch = batch[:0]
-			if c != flush {
-				batch = append(batch, c)
-			}
-		case <-b.quit:
+		for !b.shut && !b.ready() {
+			b.idle++
+			b.wake.Wait()
+			b.idle--
+			b.woken = max(b.woken-1, 0)
+		}
+		if b.shut {
+			b.mu.Unlock()
 			return
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case c := <-b.calls:
-				if c != flush {
-					batch = append(batch, c)
-				}
-			default:
-				break fill
-			}
+		batch = b.take(batch)
+		if b.flying == 0 {
+			b.since = time.Now()
 		}
-		if batch = b.takeLazy(batch); len(batch) == 0 {
-			continue
+		b.flying++
+		b.mu.Unlock()
+
+		for _, c := range batch {
+			c.queue(p)
 		}
 		// Errors are per command, read by each call; the context is the
 		// batch's, since no single call's deadline may cut the others'.
-		_, _ = b.rdb.Pipelined(context.Background(), func(p redis.Pipeliner) error {
-			for _, c := range batch {
-				c.queue(p)
-			}
-			return nil
-		})
-		for _, c := range batch {
-			close(c.done)
+		_, _ = p.Exec(context.Background())
+		b.batches.Add(1)
+		b.sent.Add(int64(len(batch)))
+		for i, c := range batch {
+			c.done <- struct{}{}
+			batch[i] = nil
+		}
+
+		b.mu.Lock()
+		b.flying--
+		if b.flying > 0 {
+			// The other batch is the older one; how old is not known, so
+			// it counts from now.
+			b.since = time.Now()
 		}
 	}
 }
 
-// close stops the senders after their current batch; later calls fail,
-// and later calls still waiting end with errClosed.
+// close stops the senders after their current batch; calls still queued
+// and calls made later end with errClosed.
 func (b *batcher) close() {
 	b.mu.Lock()
 	b.shut = true
 	b.timer.Stop()
-	lazy := b.lazy
-	b.lazy = nil
+	queue := b.queue
+	b.queue, b.eager, b.due = nil, 0, false
+	b.wake.Broadcast()
 	b.mu.Unlock()
-	close(b.quit)
-	for _, c := range lazy {
+	for _, c := range queue {
 		c.err = errClosed
-		close(c.done)
+		c.done <- struct{}{}
 	}
 }

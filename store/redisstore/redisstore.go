@@ -35,8 +35,9 @@ type Options struct {
 	// dropped (and counted, see Dropped); 1000.
 	MaxEntries int
 	LeaseTTL   time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
-	// Senders is how many batches of concurrent turns' commands are in
-	// flight at once (see batcher); 2.
+	// Senders is how many batches of concurrent turns' commands may be in
+	// flight at once (see batcher): one, and more only while one is slow;
+	// 2.
 	Senders int
 	// LegacyCases creates new shared cases in the earlier versions' layout
 	// (all under {cases}, see cases.go): the first step of a rolling update
@@ -799,6 +800,14 @@ func (s *Store) Ping(ctx context.Context) error {
 // Dropped returns how many transcript entries this process's commits
 // dropped to keep conversations within MaxEntries.
 func (s *Store) Dropped() int64 { return s.dropped.Load() }
+
+// Pipelines returns how many pipelines this process's turns sent to Redis
+// (batcher) and how many calls (Claim, Commit, MarkDelivered, a change
+// feed's batch, …) rode in them: batches per event say how well concurrent
+// turns share their round trips.
+func (s *Store) Pipelines() (batches, calls int64) {
+	return s.batch.batches.Load(), s.batch.sent.Load()
+}
 
 // Close implements bot.Store.
 func (s *Store) Close() error {
