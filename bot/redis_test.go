@@ -95,9 +95,18 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 // steadier measure, and redis-server's share is part of the bill.
 // "parallel" runs 64 goroutines at once, as concurrent webhooks do, so
 // their calls share pipelines, and records each event as delivered after
-// it, as the adapters do once they have sent the replies.
+// it, as the adapters do once they have sent the replies. With
+// SSWBOT_BENCH_REDIS=unix the store reaches redis-server over its unix
+// socket instead of loopback TCP.
 func BenchmarkHandleRedis(b *testing.B) {
-	srv := redistest.Start(b)
+	srv := redistest.Start
+	if os.Getenv("SSWBOT_BENCH_REDIS") == "unix" {
+		srv = redistest.StartUnix
+	}
+	benchHandleRedis(b, srv(b))
+}
+
+func benchHandleRedis(b *testing.B, srv *redistest.Server) {
 	for _, users := range []int{1, 10000} {
 		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
 			st, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Prefix: fmt.Sprintf("bench%d:", users)})
