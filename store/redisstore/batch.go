@@ -19,15 +19,14 @@ import (
 // call is a script with the commands pipelined with it.)
 //
 // Calls wait in one queue, in the order they were made. A sender takes
-// everything queued (up to maxBatch) as one batch; while its batch is in
-// flight, the calls made meanwhile collect in the queue, and it takes them
-// as its next batch the moment the answers are in. So nothing waits for a
-// batch to fill (a lone call goes at once), and under load a batch is all
-// the calls of one round trip: at 16 concurrent webhooks about one batch
-// for three events instead of one per event. A second sender starts only
-// when a batch has been in flight longer than overlapAfter (a slow or
-// failing node must not hold everybody's turn); then up to senders batches
-// are in flight at once.
+// everything queued (up to maxBatch) as one batch, and when its answers
+// are in, whatever was queued meanwhile, without waiting. So nothing waits
+// for a batch to fill (a lone call goes at once). An idle sender is woken
+// for a call when no batch is in flight, or the one in flight was sent
+// overlapAfter ago or more. overlapAfter is 0, so up to senders batches
+// fly at once: keeping one in flight and letting the calls collect
+// behind it (tried, 2 ms) made a fifth fewer batches but cost both
+// processes more CPU per event (BENCHMARKS.md, the auto-pipeline).
 //
 // Each call gets its own commands back with their own errors; a
 // conversation's calls are made one after the other by its turn, and the
@@ -68,12 +67,8 @@ type batcher struct {
 const lazyDelay = time.Millisecond
 
 // overlapAfter is how long a batch is in flight before another sender may
-// send the calls made meanwhile. A round trip to a Redis on the same
-// machine takes 50–300 µs even under load; one that takes longer has met
-// a slow or failing node (a Cluster failover, a lost connection being
-// dialled again), and the turns of users on other nodes must not wait for
-// it.
-const overlapAfter = 2 * time.Millisecond
+// send the calls made meanwhile (see batcher): 0, at once.
+const overlapAfter = 0
 
 // maxBatch bounds one pipeline, so one batch cannot hold a sender for long.
 const maxBatch = 128

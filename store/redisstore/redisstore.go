@@ -36,8 +36,7 @@ type Options struct {
 	MaxEntries int
 	LeaseTTL   time.Duration // an event's in-flight lease (see bot.Store.Claim); 40 s
 	// Senders is how many batches of concurrent turns' commands may be in
-	// flight at once (see batcher): one, and more only while one is slow;
-	// 2.
+	// flight at once (see batcher); 2.
 	Senders int
 	// LegacyCases creates new shared cases in the earlier versions' layout
 	// (all under {cases}, see cases.go): the first step of a rolling update
