@@ -526,22 +526,24 @@ redis.call('PEXPIRE', KEYS[3], ARGV[5])
 // claimCommitScript is claimScript and commitScript in one
 // (bot.ClaimCommitter): it commits a turn computed from a snapshot the
 // caller kept, when the event is not recorded, no other holder's lease is
-// live, and the conversation is still that snapshot: its version, and a
-// session stored if and only if the snapshot had one. Then the lease is the
-// holder's (the replies are being sent), or ends when the record says
-// delivered. Its results are commitScript's; -1 also for a session that
-// came or went.
+// live, and the conversation is still that snapshot: the very meta value
+// and session it read or wrote ("" for none), not only the version, since
+// a version number can come back after Redis lost acknowledged writes (a
+// failover to a replica that lagged) and another process committed anew.
+// Then the lease is the holder's (the replies are being sent), or ends when
+// the record says delivered. Its results are commitScript's; -1 also for a
+// session or meta that changed.
 //
 //	KEYS: commitScript's
-//	ARGV: commitScript's 1–12, then "1" when the snapshot has a session,
+//	ARGV: commitScript's 1–12, then the snapshot's session, its meta value,
 //	      lease TTL ms, entry...
 var claimCommitScript = redis.NewScript(`
-local first = 15
+local first = 16
 local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2], KEYS[1])
 if g[1] then return -2 end
 local l = g[2]
 if l and l ~= ARGV[8] and l ~= ARGV[11] then return -3 end
-if (g[4] and '1' or '0') ~= ARGV[13] then return -1 end
+if (g[4] or '') ~= ARGV[13] or (g[3] or '') ~= ARGV[14] then return -1 end
 if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
 local m = g[3]
 ` + commitWrites + `
@@ -549,7 +551,7 @@ redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
 if ARGV[9] == '1' then
   if l then redis.call('DEL', KEYS[5]) end
 else
-  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[14])
+  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[15])
 end
 return {v + 1, dropped}
 `)
@@ -617,11 +619,13 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	script := commitScript
 	if claim {
 		script = claimCommitScript
-		hasSession := "0"
-		if base.Session != nil {
-			hasSession = "1"
+		var stored []byte // the meta value the snapshot's commit wrote
+		if base.Meta != nil {
+			bm := *base.Meta
+			bm.ID = id
+			stored = appendMeta(nil, base.Version, bm)
 		}
-		args = append(args, hasSession, s.ttl.args.lease)
+		args = append(args, base.Session, stored, s.ttl.args.lease)
 	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))

@@ -464,3 +464,51 @@ func TestRecordWithItsOutcomeInsideLoads(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimCommitNeedsTheSameStateNotOnlyTheVersion: after Redis lost
+// acknowledged writes (a failover to a lagging replica) another process may
+// commit the same version number anew; a snapshot kept from the lost commit
+// must not pass for it.
+func TestClaimCommitNeedsTheSameStateNotOnlyTheVersion(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL()})
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Ulagged")
+	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	commit := func(ev, session string) bot.Commit {
+		return bot.Commit{EventID: ev, Holder: "h-" + ev, Session: []byte(session), Now: now,
+			Meta: bot.Meta{ID: id, Platform: bot.LINE, State: session, Started: now, LastActive: now}}
+	}
+	c1 := commit("ev1", "one")
+	if err := s.ClaimCommit(ctx, id, bot.Snapshot{}, c1); err != nil {
+		t.Fatal(err)
+	}
+	kept := bot.Snapshot{Session: c1.Session, Version: 1, Meta: &c1.Meta}
+	session, meta, _, _ := s.Keys(id, "")
+	rdb := s.Client()
+	for _, tt := range []struct {
+		name string
+		key  string
+		val  func() string
+	}{
+		{"another session at version 1", session, func() string { return "other" }},
+		{"another meta at version 1", meta, func() string {
+			raw := rdb.Get(ctx, meta).Val()
+			return strings.Replace(raw, "one", "two", 1)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			old := rdb.Get(ctx, tt.key).Val()
+			if err := rdb.Set(ctx, tt.key, tt.val(), 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.ClaimCommit(ctx, id, kept, commit("ev2", "two")); !errors.Is(err, bot.ErrConflict) {
+				t.Errorf("ClaimCommit from the kept snapshot: %v, want ErrConflict", err)
+			}
+			rdb.Set(ctx, tt.key, old, 0)
+		})
+	}
+	if err := s.ClaimCommit(ctx, id, kept, commit("ev3", "three")); err != nil {
+		t.Errorf("ClaimCommit once the state is the kept one again: %v", err)
+	}
+}
