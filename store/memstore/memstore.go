@@ -191,36 +191,19 @@ func (s *Store) load(id bot.ConversationID, eventID string, now time.Time) bot.S
 func (s *Store) Commit(_ context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.commit(id, base, c, s.opt.Now())
+	return s.commit(id, base, c, false)
 }
 
 // ClaimCommit implements bot.ClaimCommitter.
 func (s *Store) ClaimCommit(_ context.Context, id bot.ConversationID, base bot.Snapshot, c bot.Commit) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.opt.Now()
-	if s.record(id, c.EventID, now) != nil {
-		return bot.ErrDuplicate
-	}
-	k := eventKey{id, c.EventID}
-	if l, ok := s.leases[k]; ok && now.Before(l.exp) && l.holder != c.Holder {
-		return bot.ErrInFlight
-	}
-	cv := s.conv(id, now)
-	if hasSession := cv != nil && now.Before(cv.sessionExp); hasSession != (base.Session != nil) {
-		return bot.ErrConflict // a session expired (or came) since base
-	}
-	if err := s.commit(id, base, c, now); err != nil {
-		return err
-	}
-	if !c.Delivered {
-		s.leases[k] = lease{holder: c.Holder, exp: now.Add(s.opt.LeaseTTL)}
-	}
-	return nil
+	return s.commit(id, base, c, true)
 }
 
-// commit is Commit with the lock held.
-func (s *Store) commit(id bot.ConversationID, base bot.Snapshot, c bot.Commit, now time.Time) error {
+// commit is Commit, or with claim ClaimCommit, with the lock held.
+func (s *Store) commit(id bot.ConversationID, base bot.Snapshot, c bot.Commit, claim bool) error {
+	now := s.opt.Now()
 	if s.record(id, c.EventID, now) != nil {
 		return bot.ErrDuplicate
 	}
@@ -235,6 +218,12 @@ func (s *Store) commit(id bot.ConversationID, base bot.Snapshot, c bot.Commit, n
 	}
 	if version != base.Version {
 		return bot.ErrConflict
+	}
+	if hasSession := cv != nil && now.Before(cv.sessionExp); claim && hasSession != (base.Session != nil) {
+		return bot.ErrConflict // a session expired (or came) since base
+	}
+	if claim && !c.Delivered {
+		s.leases[k] = lease{holder: c.Holder, exp: now.Add(s.opt.LeaseTTL)}
 	}
 	if cv == nil {
 		cv = &conv{}

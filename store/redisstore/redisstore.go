@@ -76,16 +76,12 @@ type Store struct {
 }
 
 // ttls are the Options' durations as the milliseconds the scripts take,
-// formatted once, and (the script arguments of every commit) boxed once.
-type ttls struct {
-	session, retention, dedupe, lease string
-	args                              struct{ session, retention, dedupe, lease, maxEntries any }
-}
+// and the transcript cap: script arguments of every turn, formatted and
+// boxed once.
+type ttls struct{ session, retention, dedupe, lease, maxEntries any }
 
 func newTTLs(o Options) ttls {
-	t := ttls{session: ms(o.SessionTTL), retention: ms(o.TranscriptRetention), dedupe: ms(o.DedupeTTL), lease: ms(o.LeaseTTL)}
-	t.args.session, t.args.retention, t.args.dedupe, t.args.lease, t.args.maxEntries = t.session, t.retention, t.dedupe, t.lease, o.MaxEntries
-	return t
+	return ttls{ms(o.SessionTTL), ms(o.TranscriptRetention), ms(o.DedupeTTL), ms(o.LeaseTTL), o.MaxEntries}
 }
 
 var (
@@ -239,32 +235,12 @@ func (s *Store) unavailable(op string, err error) error {
 type keys struct{ base, session, meta, transcript, event, lease string }
 
 func (s *Store) keys(id bot.ConversationID, eventID string) keys {
-	// One string holds them all (one allocation instead of six: a turn
-	// builds them twice).
-	var b strings.Builder
-	nb := len(s.opt.Prefix) + len(id) + 3
-	b.Grow(6*nb + 3 + 2*(2+len(eventID)))
-	part := func(suffix, ev string) (from, to int) {
-		from = b.Len()
-		b.WriteString(s.opt.Prefix)
-		b.WriteByte('{')
-		b.WriteString(string(id))
-		b.WriteString("}:")
-		b.WriteString(suffix)
-		b.WriteString(ev)
-		return from, b.Len()
-	}
-	var at [6][2]int
-	for i, sfx := range [...]string{"", "s", "m", "t", "e:", "l:"} {
-		ev := ""
-		if i >= 4 {
-			ev = eventID
-		}
-		at[i][0], at[i][1] = part(sfx, ev)
-	}
-	all := b.String()
-	str := func(i int) string { return all[at[i][0]:at[i][1]] }
-	return keys{str(0), str(1), str(2), str(3), str(4), str(5)}
+	// One concatenation holds them all (one allocation instead of six: a
+	// turn builds them twice); each key is a slice of it.
+	base := s.opt.Prefix + "{" + string(id) + "}:"
+	all := base + "s" + base + "m" + base + "t" + base + "e:" + eventID + base + "l:" + eventID
+	n, ne := len(base), len(base)+2+len(eventID)
+	return keys{all[:n], all[:n+1], all[n+1 : 2*n+2], all[2*n+2 : 3*n+3], all[3*n+3 : 3*n+3+ne], all[3*n+3+ne:]}
 }
 
 // outcomeKey holds the outcome of a dedupe record too large to pass
@@ -590,7 +566,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	var dedupeTTL any = ""
 	status := "0"
 	if c.EventID != "" {
-		dedupeTTL = s.ttl.args.dedupe
+		dedupeTTL = s.ttl.dedupe
 	}
 	if c.Delivered {
 		status = "1"
@@ -614,8 +590,8 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		rec = append(rec, c.Outcome...)
 	}
 	args := make([]any, 0, 14+len(c.Entries))
-	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.args.session, s.ttl.args.retention,
-		dedupeTTL, rec, c.Holder, status, s.ttl.args.maxEntries, deliveredMark, refArg)
+	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
+		dedupeTTL, rec, c.Holder, status, s.ttl.maxEntries, deliveredMark, refArg)
 	script := commitScript
 	if claim {
 		script = claimCommitScript
@@ -625,7 +601,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			bm.ID = id
 			stored = appendMeta(nil, base.Version, bm)
 		}
-		args = append(args, base.Session, stored, s.ttl.args.lease)
+		args = append(args, base.Session, stored, s.ttl.lease)
 	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
