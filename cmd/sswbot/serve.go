@@ -500,7 +500,9 @@ func registerStoreMetrics(reg prometheus.Registerer, st storage) {
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_redis_pipelines_total", Help: "Pipelines the turns sent to Redis (concurrent turns' calls share one)."},
 				func() float64 { n, _ := rs.Pipelines(); return float64(n) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_redis_pipelined_calls_total", Help: "Store calls (claim, commit, delivery mark, change feed) sent in those pipelines."},
-				func() float64 { _, n := rs.Pipelines(); return float64(n) }))
+				func() float64 { _, n := rs.Pipelines(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_redis_side_writes_failed_total", Help: "Console index and funnel updates (merged per 100 ms) Redis did not take; a conversation's next commit repairs its index entry."},
+				func() float64 { return float64(rs.SideWriteFailures()) }))
 	}
 }
 

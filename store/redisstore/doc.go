@@ -20,7 +20,8 @@
 //	                          the commit script (which checks it is there); DedupeTTL + 1 min
 //	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder (LeaseTTL); after
 //	                          MarkDelivered the delivery mark (DedupeTTL)
-//	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms)
+//	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms),
+//	                          merged per 100 ms after a conversation's first commit (side.go)
 //	<prefix>fun:{…}:<day>     funnel counters (HyperLogLog), see funnel.go
 //	<prefix>offset:<name>     a poller offset; no TTL
 //	<prefix>{case:<id>}:…     a shared case and its unsent notifications; invite
@@ -37,8 +38,12 @@
 // WATCH/MULTI keep each step at one round trip and cannot leave a
 // half-written turn behind; the lease has a TTL, so nothing waits long when
 // an instance dies mid-turn. So an event costs two round trips: Claim, and
-// Commit pipelined with the index update; MarkDelivered (one plain SET),
+// Commit (pipelined with a new conversation's index entry); MarkDelivered (one plain SET),
 // which adapters make after sending, and the change feed's XADDs start no
 // round trip of their own: they ride in the next one. Concurrent turns share
-// these round trips (batcher).
+// these round trips (batcher). After a conversation's first commit, the
+// index and funnel updates of this process's commits are merged and
+// written every 100 ms (sideWrites): a crash loses at most that much of
+// the index order and of the funnel members; every index or funnel read
+// of a process writes its pending updates first.
 package redisstore

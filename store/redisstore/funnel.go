@@ -52,17 +52,16 @@ func (s *Store) indexKeys() []string {
 // at every commit (as before) was work redis-server did for nothing.
 const pruneEvery = time.Minute
 
-// indexAt queues the index update of a commit at now: the member's score
-// is its last activity. GT: a commit that lost its race must not move the
-// entry back. The index is derived: stale members are filtered on List and
-// pruned here, at most once per pruneEvery and shard.
+// indexAt queues the index update of a new conversation's first commit at
+// now (later commits' are merged, see side.go): the member's score is its
+// last activity. GT: a commit that lost its race must not move the entry
+// back. The index is derived: stale members are filtered on List and
+// pruned with an update, at most once per pruneEvery and shard (pruneCmd).
 func (s *Store) indexAt(ctx context.Context, p redis.Pipeliner, id bot.ConversationID, now time.Time) {
 	shard := shardOf(id)
-	ik := s.shardKey(shard)
-	p.ZAddGT(ctx, ik, redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
-	last := s.pruned[shard].Load()
-	if now.UnixMilli()-last >= pruneEvery.Milliseconds() && s.pruned[shard].CompareAndSwap(last, now.UnixMilli()) {
-		p.ZRemRangeByScore(ctx, ik, "-inf", "("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+	p.ZAddGT(ctx, s.shardKey(shard), redis.Z{Score: float64(now.UnixMilli()), Member: string(id)})
+	if c := s.pruneCmd(ctx, shard, now); c != nil {
+		_ = p.Process(ctx, c)
 	}
 }
 
@@ -74,9 +73,10 @@ func (s *Store) funnelKey(k bot.FunnelKey, day string) string {
 	return s.opt.Prefix + "fun:{" + string(k.Platform) + "|" + k.Lang + "|" + k.Stage + "}:" + day
 }
 
-// count queues the funnel updates of c: PFADD is idempotent, so a commit
-// retried after a conflict does not count twice, and a HyperLogLog keeps no
-// ids (nothing to erase on Forget) in a few bytes per member while small.
+// The funnel updates of a commit (sideWrites.funnel) are PFADDs: PFADD is
+// idempotent, so a commit retried after a conflict does not count twice,
+// and a HyperLogLog keeps no ids (nothing to erase on Forget) in a few
+// bytes per member while small.
 //
 // A counter is kept as long as transcripts, plus a day. There are only
 // days × platforms × languages × stages counters, so this process sets a
@@ -84,24 +84,6 @@ func (s *Store) funnelKey(k bot.FunnelKey, day string) string {
 // few minutes off over 180 days change nothing); setting it again now and
 // then covers a counter that was lost and made anew (a failover that lost
 // the first write).
-func (s *Store) count(ctx context.Context, p redis.Pipeliner, id bot.ConversationID, c bot.Commit) {
-	if len(c.Stages) == 0 {
-		return
-	}
-	day := c.Now.UTC().Format(time.DateOnly)
-	now := c.Now.UnixMilli()
-	for _, st := range c.Stages {
-		for _, lang := range [...]string{c.Meta.Lang, bot.AllLangs} {
-			key := s.funnelKey(bot.FunnelKey{Platform: c.Meta.Platform, Lang: lang, Stage: st}, day)
-			p.PFAdd(ctx, key, string(id))
-			if set, ok := s.expiring.Load(key); !ok || now-set.(int64) >= expiryAgain.Milliseconds() {
-				s.expiring.Store(key, now)
-				p.PExpire(ctx, key, s.opt.TranscriptRetention+24*time.Hour)
-			}
-		}
-	}
-	s.forgetExpiries(now)
-}
 
 // expiryAgain is how long this process trusts a funnel counter's expiry to
 // be set.
@@ -138,6 +120,7 @@ func (s *Store) Funnel(ctx context.Context, q bot.FunnelQuery) (map[bot.FunnelKe
 	if len(q.Days) == 0 {
 		return out, nil
 	}
+	s.side.flush(ctx, false) // this process reads its own commits
 	cmds, err := s.each(ctx, len(ks), func(p redis.Pipeliner, i int) redis.Cmder {
 		keys := make([]string, len(q.Days))
 		for j, d := range q.Days {

@@ -20,6 +20,7 @@ const batch = 500
 // a few round trips and milliseconds for thousands of conversations, and
 // the same rules as memstore (store/internal/listing).
 func (s *Store) List(ctx context.Context, f bot.Filter) ([]bot.Meta, int, error) {
+	s.side.flush(ctx, false) // this process reads its own commits
 	cutoff := time.Now().Add(-s.opt.TranscriptRetention).UnixMilli()
 	shards := s.indexKeys()
 	ranges, err := s.each(ctx, len(shards), func(p redis.Pipeliner, i int) redis.Cmder {

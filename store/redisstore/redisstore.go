@@ -69,10 +69,11 @@ type Store struct {
 	// pruned is when this process last pruned each index shard (Unix ms).
 	pruned [indexShards]atomic.Int64
 	// expiring remembers the funnel counters whose expiry this process set
-	// lately (see count).
+	// lately (see sideWrites.flush).
 	expiring      sync.Map // key → Unix ms when set
 	expiriesSwept atomic.Int64
-	cases         caseState // see cases.go
+	cases         caseState   // see cases.go
+	side          *sideWrites // the commits' index and funnel updates, merged (side.go)
 }
 
 // ttls are the Options' durations as the milliseconds the scripts take,
@@ -115,8 +116,10 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		rdb.Close()
 		return nil, unavailable("connect", err)
 	}
-	return &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx",
-		ttl: newTTLs(opt)}, nil
+	s := &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx",
+		ttl: newTTLs(opt)}
+	s.side = newSideWrites(s)
+	return s, nil
 }
 
 // universalOptions reads one URL into options for a universal client, so
@@ -614,8 +617,14 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			p.Set(ctx, outKey, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
 		}
 		res = script.EvalSha(ctx, p, keys, args...)
-		s.indexAt(ctx, p, id, now)
-		s.count(ctx, p, id, c)
+		// A new (or forgotten) conversation enters the index with its
+		// first commit; later commits' updates are merged (side.go).
+		if base.Meta == nil {
+			s.indexAt(ctx, p, id, now)
+		} else {
+			s.side.index(id, now.UnixMilli())
+		}
+		s.side.funnel(id, c)
 	})
 	if err == nil {
 		err = res.Err()
@@ -754,6 +763,8 @@ return 0
 // Forget implements bot.Store.
 func (s *Store) Forget(ctx context.Context, id bot.ConversationID) error {
 	k := s.keys(id, "")
+	// A pending index update flushed after the ZREM would bring it back.
+	s.side.drop(id)
 	res, err := s.script(ctx, forgetScript, []string{k.session, k.meta, k.transcript}, []any{ms(s.opt.DedupeTTL)}, func(p redis.Pipeliner) {
 		p.ZRem(ctx, s.indexKey(id), string(id))
 		p.ZRem(ctx, s.index, string(id))
@@ -790,9 +801,14 @@ func (s *Store) Pipelines() (batches, calls int64) {
 
 // Close implements bot.Store.
 func (s *Store) Close() error {
+	s.side.close(closeFlush)
 	s.batch.close()
 	return s.rdb.Close()
 }
+
+// closeFlush bounds how long Close waits for the pending index and funnel
+// updates to be written.
+const closeFlush = 2 * time.Second
 
 // LoadOffset returns the offset saved under name, 0 if none. The Telegram
 // poller keeps its update offset here.
