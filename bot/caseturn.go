@@ -57,6 +57,10 @@ type caseInput struct {
 	heldOthers int
 	// readHeld: the conversation is flagged (Meta.Held), held was read.
 	readHeld bool
+	// replay: the turn reads nothing beside the conversation, so its
+	// dedupe record may keep how to compute its replies instead of them
+	// (encodeReplay) when it changes no case and gives no held note.
+	replay bool
 }
 
 // joinCommand reads "/join CODE" (or "join CODE") typed on any platform.

@@ -19,6 +19,9 @@ import (
 const (
 	sessionV1  = 1
 	recordedV1 = 1
+	// replayV1 starts a dedupe record that keeps, instead of the replies,
+	// what it takes to compute them again (see encodeReplay).
+	replayV1 = 2
 )
 
 var errBadRecord = errors.New("bot: unreadable record")
@@ -161,6 +164,49 @@ func AppendCard(b []byte, c *Card) []byte {
 		b = wire.AppendString(wire.AppendString(b, a.Label), a.Payload)
 	}
 	return b
+}
+
+// encodeReplay writes a dedupe record's content for a turn that read
+// nothing but the conversation itself (no shared case, no held
+// notification, no invite; Service.turn with caseInput.replay): the parts
+// of its snapshot the turn's replies depend on. A redelivery computes the
+// replies again from them and the event, which the platform sends again
+// as it was (Service.recordedOf). A card's answer is 1–3 KB; this is the
+// session and two short strings, small enough to stay inside the record,
+// so the commit writes no outcome key.
+//
+// Only the session, the meta's owner and language change the replies
+// (TestReplayGivesTheSameReplies holds Service.turn to that).
+func encodeReplay(snap Snapshot) []byte {
+	b := make([]byte, 0, 16+len(snap.Session))
+	b = append(b, replayV1)
+	b = wire.AppendBool(b, snap.Session != nil)
+	b = wire.AppendString(b, string(snap.Session))
+	b = wire.AppendBool(b, snap.Meta != nil)
+	if snap.Meta != nil {
+		b = wire.AppendString(wire.AppendString(b, snap.Meta.Owner), snap.Meta.Lang)
+	}
+	return b
+}
+
+// decodeReplay reads what encodeReplay wrote back into a snapshot; ok is
+// false for a record of another form.
+func decodeReplay(raw []byte) (snap Snapshot, ok bool, err error) {
+	if len(raw) == 0 || raw[0] != replayV1 {
+		return Snapshot{}, false, nil
+	}
+	r := wire.NewReader(string(raw[1:]))
+	hasSession, session := r.Bool(), r.String()
+	if hasSession {
+		snap.Session = []byte(session)
+	}
+	if r.Bool() {
+		snap.Meta = &Meta{Owner: r.String(), Lang: r.String()}
+	}
+	if err := r.Err(); err != nil {
+		return Snapshot{}, true, err
+	}
+	return snap, true, nil
 }
 
 // decodeRecorded reads a dedupe record's content in either form.

@@ -273,7 +273,7 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 			return Outcome{}, "", fmt.Errorf("bot: load conversation: %w", err)
 		}
 		if snap.Recorded != nil {
-			rec, err := decodeRecorded(snap.Recorded.Outcome)
+			rec, err := s.recordedOf(snap.Recorded.Outcome, ev)
 			if err != nil {
 				return Outcome{}, "", fmt.Errorf("bot: decode recorded outcome: %w", err)
 			}
@@ -349,7 +349,7 @@ func (s *Service) claimCommitFast(ctx context.Context, ev Event, holder string) 
 	if !ok || snap.Meta != nil && snap.Meta.Held || !s.caseFree(snap, ev) {
 		return Outcome{}, "", false, nil
 	}
-	var cx caseInput
+	cx := caseInput{replay: true}
 	c, out, forget, outcome, op := s.turn(snap, ev, &cx)
 	if op != nil {
 		return Outcome{}, "", false, nil // a case to change: prepared on the Claim path
@@ -548,7 +548,11 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 	if cx.readHeld && len(cx.gave) == len(cx.held) && cx.heldOthers == 0 {
 		meta.Held = false // nothing waits any more
 	}
-	c.Outcome = encodeRecorded(recorded{Replies: out.Replies, Forget: forget, Case: op, Held: cx.gave})
+	if cx.replay && op == nil && len(cx.gave) == 0 {
+		c.Outcome = encodeReplay(snap)
+	} else {
+		c.Outcome = encodeRecorded(recorded{Replies: out.Replies, Forget: forget, Case: op, Held: cx.gave})
+	}
 	c.Meta = meta
 	return c, out, forget, outcome, op
 }
@@ -565,6 +569,23 @@ func sessionOf(snap Snapshot) dialog.Session {
 		return dialog.Session{}
 	}
 	return sess
+}
+
+// recordedOf reads a dedupe record's content. For a record that keeps how
+// to compute the replies (encodeReplay) it runs the turn again on the
+// snapshot it was computed from: the dialog is pure, and ev is the same
+// event again (a redelivery), so the replies are the first ones. (After a
+// deploy in between, they are those of the new content.)
+func (s *Service) recordedOf(raw []byte, ev Event) (recorded, error) {
+	snap, ok, err := decodeReplay(raw)
+	if !ok {
+		return decodeRecorded(raw)
+	}
+	if err != nil {
+		return recorded{}, err
+	}
+	_, out, forget, _, _ := s.turn(snap, ev, &caseInput{})
+	return recorded{Replies: out.Replies, Forget: forget}, nil
 }
 
 // recorded is what the dedupe record keeps of a turn: the replies, and
