@@ -20,8 +20,8 @@
 //	                          the commit script (which checks it is there); DedupeTTL + 1 min
 //	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder (LeaseTTL); after
 //	                          MarkDelivered the delivery mark (DedupeTTL)
-//	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms),
-//	                          merged per 100 ms after a conversation's first commit (side.go)
+//	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms, within
+//	                          10 min), merged per 100 ms after a conversation's first commit (side.go)
 //	<prefix>fun:{…}:<day>     funnel counters (HyperLogLog), see funnel.go
 //	<prefix>offset:<name>     a poller offset; no TTL
 //	<prefix>{case:<id>}:…     a shared case and its unsent notifications; invite
@@ -44,6 +44,6 @@
 // these round trips (batcher). After a conversation's first commit, the
 // index and funnel updates of this process's commits are merged and
 // written every 100 ms (sideWrites): a crash loses at most that much of
-// the index order and of the funnel members; every index or funnel read
+// the index scores and of the funnel members; every index or funnel read
 // of a process writes its pending updates first.
 package redisstore

@@ -54,7 +54,7 @@ const pruneEvery = time.Minute
 
 // indexAt queues the index update of a new conversation's first commit at
 // now (later commits' are merged, see side.go): the member's score is its
-// last activity. GT: a commit that lost its race must not move the entry
+// last activity, within sideRefresh. GT: a commit that lost its race must not move the entry
 // back. The index is derived: stale members are filtered on List and
 // pruned with an update, at most once per pruneEvery and shard (pruneCmd).
 func (s *Store) indexAt(ctx context.Context, p redis.Pipeliner, id bot.ConversationID, now time.Time) {

@@ -21,7 +21,7 @@ const batch = 500
 // the same rules as memstore (store/internal/listing).
 func (s *Store) List(ctx context.Context, f bot.Filter) ([]bot.Meta, int, error) {
 	s.side.flush(ctx, false) // this process reads its own commits
-	cutoff := time.Now().Add(-s.opt.TranscriptRetention).UnixMilli()
+	cutoff := s.indexCutoff(time.Now())
 	shards := s.indexKeys()
 	ranges, err := s.each(ctx, len(shards), func(p redis.Pipeliner, i int) redis.Cmder {
 		return p.ZRangeByScore(ctx, shards[i], &redis.ZRangeBy{Min: "(" + strconv.FormatInt(cutoff, 10), Max: "+inf"})

@@ -18,12 +18,20 @@ import (
 // (each a go-redis Cmd here and a parsed command in redis-server, a real
 // share of both processes' CPU per event).
 //
-// What a crash of this process loses is the last sideFlush of them: the
-// index order of conversations already in the index (their next commit
-// repairs it; a new conversation's first commit writes its entry inline,
-// see commit) and some funnel members (HyperLogLog counts are estimates
+// What a crash of this process loses is the last sideFlush of them: index
+// scores of conversations already in the index (a later commit repairs
+// them; a new conversation's first commit writes its entry inline, see
+// commit) and some funnel members (HyperLogLog counts are estimates
 // anyway).
 const sideFlush = 100 * time.Millisecond
+
+// sideRefresh is how much newer than the score this process last wrote
+// for a conversation a commit must be to write it again. The score only
+// decides whether the conversation is still within TranscriptRetention
+// (List's cutoff and the pruning, both widened by sideRefresh): the list
+// is ordered by the meta's last activity, read with it. So a conversation
+// active all day costs one index update per sideRefresh, not one per turn.
+const sideRefresh = 10 * time.Minute
 
 // sideMax pending updates start a flush at once, so a burst does not pile
 // up a large pipeline.
@@ -65,6 +73,12 @@ type sideWrites struct {
 	kick chan struct{}
 	full chan struct{}
 
+	// written is the score this process last sent per member (see
+	// sideRefresh); it is emptied every sideRefresh, so it holds the
+	// conversations of about that long. Under mu.
+	written      map[string]int64
+	writtenSince int64 // Unix ms when written was last emptied
+
 	// flushing is held for a whole flush, until Redis answered, so a
 	// reader's flush returns only once the updates of every commit before
 	// it are written, and drop waits for one in flight.
@@ -78,7 +92,7 @@ type sideWrites struct {
 }
 
 func newSideWrites(s *Store) *sideWrites {
-	w := &sideWrites{s: s, cur: newPending(), spare: newPending(),
+	w := &sideWrites{s: s, cur: newPending(), spare: newPending(), written: map[string]int64{},
 		kick: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
@@ -104,9 +118,14 @@ func signal(c chan struct{}) {
 }
 
 // index queues id's index entry at ms, keeping the newest (ZADD GT does
-// the same in Redis).
+// the same in Redis), unless this process wrote one less than sideRefresh
+// older.
 func (w *sideWrites) index(id bot.ConversationID, ms int64) {
 	w.mu.Lock()
+	if last, ok := w.written[string(id)]; ok && ms-last < sideRefresh.Milliseconds() {
+		w.mu.Unlock()
+		return
+	}
 	m := w.cur.index[shardOf(id)]
 	if old, ok := m[string(id)]; !ok {
 		m[string(id)] = ms
@@ -146,6 +165,7 @@ func (w *sideWrites) funnel(id bot.ConversationID, c bot.Commit) {
 func (w *sideWrites) drop(id bot.ConversationID) {
 	w.flushing.Lock()
 	w.mu.Lock()
+	delete(w.written, string(id))
 	m := w.cur.index[shardOf(id)]
 	if _, ok := m[string(id)]; ok {
 		delete(m, string(id))
@@ -194,13 +214,25 @@ func (w *sideWrites) flush(ctx context.Context, lazy bool) {
 		return
 	}
 	w.cur, w.spare = w.spare, p
+	// The members about to be written count as written from now: a commit
+	// meanwhile is covered by this ZADD. A failed one is taken back below.
+	now := time.Now()
+	nowMs := now.UnixMilli()
+	if nowMs-w.writtenSince >= sideRefresh.Milliseconds() {
+		clear(w.written)
+		w.writtenSince = nowMs
+	}
+	for _, m := range p.index {
+		for id, ms := range m {
+			w.written[id] = ms
+		}
+	}
 	w.mu.Unlock()
 
 	// The commands are made whole here, before the batcher has them:
 	// they own their arguments, so p can be cleared for reuse whatever
 	// happens to the batch.
 	s := w.s
-	now := time.Now()
 	cmds := make([]redis.Cmder, 0, 2*indexShards+2*len(p.funnel))
 	weights := make([]int, 0, cap(cmds))
 	for shard, m := range p.index {
@@ -221,7 +253,6 @@ func (w *sideWrites) flush(ctx context.Context, lazy bool) {
 			weights = append(weights, 0)
 		}
 	}
-	nowMs := now.UnixMilli()
 	for fd, m := range p.funnel {
 		if len(m) == 0 {
 			// Not used for a whole round: an earlier day's.
@@ -265,6 +296,13 @@ func (w *sideWrites) flush(ctx context.Context, lazy bool) {
 	for i, c := range cmds {
 		if err != nil || c.Err() != nil {
 			lost += weights[i]
+			if args := c.Args(); args[0] == "zadd" {
+				w.mu.Lock()
+				for j := 4; j < len(args); j += 2 {
+					delete(w.written, args[j].(string))
+				}
+				w.mu.Unlock()
+			}
 			if err == nil {
 				err = c.Err()
 			}
@@ -297,6 +335,12 @@ func (w *sideWrites) close(timeout time.Duration) {
 	})
 }
 
+// indexCutoff is the lowest index score of a conversation whose meta may
+// still be there at now: its last commit may be up to sideRefresh newer.
+func (s *Store) indexCutoff(now time.Time) int64 {
+	return now.Add(-s.opt.TranscriptRetention - sideRefresh).UnixMilli()
+}
+
 // pruneCmd is the command pruning index shard of the members whose meta has
 // surely expired, when this process did not prune it for pruneEvery; else
 // nil.
@@ -306,7 +350,7 @@ func (s *Store) pruneCmd(ctx context.Context, shard int, now time.Time) redis.Cm
 		return nil
 	}
 	return redis.NewIntCmd(ctx, "zremrangebyscore", s.shardKey(shard), "-inf",
-		"("+strconv.FormatInt(now.Add(-s.opt.TranscriptRetention).UnixMilli(), 10))
+		"("+strconv.FormatInt(s.indexCutoff(now), 10))
 }
 
 // SideWriteFailures returns how many index and funnel updates this process

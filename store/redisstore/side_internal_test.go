@@ -282,3 +282,51 @@ func TestSideIndexAllocatesNothing(t *testing.T) {
 		t.Errorf("%.1f allocations per update", n)
 	}
 }
+
+// A commit less than sideRefresh after the score this process wrote does
+// not write it again; List's cutoff leaves that much room, so such a
+// conversation stays listed until its meta expires.
+func TestSideRefreshSkipsRecentScores(t *testing.T) {
+	srv := redistest.Start(t)
+	s := newQuietStore(t, srv)
+	ctx := t.Context()
+	id := sameShard(1)[0]
+	commitTurn(t, s, id, "ev1") // inline
+	commitTurn(t, s, id, "ev2") // pending
+	if _, n, err := s.List(ctx, bot.Filter{}); err != nil || n != 1 {
+		t.Fatalf("List = %d, %v", n, err)
+	}
+	written := score(t, s, id)
+	commitTurn(t, s, id, "ev3")
+	if n := s.side.cur.n; n != 0 {
+		t.Errorf("a commit right after the written score queued %d updates, want 0", n)
+	}
+	// Written longer ago than sideRefresh: the next commit writes again.
+	s.side.mu.Lock()
+	s.side.written[string(id)] -= sideRefresh.Milliseconds()
+	s.side.mu.Unlock()
+	commitTurn(t, s, id, "ev4")
+	if n := s.side.cur.n; n != 1 {
+		t.Errorf("a commit after sideRefresh queued %d updates, want 1", n)
+	}
+	s.side.flush(ctx, false)
+	if got := score(t, s, id); got <= written {
+		t.Errorf("score %d after the refresh, not above %d", got, written)
+	}
+
+	for _, tt := range []struct {
+		age    time.Duration
+		listed bool
+	}{
+		{s.opt.TranscriptRetention + sideRefresh/2, true},
+		{s.opt.TranscriptRetention + 2*sideRefresh, false},
+	} {
+		old := time.Now().Add(-tt.age).UnixMilli()
+		if err := s.rdb.ZAdd(ctx, s.indexKey(id), redis.Z{Score: float64(old), Member: string(id)}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, err := s.List(ctx, bot.Filter{}); err != nil || (n == 1) != tt.listed {
+			t.Errorf("score %v old: listed %d, %v; want listed %v", tt.age, n, err, tt.listed)
+		}
+	}
+}
