@@ -303,6 +303,9 @@ func (s *Service) claimAndCommit(ctx context.Context, ev Event, holder string) (
 				return Outcome{}, "", err
 			}
 		}
+		// Read nothing beside the conversation (as on the one-step path):
+		// the record may keep how to compute the replies (encodeReplay).
+		cx.replay = cx.view == nil && cx.invite == nil && cx.choice == "" && !cx.inactive && len(cx.held) == 0
 		c, out, forget, outcome, op := s.turn(snap, ev, &cx)
 		ok, err := s.casePrepare(ctx, op)
 		if err != nil {
