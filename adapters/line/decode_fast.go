@@ -25,7 +25,64 @@ func decode(body []byte) (callback, error) {
 	}
 	var cb callback
 	err := json.Unmarshal(body, &cb)
+	if err != nil {
+		if lenient, ok := decodeUnknownLeniently(body); ok {
+			return lenient, nil
+		}
+	}
 	return cb, err
+}
+
+// decodeUnknownLeniently reads body as the SDK does when encoding/json
+// refused it: an event of a type the SDK does not know keeps only its
+// type (the adapter ignores it), whatever its other fields hold, while
+// a known type's fields must all be right. ok is false when that does not
+// save the body either.
+func decodeUnknownLeniently(body []byte) (callback, bool) {
+	var raw struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if json.Unmarshal(body, &raw) != nil {
+		return callback{}, false
+	}
+	cb := callback{Events: make([]event, len(raw.Events))}
+	for i, r := range raw.Events {
+		var t struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(r, &t) != nil {
+			return callback{}, false
+		}
+		if !eventTypes[t.Type] {
+			cb.Events[i] = event{Type: t.Type}
+		} else if json.Unmarshal(lastWins(r), &cb.Events[i]) != nil {
+			return callback{}, false
+		}
+	}
+	return cb, true
+}
+
+// lastWins rewrites a JSON value so that each object keeps only the last
+// of a repeated key, as the SDK reads events (through maps), where
+// encoding/json would also decode, and may refuse, the earlier ones.
+func lastWins(v json.RawMessage) json.RawMessage {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(v, &obj) == nil && obj != nil {
+		for k, e := range obj {
+			obj[k] = lastWins(e)
+		}
+		b, _ := json.Marshal(obj) // values valid JSON: cannot fail
+		return b
+	}
+	var arr []json.RawMessage
+	if json.Unmarshal(v, &arr) == nil && arr != nil {
+		for i, e := range arr {
+			arr[i] = lastWins(e)
+		}
+		b, _ := json.Marshal(arr)
+		return b
+	}
+	return v
 }
 
 // readFast reads body or reports false, having decided nothing.
