@@ -57,6 +57,8 @@ fuzz FuzzWebhook ./adapters/line
 fuzz FuzzDecodeAsSDK ./adapters/line
 fuzz FuzzEncodeAsSDK ./adapters/line
 fuzz FuzzReadFast ./adapters/line
+fuzz FuzzAgainstEncodingJSON ./internal/jsonscan
+fuzz FuzzLineReplyScanner ./cmd/sswload
 fuzz FuzzWebhook ./adapters/telegram
 fuzz FuzzLoad ./knowledge
 fuzz FuzzFold ./understand
