@@ -1,4 +1,4 @@
-.PHONY: test run bench bench-line
+.PHONY: test run bench bench-line redis-work
 
 # Starts the bot in the terminal on the embedded default (no Redis, no tokens).
 run:
@@ -16,3 +16,8 @@ bench:
 # ratios to the LINE SDK echo handler): ROUNDS=3 WINDOW=10 CONCURRENCY="16 64".
 bench-line:
 	bash scripts/bench.sh
+
+# What Redis does per event under the webhook load (commands, bytes, keys,
+# memory; counts, not times): WINDOW=6 CONCURRENCY=16.
+redis-work:
+	bash scripts/redis-work.sh
