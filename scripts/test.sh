@@ -46,9 +46,20 @@ test "${PIPESTATUS[0]}" -eq 0
 # from then on runs with every `go test` as a regular test case: commit it
 # with the fix.
 echo "== fuzz (${FUZZTIME:-8s} per target)"
+inputs() { local f=("$1"/*); if [ -e "${f[0]}" ]; then echo ${#f[@]}; else echo 0; fi; }
 fuzz() {
-  local out
+  local out before
+  before=$(inputs "$2/testdata/fuzz/$1")
   if ! out=$(go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-8s}" -fuzzminimizetime 1s "$2" 2>&1); then
+    # Go 1.26's fuzz coordinator can report its own -fuzztime deadline as
+    # the target failing, "context deadline exceeded", when no input failed
+    # (golang/go#75804, fixed in Go 1.27; most often in a slow target on a
+    # busy machine). A real failure writes its input: only then fail.
+    if grep -q 'context deadline exceeded' <<<"$out" && ! grep -q 'Failing input written' <<<"$out" &&
+      [ "$(inputs "$2/testdata/fuzz/$1")" -eq "$before" ]; then
+      echo "$1 $2: $(echo "$out" | grep -o 'execs: [0-9]*' | tail -1) (then the toolchain's deadline race, golang/go#75804; no input failed)"
+      return
+    fi
     echo "$out"; exit 1
   fi
   echo "$1 $2: $(echo "$out" | grep -o 'execs: [0-9]*' | tail -1)"
