@@ -24,35 +24,9 @@ CONCURRENCY=${CONCURRENCY:-"16 64"}
 USERS=${USERS:-997}
 PEERS=${PEERS:-"echo sswbot-redis sswbot-redis-unix sswbot-memory"}
 OUT=${OUT:-bench-results.jsonl}
-BOT_CORE=${BOT_CORE:-0}
-LOAD_CORE=${LOAD_CORE:-1}
-PORT=${PORT:-18080}
-API_PORT=${API_PORT:-18090}
-REDIS_PORT=${REDIS_PORT:-18379}
-
-command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)"; exit 1; }
-bin=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$bin"
-}
-trap cleanup EXIT
-
-go build -o "$bin/sswbot" ./cmd/sswbot
-go build -o "$bin/sswload" ./cmd/sswload
+# shellcheck source=scripts/loadlib.sh
+source scripts/loadlib.sh
 : >"$OUT"
-
-export LINE_CHANNEL_SECRET=testsecret LINE_CHANNEL_ACCESS_TOKEN=test-token
-export LINE_API_BASE_URL=http://127.0.0.1:$API_PORT
-
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on $1"; exit 1
-}
 
 # start_peer NAME: starts the peer (and its Redis) pinned to BOT_CORE and
 # sets PEER_PIDS to the processes whose CPU counts.

@@ -15,43 +15,22 @@ cd "$(dirname "$0")/.."
 WINDOW=${WINDOW:-6}
 CONCURRENCY=${CONCURRENCY:-16}
 USERS=${USERS:-997}
-BOT_CORE=${BOT_CORE:-0}
-LOAD_CORE=${LOAD_CORE:-1}
 PORT=${PORT:-18180}
 API_PORT=${API_PORT:-18190}
 REDIS_PORT=${REDIS_PORT:-18479}
-
-command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)"; exit 1; }
-bin=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$bin"
-}
-trap cleanup EXIT
-
-go build -o "$bin/sswbot" ./cmd/sswbot
-go build -o "$bin/sswload" ./cmd/sswload
-
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on $1"; exit 1
-}
+# shellcheck source=scripts/loadlib.sh
+source scripts/loadlib.sh
 
 taskset -c "$BOT_CORE" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
 pids+=($!)
 wait_port $REDIS_PORT
-LINE_CHANNEL_SECRET=testsecret LINE_CHANNEL_ACCESS_TOKEN=test-token LINE_API_BASE_URL=http://127.0.0.1:$API_PORT \
-  REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
   taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
 serve=$!
 pids+=($serve)
 wait_port $PORT
 
-LINE_CHANNEL_SECRET=testsecret taskset -c "$LOAD_CORE" "$bin/sswload" run -target http://127.0.0.1:$PORT -api 127.0.0.1:$API_PORT \
+taskset -c "$LOAD_CORE" "$bin/sswload" run -target http://127.0.0.1:$PORT -api 127.0.0.1:$API_PORT \
   -users "$USERS" -c "$CONCURRENCY" -warmup 0s -duration "${WINDOW}s" -label redis-work -json >"$bin/run.json"
 kill "$serve"; wait "$serve" 2>/dev/null || true # its last batches are in
 redis-cli -p $REDIS_PORT info all >"$bin/info.txt"
