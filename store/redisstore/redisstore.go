@@ -79,10 +79,33 @@ type Store struct {
 // ttls are the Options' durations as the milliseconds the scripts take,
 // and the transcript cap: script arguments of every turn, formatted and
 // boxed once.
-type ttls struct{ session, retention, dedupe, lease, maxEntries any }
+type ttls struct{ session, retention, transcript, dedupe, lease, maxEntries any }
 
 func newTTLs(o Options) ttls {
-	return ttls{ms(o.SessionTTL), ms(o.TranscriptRetention), ms(o.DedupeTTL), ms(o.LeaseTTL), o.MaxEntries}
+	return ttls{ms(o.SessionTTL), ms(o.TranscriptRetention), ms(o.TranscriptRetention + renewPeriod(o)),
+		ms(o.DedupeTTL), ms(o.LeaseTTL), o.MaxEntries}
+}
+
+// renewPeriod is how often a conversation's transcript has its expiry set
+// again: a day, or a hundredth of a retention shorter than 100 days.
+// Setting it with every turn cost each turn a PEXPIRE (a command and two
+// key lookups in the script); set once a period, to the retention plus one
+// period, the transcript still outlives the last activity by the retention
+// (and its meta by at most one period).
+func renewPeriod(o Options) time.Duration {
+	return max(min(24*time.Hour, o.TranscriptRetention/100), time.Millisecond)
+}
+
+// renewTranscript says whether a turn at now, made from a conversation
+// whose last turn left base (nil for none), sets its transcript's expiry:
+// when it is the first turn in a new period. A list the turn creates gets
+// one anyway (commitWrites).
+func (s *Store) renewTranscript(base *bot.Meta, now time.Time) bool {
+	if base == nil || now.IsZero() {
+		return true
+	}
+	p := renewPeriod(s.opt).Milliseconds()
+	return now.UnixMilli()/p != base.LastActive.UnixMilli()/p
 }
 
 var (
@@ -454,9 +477,11 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 //	ARGV: base version, session ("" = leave it), meta value (next version, "\n", record),
 //	      session TTL ms, retention ms, dedupe TTL ms ("" = no event id),
 //	      dedupe record, holder, "1" when the record says delivered (the lease ends),
-//	      max entries, deliveredMark, "1" when the record names the outcome key, entry...
+//	      max entries, deliveredMark, "1" when the record names the outcome key,
+//	      transcript TTL ms, "1" to renew the transcript's expiry (see renewTranscript),
+//	      entry...
 var commitScript = redis.NewScript(`
-local first = 13
+local first = 15
 local dedupe = ARGV[6] ~= ''
 local m
 if dedupe then
@@ -483,7 +508,9 @@ return {v + 1, dropped}
 
 // commitWrites is the part of commitScript and claimCommitScript that
 // checks the version (the meta value m) and writes the turn: session, meta,
-// the transcript entries from ARGV[first] on, capped at max.
+// the transcript entries from ARGV[first] on, capped at max. The
+// transcript's expiry is set when the caller asks (ARGV[14]) or the list is
+// new, not by every turn (see renewTranscript).
 const commitWrites = `
 local v = 0
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
@@ -491,15 +518,17 @@ if v ~= tonumber(ARGV[1]) then return -1 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local dropped = 0
+local renew = ARGV[14] == '1'
 if #ARGV >= first then
   local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, first))
+  if n == #ARGV - first + 1 then renew = true end
   local max = tonumber(ARGV[10])
   if n > max then
     dropped = n - max
     redis.call('LTRIM', KEYS[3], dropped, -1)
   end
 end
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
+if renew then redis.call('PEXPIRE', KEYS[3], ARGV[13]) end
 `
 
 // claimCommitScript is claimScript and commitScript in one
@@ -514,15 +543,15 @@ redis.call('PEXPIRE', KEYS[3], ARGV[5])
 // session or meta that changed.
 //
 //	KEYS: commitScript's
-//	ARGV: commitScript's 1–12, then the snapshot's session, its meta value,
+//	ARGV: commitScript's 1–14, then the snapshot's session, its meta value,
 //	      lease TTL ms, entry...
 var claimCommitScript = redis.NewScript(`
-local first = 16
+local first = 18
 local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2], KEYS[1])
 if g[1] then return -2 end
 local l = g[2]
 if l and l ~= ARGV[8] and l ~= ARGV[11] then return -3 end
-if (g[4] or '') ~= ARGV[13] or (g[3] or '') ~= ARGV[14] then return -1 end
+if (g[4] or '') ~= ARGV[15] or (g[3] or '') ~= ARGV[16] then return -1 end
 if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
 local m = g[3]
 ` + commitWrites + `
@@ -530,7 +559,7 @@ redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
 if ARGV[9] == '1' then
   if l then redis.call('DEL', KEYS[5]) end
 else
-  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[15])
+  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[17])
 end
 return {v + 1, dropped}
 `)
@@ -592,9 +621,13 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	} else {
 		rec = append(rec, c.Outcome...)
 	}
-	args := make([]any, 0, 14+len(c.Entries))
+	renew := ""
+	if s.renewTranscript(base.Meta, c.Now) {
+		renew = "1"
+	}
+	args := make([]any, 0, 17+len(c.Entries))
 	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
-		dedupeTTL, rec, c.Holder, status, s.ttl.maxEntries, deliveredMark, refArg)
+		dedupeTTL, rec, c.Holder, status, s.ttl.maxEntries, deliveredMark, refArg, s.ttl.transcript, renew)
 	script := commitScript
 	if claim {
 		script = claimCommitScript

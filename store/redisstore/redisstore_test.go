@@ -523,3 +523,68 @@ func TestClaimCommitNeedsTheSameStateNotOnlyTheVersion(t *testing.T) {
 		t.Errorf("ClaimCommit once the state is the kept one again: %v", err)
 	}
 }
+
+// TestTranscriptExpiryIsRenewedOncePerPeriod: a turn sets its transcript's
+// expiry (the retention plus one period, a day) when the list is new or it
+// is the conversation's first turn of a new day, and leaves it otherwise.
+func TestTranscriptExpiryIsRenewedOncePerPeriod(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL(), TranscriptRetention: 180 * 24 * time.Hour})
+	ctx := t.Context()
+	rdb := s.Client()
+	id := bot.ConversationOf(bot.LINE, "Urenew")
+	_, _, transcript, _ := s.Keys(id, "")
+	want := (180 + 1) * 24 * time.Hour
+	day1 := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	var snap bot.Snapshot
+	at := func(ev string, now time.Time, entries int) {
+		t.Helper()
+		c := bot.Commit{EventID: ev, Holder: ev, Session: []byte(ev), Now: now,
+			Meta: bot.Meta{ID: id, Platform: bot.LINE, Started: day1, LastActive: now}}
+		for range entries {
+			c.Entries = append(c.Entries, bot.Entry{Time: now, Dir: bot.In, Text: ev})
+		}
+		if err := s.Commit(ctx, id, snap, c); err != nil {
+			t.Fatalf("commit %s: %v", ev, err)
+		}
+		var err error
+		if snap, err = s.Load(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ttl := func() time.Duration {
+		t.Helper()
+		d, err := rdb.PTTL(ctx, transcript).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	cut := func() {
+		t.Helper()
+		if err := rdb.PExpire(ctx, transcript, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at("ev1", day1, 1)
+	if d := ttl(); d < want-time.Minute || d > want {
+		t.Fatalf("a new transcript's TTL = %v, want %v", d, want)
+	}
+	cut()
+	at("ev2", day1.Add(2*time.Hour), 2)
+	if d := ttl(); d > time.Hour {
+		t.Errorf("a later turn of the same day set the TTL again: %v", d)
+	}
+	at("ev3", day1.Add(24*time.Hour), 0)
+	if d := ttl(); d < want-time.Minute {
+		t.Errorf("the first turn of the next day (with no entry) left the TTL at %v, want %v", d, want)
+	}
+	// A list that is gone (cut by hand here) is created with its expiry.
+	if err := rdb.Del(ctx, transcript).Err(); err != nil {
+		t.Fatal(err)
+	}
+	at("ev4", day1.Add(25*time.Hour), 1)
+	if d := ttl(); d < want-time.Minute {
+		t.Errorf("a list created by a turn of the same day has TTL %v, want %v", d, want)
+	}
+}
