@@ -74,6 +74,7 @@ type Store struct {
 	expiriesSwept atomic.Int64
 	cases         caseState   // see cases.go
 	side          *sideWrites // the commits' index and funnel updates, merged (side.go)
+	sending       sending     // records to mark delivered (MarkDelivered)
 }
 
 // ttls are the Options' durations as the milliseconds the scripts take,
@@ -370,16 +371,36 @@ func snapshot(hasSession bool, session, meta, event string, marked bool) (bot.Sn
 }
 
 // parseRecord reads a dedupe record, "<0 sending|1 delivered><reply
-// token>\n<outcome>". A record written before reply tokens were kept has no
+// token>\n<outcome>", or one that ClaimCommit wrote with the lease inside
+// (leasedRecord). A record written before reply tokens were kept has no
 // newline (an outcome is JSON, which has none): all of it is the outcome.
 func parseRecord(raw string) *bot.Recorded {
+	body := raw[1:]
+	if raw[0] == leasedRecord {
+		_, body, _ = strings.Cut(body, "\t")
+	}
 	r := &bot.Recorded{Delivered: raw[0] == '1'}
-	if token, outcome, ok := strings.Cut(raw[1:], "\n"); ok {
+	if token, outcome, ok := strings.Cut(body, "\n"); ok {
 		r.ReplyToken, r.Outcome = token, []byte(outcome)
 	} else {
-		r.Outcome = []byte(raw[1:])
+		r.Outcome = []byte(body)
 	}
 	return r
+}
+
+// leasedRecord starts a dedupe record that holds its event's lease itself:
+// "2<lease end, Unix ms>:<holder>\t<reply token>\n<outcome>", sending.
+// ClaimCommit writes it instead of a lease key beside the record: a key
+// made per event (and turned into a delivery mark kept 48 hours) cost
+// redis-server a sixth of its time per event. The end is the writer's
+// clock and Claim compares it with its own: processes' clocks must agree
+// to well within the lease (40 s), as NTP keeps them.
+const leasedRecord = '2'
+
+// appendLease starts a leasedRecord for holder until end.
+func appendLease(b []byte, end time.Time, holder string) []byte {
+	b = strconv.AppendInt(append(b, leasedRecord), end.UnixMilli(), 10)
+	return append(append(append(b, ':'), holder...), '\t')
 }
 
 // claimScript is Load plus the event's lease, in one step: it returns
@@ -387,17 +408,22 @@ func parseRecord(raw string) *bot.Recorded {
 // holder's lease is live (then nothing was taken), and 1 when the event is
 // marked delivered (deliveredMark; then no lease is taken either). A mark
 // without a record (MarkDelivered of an event never committed) is no lease.
-// The four values come from one MGET: each redis.call pays a command lookup
-// and its checks.
+// A lease is another holder's lease key, or a leasedRecord's lease that
+// has not ended by the caller's clock. The four values come from one MGET:
+// each redis.call pays a command lookup and its checks.
 //
 //	KEYS: session, meta, event, lease
-//	ARGV: holder, lease TTL ms, deliveredMark
+//	ARGV: holder, lease TTL ms, deliveredMark, now (Unix ms)
 var claimScript = redis.NewScript(`
 local g = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 local rec, l = g[3], g[4]
 local marked = rec and l == ARGV[3]
 if not marked and (not rec or string.sub(rec, 1, 1) ~= '1') then
   if l and l ~= ARGV[1] and l ~= ARGV[3] then return {false, false, false, 1, 0} end
+  if rec and string.sub(rec, 1, 1) == '2' then
+    local e, h = string.match(rec, '^2(%d+):([^\t]*)\t')
+    if h ~= ARGV[1] and tonumber(e) > tonumber(ARGV[4]) then return {false, false, false, 1, 0} end
+  end
   redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
 end
 return {g[1], g[2], rec, 0, marked and 1 or 0}
@@ -409,7 +435,8 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return s.Load(ctx, id, "")
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease}, []any{holder, s.ttl.lease, deliveredMark}, nil)
+	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease},
+		[]any{holder, s.ttl.lease, deliveredMark, time.Now().UnixMilli()}, nil)
 	if err == nil {
 		err = res.Err()
 	}
@@ -538,15 +565,16 @@ if renew then redis.call('PEXPIRE', KEYS[3], ARGV[13]) end
 // and session it read or wrote ("" for none), not only the version, since
 // a version number can come back after Redis lost acknowledged writes (a
 // failover to a replica that lagged) and another process committed anew.
-// Then the lease is the holder's (the replies are being sent), or ends when
-// the record says delivered. Its results are commitScript's; -1 also for a
-// session or meta that changed.
+// Then the lease is the holder's, inside the record (a leasedRecord: the
+// replies are being sent), or ends when the record says delivered; a lease
+// key left (the holder's own, or a mark without a record) is deleted. Its
+// results are commitScript's; -1 also for a session or meta that changed.
 //
 //	KEYS: commitScript's
-//	ARGV: commitScript's 1–14, then the snapshot's session, its meta value,
-//	      lease TTL ms, entry...
+//	ARGV: commitScript's 1–14 (the record a leasedRecord unless delivered),
+//	      then the snapshot's session, its meta value, entry...
 var claimCommitScript = redis.NewScript(`
-local first = 18
+local first = 17
 local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2], KEYS[1])
 if g[1] then return -2 end
 local l = g[2]
@@ -556,11 +584,7 @@ if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
 local m = g[3]
 ` + commitWrites + `
 redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
-if ARGV[9] == '1' then
-  if l then redis.call('DEL', KEYS[5]) end
-else
-  redis.call('SET', KEYS[5], ARGV[8], 'PX', ARGV[17])
-end
+if l then redis.call('DEL', KEYS[5]) end
 return {v + 1, dropped}
 `)
 
@@ -593,6 +617,9 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if strings.Contains(c.ReplyToken, "\n") {
 		return errors.New("redisstore: a reply token with a newline")
 	}
+	if strings.ContainsAny(c.Holder, "\t\n") {
+		return errors.New("redisstore: a holder with a tab or newline")
+	}
 	m := c.Meta
 	m.ID = id
 	var dedupeTTL any = ""
@@ -612,8 +639,15 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		(len(c.Outcome) > inlineOutcome || len(c.Outcome) > 0 && c.Outcome[0] == outcomeRef)
 	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>",
 	// or, for a large outcome, "...\n" outcomeRef <holder>.
-	rec := make([]byte, 0, 3+len(c.ReplyToken)+min(len(c.Outcome), inlineOutcome+len(c.Holder)))
-	rec = append(append(append(rec, status...), c.ReplyToken...), '\n')
+	leased := claim && !c.Delivered
+	rec := make([]byte, 0, 3+len(c.ReplyToken)+min(len(c.Outcome), inlineOutcome+len(c.Holder))+24+len(c.Holder))
+	if leased {
+		rec = appendLease(rec, time.Now().Add(s.opt.LeaseTTL), c.Holder)
+	} else {
+		rec = append(rec, status...)
+	}
+	body := len(rec) // where what MarkDelivered keeps starts
+	rec = append(append(rec, c.ReplyToken...), '\n')
 	refArg := ""
 	if ref {
 		rec = append(append(rec, outcomeRef), c.Holder...)
@@ -637,7 +671,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			bm.ID = id
 			stored = appendMeta(nil, base.Version, bm)
 		}
-		args = append(args, base.Session, stored, s.ttl.lease)
+		args = append(args, base.Session, stored)
 	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
@@ -696,6 +730,13 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// The turn is committed. A failed index update (its node down, in a
 	// Cluster) must not report an outage that did not happen to the turn;
 	// the next commit repairs the index.
+	if c.EventID != "" && !c.Delivered {
+		// The record as MarkDelivered will write it: the byte before the
+		// body (the status, or the lease's end) becomes "delivered". The
+		// pipeline has written rec and holds it no more.
+		rec[body-1] = '1'
+		s.sending.put(k.event, rec[body-1:])
+	}
 	return nil
 }
 
@@ -736,21 +777,34 @@ func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, arg
 func ms(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
 
 // MarkDelivered implements bot.Store with one plain SET, in the shared
-// pipeline: the lease key becomes deliveredMark for as long as the dedupe
-// record lives (it ends the lease: the mark is no holder). For an unknown
-// or expired event id the mark is left alone by Claim and Commit (it is no
-// record and no lease) and expires.
+// pipeline. For an event this process committed, the dedupe record is
+// written again as delivered (without its lease: that ends it), only if it
+// is there (XX) and keeping its expiry: no key is made. Otherwise (another
+// process committed it, or this one restarted) the lease key becomes
+// deliveredMark for as long as the dedupe record lives (it ends the lease:
+// the mark is no holder). For an unknown or expired event id the mark is
+// left alone by Claim and Commit (it is no record and no lease) and
+// expires.
 func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventID string) error {
 	if eventID == "" {
 		return nil
 	}
 	k := s.keys(id, eventID)
+	rec, mine := s.sending.take(k.event)
 	var set *redis.StatusCmd
 	// Nothing waits for it (the answer is sent): it rides in the next
 	// batch of the turns' commands.
-	err := s.batch.later(ctx, func(p redis.Pipeliner) { set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL) })
+	err := s.batch.later(ctx, func(p redis.Pipeliner) {
+		if mine {
+			set = p.SetArgs(ctx, k.event, rec, redis.SetArgs{Mode: "XX", KeepTTL: true})
+		} else {
+			set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL)
+		}
+	})
 	if err == nil {
-		err = set.Err()
+		if err = set.Err(); errors.Is(err, redis.Nil) {
+			err = nil // XX: the record is gone, there is nothing to mark
+		}
 	}
 	if err != nil {
 		return s.unavailable("mark delivered", err)
@@ -758,12 +812,48 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	return nil
 }
 
-// releaseScript ends a lease if it is still the caller's.
+// sending holds the dedupe records, as delivered, of the events this
+// process committed and is sending the replies of, by event key, for
+// MarkDelivered (and dropped by Release). It is bounded: when full it is
+// emptied, and the events in it are marked with a mark key instead.
+type sending struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// maxSending bounds sending: far more events than are sent at once.
+const maxSending = 1 << 15
+
+func (p *sending) put(key string, rec []byte) {
+	p.mu.Lock()
+	if p.m == nil || len(p.m) >= maxSending {
+		p.m = make(map[string][]byte)
+	}
+	p.m[key] = rec
+	p.mu.Unlock()
+}
+
+func (p *sending) take(key string) ([]byte, bool) {
+	p.mu.Lock()
+	rec, ok := p.m[key]
+	delete(p.m, key)
+	p.mu.Unlock()
+	return rec, ok
+}
+
+// releaseScript ends a lease if it is still the caller's: its lease key,
+// or the lease inside its record (a leasedRecord becomes a plain "sending"
+// record, as Commit writes it, with the same expiry).
 //
-//	KEYS: lease
+//	KEYS: lease, event
 //	ARGV: holder
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+local r = redis.call('GET', KEYS[2])
+if r and string.sub(r, 1, 1) == '2' then
+  local h, rest = string.match(r, '^2%d+:([^\t]*)\t(.*)$')
+  if h == ARGV[1] then redis.call('SET', KEYS[2], '0' .. rest, 'KEEPTTL') end
+end
 return 0
 `)
 
@@ -773,7 +863,8 @@ func (s *Store) Release(ctx context.Context, id bot.ConversationID, eventID, hol
 		return nil
 	}
 	k := s.keys(id, eventID)
-	if err := releaseScript.Run(ctx, s.rdb, []string{k.lease}, holder).Err(); err != nil {
+	s.sending.take(k.event)
+	if err := releaseScript.Run(ctx, s.rdb, []string{k.lease, k.event}, holder).Err(); err != nil {
 		return s.unavailable("release", err)
 	}
 	return nil

@@ -273,8 +273,9 @@ func TestKeysShareTheConversationsSlot(t *testing.T) {
 	if err := s.SaveOffset(ctx, "telegram", 7); err != nil {
 		t.Fatal(err)
 	}
-	// Ends ev1's lease: its key now holds the delivery mark, kept as long
-	// as the dedupe record.
+	// Ends ev1's lease: its record is written again as delivered (the
+	// lease key Claim took is left to its TTL, a delivered record has no
+	// lease).
 	if err := s.MarkDelivered(ctx, id, "ev1"); err != nil {
 		t.Fatal(err)
 	}
@@ -587,4 +588,89 @@ func TestTranscriptExpiryIsRenewedOncePerPeriod(t *testing.T) {
 	if d := ttl(); d < want-time.Minute {
 		t.Errorf("a list created by a turn of the same day has TTL %v, want %v", d, want)
 	}
+}
+
+// TestADeliveredEventKeepsOneKey: the one-step claim and commit keeps the
+// lease inside the dedupe record, and MarkDelivered by the process that
+// committed rewrites the record, so a delivered event leaves its record
+// alone; a process that did not commit it (here: restarted) marks it with
+// a mark key, as before.
+func TestADeliveredEventKeepsOneKey(t *testing.T) {
+	srv := redistest.Start(t)
+	s := mustNew(t, redisstore.Options{URL: srv.URL()})
+	ctx := t.Context()
+	id := bot.ConversationOf(bot.LINE, "Uone")
+	rdb := s.Client()
+	now := time.Now()
+	commit := func(base bot.Snapshot, ev string) {
+		t.Helper()
+		c := bot.Commit{EventID: ev, Holder: "h-" + ev, ReplyToken: "tok-" + ev, Session: []byte(ev), Now: now,
+			Outcome: []byte(`[{"text":"` + ev + `"}]`), Meta: bot.Meta{ID: id, Platform: bot.LINE, Started: now, LastActive: now}}
+		if err := s.ClaimCommit(ctx, id, base, c); err != nil {
+			t.Fatalf("ClaimCommit %s: %v", ev, err)
+		}
+	}
+	eventKeys := func() []string {
+		t.Helper()
+		got, err := rdb.Keys(ctx, "sswbot:{line:Uone}:[el]:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		return got
+	}
+	commit(bot.Snapshot{}, "ev1")
+	if got, want := eventKeys(), []string{"sswbot:{line:Uone}:e:ev1"}; !slices.Equal(got, want) {
+		t.Errorf("while sending: keys %q, want %q (the lease inside the record)", got, want)
+	}
+	if err := s.MarkDelivered(ctx, id, "ev1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := eventKeys(), []string{"sswbot:{line:Uone}:e:ev1"}; !slices.Equal(got, want) {
+		t.Errorf("delivered: keys %q, want %q", got, want)
+	}
+	_, _, _, ev1 := s.Keys(id, "ev1")
+	if ttl := rdb.PTTL(ctx, ev1).Val(); ttl < 47*time.Hour {
+		t.Errorf("the rewritten record's TTL is %v, want the dedupe TTL kept", ttl)
+	}
+	snap, err := s.Claim(ctx, id, "ev1", "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := snap.Recorded; r == nil || !r.Delivered || r.ReplyToken != "tok-ev1" || string(r.Outcome) != `[{"text":"ev1"}]` {
+		t.Errorf("Recorded = %+v, want delivered with its token and outcome", r)
+	}
+
+	// Another process (this one, restarted) marks with a mark key.
+	commit(snap, "ev2")
+	s2 := mustNew(t, redisstore.Options{URL: srv.URL()})
+	if err := s2.MarkDelivered(ctx, id, "ev2"); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := s2.Claim(ctx, id, "ev2", "other"); err != nil || snap.Recorded == nil || !snap.Recorded.Delivered {
+		t.Errorf("after the other process's mark: %+v, %v; want delivered", snap.Recorded, err)
+	}
+	// The first process's mark of ev2 finds its record delivered already.
+	if err := s.MarkDelivered(ctx, id, "ev2"); err != nil {
+		t.Fatal(err)
+	}
+	// A record that is gone is not made again by a mark.
+	commit(mustLoadSnap(t, s, id), "ev3")
+	_, _, _, ev3 := s.Keys(id, "ev3")
+	rdb.Del(ctx, ev3)
+	if err := s.MarkDelivered(ctx, id, "ev3"); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.Exists(ctx, ev3).Val(); n != 0 {
+		t.Errorf("MarkDelivered made the lost record again")
+	}
+}
+
+func mustLoadSnap(t *testing.T, s *redisstore.Store, id bot.ConversationID) bot.Snapshot {
+	t.Helper()
+	snap, err := s.Load(t.Context(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }

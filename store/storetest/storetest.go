@@ -741,6 +741,32 @@ func testLeaseRelease(t *testing.T, s Store) {
 	if err := s.Release(ctx, id, "ev9", "A"); err != nil {
 		t.Errorf("Release of an unheld event: %v", err)
 	}
+
+	// The one-step claim and commit's lease: only its holder's release
+	// ends it, and then the next holder finds the intent "sending".
+	cc, ok := s.(bot.ClaimCommitter)
+	if !ok {
+		return
+	}
+	c = turn(id, "ev2", "by E", entry("E", "ev2"))
+	c.Holder, c.ReplyToken = "E", "tok2"
+	if err := cc.ClaimCommit(ctx, id, mustLoad(t, s, id, ""), c); err != nil {
+		t.Fatalf("ClaimCommit by E: %v", err)
+	}
+	if err := s.Release(ctx, id, "ev2", "F"); err != nil {
+		t.Fatalf("Release by F: %v", err)
+	}
+	_, err = s.Claim(ctx, id, "ev2", "F")
+	wantInFlight(t, err, "Claim by F after F released E's lease")
+	if err := s.Release(ctx, id, "ev2", "E"); err != nil {
+		t.Fatalf("Release by E: %v", err)
+	}
+	got = mustClaim(t, s, id, "ev2", "F").Recorded
+	if got == nil || got.Delivered || got.ReplyToken != "tok2" || !bytes.Equal(got.Outcome, c.Outcome) {
+		t.Errorf("F found %+v, want the undelivered intent with its token and outcome", got)
+	}
+	_, err = s.Claim(ctx, id, "ev2", "G")
+	wantInFlight(t, err, "Claim by G while F resolves the send")
 }
 
 func testLeaseRace(t *testing.T, s Store) {
@@ -796,6 +822,33 @@ func testLeaseExpiry(t *testing.T, s Store, advance func(time.Duration)) {
 	}
 	_, err := s.Claim(ctx, id, "ev1", "D")
 	wantInFlight(t, err, "Claim by D while C resolves the send")
+
+	// The same with the one-step claim and commit, whose lease may live
+	// elsewhere (inside the record, in Redis).
+	cc, ok := s.(bot.ClaimCommitter)
+	if !ok {
+		return
+	}
+	c = turn(id, "ev2", "E", entry("E", "ev2"))
+	c.Holder, c.ReplyToken = "E", "tok2"
+	if err := cc.ClaimCommit(ctx, id, mustLoad(t, s, id, ""), c); err != nil {
+		t.Fatalf("ClaimCommit by E: %v", err)
+	}
+	_, err = s.Claim(ctx, id, "ev2", "F")
+	wantInFlight(t, err, "Claim by F while E sends")
+	advance(800 * time.Millisecond) // E died while sending
+	got = mustClaim(t, s, id, "ev2", "F").Recorded
+	if got == nil || got.Delivered || got.ReplyToken != "tok2" {
+		t.Fatalf("F took over %+v, want the undelivered intent with its token", got)
+	}
+	_, err = s.Claim(ctx, id, "ev2", "G")
+	wantInFlight(t, err, "Claim by G while F resolves the send")
+	if err := s.MarkDelivered(ctx, id, "ev2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustClaim(t, s, id, "ev2", "G").Recorded; got == nil || !got.Delivered || got.ReplyToken != "tok2" {
+		t.Errorf("after F's MarkDelivered G found %+v, want delivered", got)
+	}
 }
 
 func testMaxEntries(t *testing.T, s Store) {
