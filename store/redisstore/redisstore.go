@@ -65,7 +65,7 @@ type Store struct {
 	opt     Options
 	index   string
 	dropped atomic.Int64 // transcript entries dropped by the cap
-	ttl     ttls         // the TTLs as the scripts take them
+	sc      scripts      // the turn's scripts, with the Options in them
 	// pruned is when this process last pruned each index shard (Unix ms).
 	pruned [indexShards]atomic.Int64
 	// expiring remembers the funnel counters whose expiry this process set
@@ -77,14 +77,28 @@ type Store struct {
 	sending       sending     // records to mark delivered (MarkDelivered)
 }
 
-// ttls are the Options' durations as the milliseconds the scripts take,
-// and the transcript cap: script arguments of every turn, formatted and
-// boxed once.
-type ttls struct{ session, retention, transcript, dedupe, lease, maxEntries any }
+// scripts are the turn's scripts with the Options' durations (as
+// milliseconds) and the transcript cap written into their text, so no
+// turn passes them: redis-server turns each argument of a script into a
+// Lua string (hashed and interned), a seventh of its time per event with
+// them passed.
+type scripts struct{ claim, commit, claimCommit *redis.Script }
 
-func newTTLs(o Options) ttls {
-	return ttls{ms(o.SessionTTL), ms(o.TranscriptRetention), ms(o.TranscriptRetention + renewPeriod(o)),
-		ms(o.DedupeTTL), ms(o.LeaseTTL), o.MaxEntries}
+func newScripts(o Options) scripts {
+	r := strings.NewReplacer(
+		"@SESSION_PX@", ms(o.SessionTTL),
+		"@RETENTION_PX@", ms(o.TranscriptRetention),
+		"@TRANSCRIPT_PX@", ms(o.TranscriptRetention+renewPeriod(o)),
+		"@DEDUPE_PX@", ms(o.DedupeTTL),
+		"@LEASE_PX@", ms(o.LeaseTTL),
+		"@MAX@", strconv.Itoa(o.MaxEntries),
+		"@MARK@", `\0delivered`, // deliveredMark in Lua's notation
+	)
+	return scripts{
+		claim:       redis.NewScript(r.Replace(claimScript)),
+		commit:      redis.NewScript(r.Replace(commitScript)),
+		claimCommit: redis.NewScript(r.Replace(claimCommitScript)),
+	}
 }
 
 // renewPeriod is how often a conversation's transcript has its expiry set
@@ -141,7 +155,7 @@ func New(ctx context.Context, opt Options) (*Store, error) {
 		return nil, unavailable("connect", err)
 	}
 	s := &Store{rdb: rdb, batch: newBatcher(rdb, opt.Senders), opt: opt, index: opt.Prefix + "idx",
-		ttl: newTTLs(opt)}
+		sc: newScripts(opt)}
 	s.side = newSideWrites(s)
 	return s, nil
 }
@@ -412,22 +426,24 @@ func appendLease(b []byte, end time.Time, holder string) []byte {
 // has not ended by the caller's clock. The four values come from one MGET:
 // each redis.call pays a command lookup and its checks.
 //
+// (A template: see scripts.)
+//
 //	KEYS: session, meta, event, lease
-//	ARGV: holder, lease TTL ms, deliveredMark, now (Unix ms)
-var claimScript = redis.NewScript(`
+//	ARGV: holder, now (Unix ms)
+const claimScript = `
 local g = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 local rec, l = g[3], g[4]
-local marked = rec and l == ARGV[3]
+local marked = rec and l == '@MARK@'
 if not marked and (not rec or string.sub(rec, 1, 1) ~= '1') then
-  if l and l ~= ARGV[1] and l ~= ARGV[3] then return {false, false, false, 1, 0} end
+  if l and l ~= ARGV[1] and l ~= '@MARK@' then return {false, false, false, 1, 0} end
   if rec and string.sub(rec, 1, 1) == '2' then
     local e, h = string.match(rec, '^2(%d+):([^\t]*)\t')
-    if h ~= ARGV[1] and tonumber(e) > tonumber(ARGV[4]) then return {false, false, false, 1, 0} end
+    if h ~= ARGV[1] and tonumber(e) > tonumber(ARGV[2]) then return {false, false, false, 1, 0} end
   end
-  redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[4], ARGV[1], 'PX', '@LEASE_PX@')
 end
 return {g[1], g[2], rec, 0, marked and 1 or 0}
-`)
+`
 
 // Claim implements bot.Store in one round trip.
 func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holder string) (bot.Snapshot, error) {
@@ -435,8 +451,8 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return s.Load(ctx, id, "")
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, claimScript, []string{k.session, k.meta, k.event, k.lease},
-		[]any{holder, s.ttl.lease, deliveredMark, time.Now().UnixMilli()}, nil)
+	res, err := s.script(ctx, s.sc.claim, []string{k.session, k.meta, k.event, k.lease},
+		[]any{holder, time.Now().UnixMilli()}, nil)
 	if err == nil {
 		err = res.Err()
 	}
@@ -498,64 +514,64 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 // compares and passes them on, since each string it builds is copied and
 // interned by the interpreter, and redis-server's time in Lua was most of
 // its time per event. For the same reason a large outcome does not pass
-// through it at all, and the values it checks come from one MGET.
+// through it at all, and the values it checks come from one MGET. (A
+// template: see scripts.)
 //
-//	KEYS: session, meta, transcript, event, lease, outcome key
+//	KEYS: session, meta, transcript, event, lease, and the outcome key when the record names it
 //	ARGV: base version, session ("" = leave it), meta value (next version, "\n", record),
-//	      session TTL ms, retention ms, dedupe TTL ms ("" = no event id),
-//	      dedupe record, holder, "1" when the record says delivered (the lease ends),
-//	      max entries, deliveredMark, "1" when the record names the outcome key,
-//	      transcript TTL ms, "1" to renew the transcript's expiry (see renewTranscript),
-//	      entry...
-var commitScript = redis.NewScript(`
-local first = 15
-local dedupe = ARGV[6] ~= ''
+//	      "1" when there is an event id (dedupe), dedupe record, holder,
+//	      "1" when the record says delivered (the lease ends),
+//	      "1" when the record names the outcome key,
+//	      "1" to renew the transcript's expiry (see renewTranscript), entry...
+const commitScript = `
+local first = 10
+local dedupe = ARGV[4] == '1'
 local m
 if dedupe then
   local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2])
   if g[1] then return -2 end
   local l = g[2]
-  if l == ARGV[11] then
+  if l == '@MARK@' then
     redis.call('DEL', KEYS[5]) -- a mark without a record: no lease, no delivery
-  elseif l and l ~= ARGV[8] then
+  elseif l and l ~= ARGV[6] then
     return -3
   end
-  if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
+  if ARGV[8] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
   m = g[3]
 else
   m = redis.call('GET', KEYS[2])
 end
 ` + commitWrites + `
 if dedupe then
-  redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
-  if ARGV[9] == '1' then redis.call('DEL', KEYS[5]) end
+  redis.call('SET', KEYS[4], ARGV[5], 'PX', '@DEDUPE_PX@')
+  if ARGV[7] == '1' then redis.call('DEL', KEYS[5]) end
 end
 return {v + 1, dropped}
-`)
+`
 
 // commitWrites is the part of commitScript and claimCommitScript that
 // checks the version (the meta value m) and writes the turn: session, meta,
 // the transcript entries from ARGV[first] on, capped at max. The
-// transcript's expiry is set when the caller asks (ARGV[14]) or the list is
-// new, not by every turn (see renewTranscript).
+// transcript's expiry is set when the caller asks (ARGV[9]) or the list is
+// new, not by every turn (see renewTranscript). Both scripts take base
+// version, session and meta value as ARGV 1–3 and the renew flag as 9.
 const commitWrites = `
 local v = 0
 if m then v = tonumber(string.sub(m, 1, string.find(m, '\n', 1, true) - 1)) end
 if v ~= tonumber(ARGV[1]) then return -1 end
-if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'PX', '@SESSION_PX@') end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', '@RETENTION_PX@')
 local dropped = 0
-local renew = ARGV[14] == '1'
+local renew = ARGV[9] == '1'
 if #ARGV >= first then
   local n = redis.call('RPUSH', KEYS[3], unpack(ARGV, first))
   if n == #ARGV - first + 1 then renew = true end
-  local max = tonumber(ARGV[10])
-  if n > max then
-    dropped = n - max
+  if n > @MAX@ then
+    dropped = n - @MAX@
     redis.call('LTRIM', KEYS[3], dropped, -1)
   end
 end
-if renew then redis.call('PEXPIRE', KEYS[3], ARGV[13]) end
+if renew then redis.call('PEXPIRE', KEYS[3], '@TRANSCRIPT_PX@') end
 `
 
 // claimCommitScript is claimScript and commitScript in one
@@ -571,22 +587,22 @@ if renew then redis.call('PEXPIRE', KEYS[3], ARGV[13]) end
 // results are commitScript's; -1 also for a session or meta that changed.
 //
 //	KEYS: commitScript's
-//	ARGV: commitScript's 1–14 (the record a leasedRecord unless delivered),
-//	      then the snapshot's session, its meta value, entry...
-var claimCommitScript = redis.NewScript(`
-local first = 17
+//	ARGV: commitScript's, but for 4 the snapshot's session and for 7 its
+//	      meta value (the record, 5, is a leasedRecord unless delivered)
+const claimCommitScript = `
+local first = 10
 local g = redis.call('MGET', KEYS[4], KEYS[5], KEYS[2], KEYS[1])
 if g[1] then return -2 end
 local l = g[2]
-if l and l ~= ARGV[8] and l ~= ARGV[11] then return -3 end
-if (g[4] or '') ~= ARGV[15] or (g[3] or '') ~= ARGV[16] then return -1 end
-if ARGV[12] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
+if l and l ~= ARGV[6] and l ~= '@MARK@' then return -3 end
+if (g[4] or '') ~= ARGV[4] or (g[3] or '') ~= ARGV[7] then return -1 end
+if ARGV[8] == '1' and redis.call('EXISTS', KEYS[6]) == 0 then return -4 end
 local m = g[3]
 ` + commitWrites + `
-redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6])
+redis.call('SET', KEYS[4], ARGV[5], 'PX', '@DEDUPE_PX@')
 if l then redis.call('DEL', KEYS[5]) end
 return {v + 1, dropped}
-`)
+`
 
 // outcomeMargin is how much longer an outcome key lives than its record,
 // so that it is there for as long as the record names it.
@@ -622,10 +638,9 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	}
 	m := c.Meta
 	m.ID = id
-	var dedupeTTL any = ""
-	status := "0"
+	dedupe, status := "", "0"
 	if c.EventID != "" {
-		dedupeTTL = s.ttl.dedupe
+		dedupe = "1"
 	}
 	if c.Delivered {
 		status = "1"
@@ -659,24 +674,26 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if s.renewTranscript(base.Meta, c.Now) {
 		renew = "1"
 	}
-	args := make([]any, 0, 17+len(c.Entries))
-	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), s.ttl.session, s.ttl.retention,
-		dedupeTTL, rec, c.Holder, status, s.ttl.maxEntries, deliveredMark, refArg, s.ttl.transcript, renew)
-	script := commitScript
+	args := make([]any, 0, 9+len(c.Entries))
+	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), dedupe, rec, c.Holder, status, refArg, renew)
+	script := s.sc.commit
 	if claim {
-		script = claimCommitScript
+		script = s.sc.claimCommit
 		var stored []byte // the meta value the snapshot's commit wrote
 		if base.Meta != nil {
 			bm := *base.Meta
 			bm.ID = id
 			stored = appendMeta(nil, base.Version, bm)
 		}
-		args = append(args, base.Session, stored)
+		args[3], args[6] = base.Session, stored
 	}
 	for _, e := range c.Entries {
 		args = append(args, encodeEntry(e))
 	}
 	keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, outKey}
+	if !ref {
+		keys = keys[:5]
+	}
 	now := time.Now()
 	var res *redis.Cmd
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
