@@ -504,8 +504,9 @@ func parseMeta(raw string) (int64, *bot.Meta, error) {
 }
 
 // commitScript writes one turn if the event is new, its lease not taken by
-// another holder and the version unchanged. It returns {new version, number
-// of the oldest transcript entries dropped to keep at most max}, or -1 on a
+// another holder and the version unchanged. It returns the number of the
+// oldest transcript entries dropped to keep at most max (a number, not a
+// table: each table is built in Lua and read back as an array), or -1 on a
 // version conflict, -2 for a duplicate, -3 when the lease is another's, -4
 // when the record names an outcome key that is not there (it is written
 // just before, in the same pipeline; see Commit).
@@ -546,7 +547,7 @@ if dedupe then
   redis.call('SET', KEYS[4], ARGV[5], 'PX', '@DEDUPE_PX@')
   if ARGV[7] == '1' then redis.call('DEL', KEYS[5]) end
 end
-return {v + 1, dropped}
+return dropped
 `
 
 // commitWrites is the part of commitScript and claimCommitScript that
@@ -601,7 +602,7 @@ local m = g[3]
 ` + commitWrites + `
 redis.call('SET', KEYS[4], ARGV[5], 'PX', '@DEDUPE_PX@')
 if l then redis.call('DEL', KEYS[5]) end
-return {v + 1, dropped}
+return dropped
 `
 
 // outcomeMargin is how much longer an outcome key lives than its record,
@@ -737,11 +738,8 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			// written; the platform redelivers.
 			return s.unavailable("commit", errors.New("the outcome key was not written"))
 		}
-	case []any:
-		if len(v) == 2 {
-			if n, _ := v[1].(int64); n > 0 {
-				s.dropped.Add(n)
-			}
+		if v > 0 {
+			s.dropped.Add(v)
 		}
 	}
 	// The turn is committed. A failed index update (its node down, in a
