@@ -653,8 +653,9 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// look like a reference.
 	ref := c.EventID != "" && c.Holder != "" &&
 		(len(c.Outcome) > inlineOutcome || len(c.Outcome) > 0 && c.Outcome[0] == outcomeRef)
-	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>",
-	// or, for a large outcome, "...\n" outcomeRef <holder>.
+	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>"
+	// (sending with its lease inside for ClaimCommit: a leasedRecord), or,
+	// for a large outcome, "...\n" outcomeRef <holder>.
 	leased := claim && !c.Delivered
 	rec := make([]byte, 0, 3+len(c.ReplyToken)+min(len(c.Outcome), inlineOutcome+len(c.Holder))+24+len(c.Holder))
 	if leased {
@@ -686,6 +687,9 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 			bm.ID = id
 			stored = appendMeta(nil, base.Version, bm)
 		}
+		// claimCommitScript takes the snapshot where commitScript takes
+		// the dedupe flag (it always dedupes) and the status (its record
+		// says it).
 		args[3], args[6] = base.Session, stored
 	}
 	for _, e := range c.Entries {
