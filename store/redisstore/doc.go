@@ -15,11 +15,15 @@
 //	<prefix>{<id>}:m          "<version>\n<meta>" (compact form, see entry.go); TranscriptRetention
 //	<prefix>{<id>}:t          transcript, a list of compact entries; TranscriptRetention
 //	<prefix>{<id>}:e:<event>  dedupe record = send intent, "<0 sending|1 delivered><reply token>\n<outcome>",
-//	                          or, for an outcome over 256 bytes, "...\n\x00<holder>"; DedupeTTL
+//	                          or, for an outcome over 256 bytes, "...\n\x00<holder>"; sending with
+//	                          the event's lease inside, "2<lease end ms>:<holder>\t..." (the one-step
+//	                          ClaimCommit); MarkDelivered by the committing process rewrites it as
+//	                          delivered; DedupeTTL
 //	<prefix>{<id>}:o:<event>:<holder>  that large outcome, written by a plain SET just before
 //	                          the commit script (which checks it is there); DedupeTTL + 1 min
-//	<prefix>{<id>}:l:<event>  the event's in-flight lease, its holder (LeaseTTL); after
-//	                          MarkDelivered the delivery mark (DedupeTTL)
+//	<prefix>{<id>}:l:<event>  the event's in-flight lease taken by Claim, its holder (LeaseTTL);
+//	                          after MarkDelivered by a process that did not commit the event, the
+//	                          delivery mark (DedupeTTL)
 //	<prefix>idx:{<n>}         index shard n of 16, a sorted set of ids by last commit (ms, within
 //	                          10 min), merged per 100 ms after a conversation's first commit (side.go)
 //	<prefix>fun:{…}:<day>     funnel counters (HyperLogLog), see funnel.go
@@ -38,7 +42,9 @@
 // WATCH/MULTI keep each step at one round trip and cannot leave a
 // half-written turn behind; the lease has a TTL, so nothing waits long when
 // an instance dies mid-turn. So an event costs two round trips: Claim, and
-// Commit (pipelined with a new conversation's index entry); MarkDelivered (one plain SET),
+// Commit (pipelined with a new conversation's index entry), or one when
+// the bot still holds the conversation's last state (ClaimCommit, one
+// script doing both); MarkDelivered (one plain SET),
 // which adapters make after sending, and the change feed's XADDs start no
 // round trip of their own: they ride in the next one. Concurrent turns share
 // these round trips (batcher). After a conversation's first commit, the

@@ -73,23 +73,21 @@ func (s *Store) funnelKey(k bot.FunnelKey, day string) string {
 	return s.opt.Prefix + "fun:{" + string(k.Platform) + "|" + k.Lang + "|" + k.Stage + "}:" + day
 }
 
+// expiryAgain is how long this process trusts a funnel counter's expiry to
+// be set.
+//
 // The funnel updates of a commit (sideWrites.funnel) are PFADDs: PFADD is
 // idempotent, so a commit retried after a conflict does not count twice,
 // and a HyperLogLog keeps no ids (nothing to erase on Forget) in a few
-// bytes per member while small.
-//
-// A counter is kept as long as transcripts, plus a day. There are only
-// days × platforms × languages × stages counters, so this process sets a
-// counter's expiry once per expiryAgain rather than with every PFADD (a
-// few minutes off over 180 days change nothing); setting it again now and
-// then covers a counter that was lost and made anew (a failover that lost
-// the first write).
-
-// expiryAgain is how long this process trusts a funnel counter's expiry to
-// be set.
+// bytes per member while small. A counter is kept as long as transcripts,
+// plus a day. There are only days × platforms × languages × stages
+// counters, so this process sets a counter's expiry once per expiryAgain
+// (sideWrites.flush) rather than with every PFADD (a few minutes off over
+// 180 days change nothing); setting it again now and then covers a counter
+// that was lost and made anew (a failover that lost the first write).
 const expiryAgain = 10 * time.Minute
 
-// forgetExpiries drops what count remembers of counters whose expiry was
+// forgetExpiries drops what sideWrites.flush remembers of counters whose expiry was
 // set more than expiryAgain ago, at most once per expiryAgain, so the memo
 // holds about one day's counters.
 func (s *Store) forgetExpiries(now int64) {

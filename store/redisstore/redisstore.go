@@ -656,10 +656,11 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// The dedupe record: "<0 sending|1 delivered><reply token>\n<outcome>"
 	// (sending with its lease inside for ClaimCommit: a leasedRecord), or,
 	// for a large outcome, "...\n" outcomeRef <holder>.
+	now := time.Now()
 	leased := claim && !c.Delivered
 	rec := make([]byte, 0, 3+len(c.ReplyToken)+min(len(c.Outcome), inlineOutcome+len(c.Holder))+24+len(c.Holder))
 	if leased {
-		rec = appendLease(rec, time.Now().Add(s.opt.LeaseTTL), c.Holder)
+		rec = appendLease(rec, now.Add(s.opt.LeaseTTL), c.Holder)
 	} else {
 		rec = append(rec, status...)
 	}
@@ -699,7 +700,6 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if !ref {
 		keys = keys[:5]
 	}
-	now := time.Now()
 	var res *redis.Cmd
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		if ref {

@@ -744,14 +744,9 @@ func testLeaseRelease(t *testing.T, s Store) {
 
 	// The one-step claim and commit's lease: only its holder's release
 	// ends it, and then the next holder finds the intent "sending".
-	cc, ok := s.(bot.ClaimCommitter)
+	c, ok := claimCommitSending(t, s, id, "ev2", "E", "tok2")
 	if !ok {
 		return
-	}
-	c = turn(id, "ev2", "by E", entry("E", "ev2"))
-	c.Holder, c.ReplyToken = "E", "tok2"
-	if err := cc.ClaimCommit(ctx, id, mustLoad(t, s, id, ""), c); err != nil {
-		t.Fatalf("ClaimCommit by E: %v", err)
 	}
 	if err := s.Release(ctx, id, "ev2", "F"); err != nil {
 		t.Fatalf("Release by F: %v", err)
@@ -767,6 +762,23 @@ func testLeaseRelease(t *testing.T, s Store) {
 	}
 	_, err = s.Claim(ctx, id, "ev2", "G")
 	wantInFlight(t, err, "Claim by G while F resolves the send")
+}
+
+// claimCommitSending commits ev on id's stored state in one step
+// (bot.ClaimCommitter) for holder, with replies to send under token, so
+// holder's lease outlives it; ok is false for a store without that step.
+func claimCommitSending(t *testing.T, s Store, id bot.ConversationID, ev, holder, token string) (c bot.Commit, ok bool) {
+	t.Helper()
+	cc, ok := s.(bot.ClaimCommitter)
+	if !ok {
+		return bot.Commit{}, false
+	}
+	c = turn(id, ev, "by "+holder, entry(holder, ev))
+	c.Holder, c.ReplyToken = holder, token
+	if err := cc.ClaimCommit(t.Context(), id, mustLoad(t, s, id, ""), c); err != nil {
+		t.Fatalf("ClaimCommit by %s: %v", holder, err)
+	}
+	return c, true
 }
 
 func testLeaseRace(t *testing.T, s Store) {
@@ -825,14 +837,8 @@ func testLeaseExpiry(t *testing.T, s Store, advance func(time.Duration)) {
 
 	// The same with the one-step claim and commit, whose lease may live
 	// elsewhere (inside the record, in Redis).
-	cc, ok := s.(bot.ClaimCommitter)
-	if !ok {
+	if _, ok := claimCommitSending(t, s, id, "ev2", "E", "tok2"); !ok {
 		return
-	}
-	c = turn(id, "ev2", "E", entry("E", "ev2"))
-	c.Holder, c.ReplyToken = "E", "tok2"
-	if err := cc.ClaimCommit(ctx, id, mustLoad(t, s, id, ""), c); err != nil {
-		t.Fatalf("ClaimCommit by E: %v", err)
 	}
 	_, err = s.Claim(ctx, id, "ev2", "F")
 	wantInFlight(t, err, "Claim by F while E sends")
