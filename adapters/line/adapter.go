@@ -93,6 +93,7 @@ type Adapter struct {
 	log       *slog.Logger
 	m         *metrics.Set
 	wg        sync.WaitGroup // background sends
+	workers   *workers       // where they run
 	// menus caches the rich menu id of each language.
 	menus menuLinker
 	// auth is the Authorization header of every Messaging API call.
@@ -138,7 +139,7 @@ func New(cfg Config, h Handler) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger.With("platform", platform), m: cfg.Metrics,
 		auth: []string{"Bearer " + cfg.AccessToken}, untimed: apiclient.Untimed(cfg.HTTPClient),
-		signer: newSigner(cfg.ChannelSecret)}
+		signer: newSigner(cfg.ChannelSecret), workers: newWorkers()}
 	var err error
 	if a.replyTo, err = postTo(endpoint(cfg.APIBaseURL, "/v2/bot/message/reply")); err != nil {
 		return nil, fmt.Errorf("line: api base url: %w", err)
@@ -204,6 +205,7 @@ func (a *Adapter) Shutdown(ctx context.Context) error {
 	go func() { a.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		a.workers.stop()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -257,7 +259,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Sends outlive the request; they need none of its values.
 	sendCtx, cancel := context.WithDeadline(context.Background(), start.Add(SendTimeout))
 	a.wg.Add(1)
-	go func() {
+	a.workers.run(func() {
 		defer a.wg.Done()
 		defer cancel()
 		var doneBuf [1]finished // one event per request is the rule
@@ -283,7 +285,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, l := range links {
 			a.linkMenu(sendCtx, l.to, l.menuLang)
 		}
-	}()
+	})
 
 	// Handling must end inside LINE's wait: a slow store then turns into a
 	// 503 that LINE redelivers instead of a timeout on LINE's side.
