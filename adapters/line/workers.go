@@ -5,8 +5,8 @@ import "sync/atomic"
 // workers runs each request's sends on a goroutine that outlives the
 // request. A goroutine started per request cost its start, its end and a
 // stack grown anew by the send path every time: about 2 % of the CPU per
-// event. Up to maxIdle goroutines wait for the next request's sends; more
-// end when their work is done.
+// event. Up to maxIdleWorkers goroutines wait for the next request's
+// sends; more end when their work is done.
 type workers struct {
 	work chan func()
 	idle atomic.Int32
