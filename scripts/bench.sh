@@ -13,6 +13,10 @@
 #
 #   ROUNDS=3 WINDOW=10 CONCURRENCY="16 64" bash scripts/bench.sh
 #
+# SERVE_ENV adds variables to sswbot serve's environment only (not to echo
+# or the load tool), e.g. SERVE_ENV="GOGC=400 GOMEMLIMIT=512MiB" for the
+# collector settings serve had before 2026-12-01 22:30.
+#
 # Results (one JSON line per run) go to $OUT (default bench-results.jsonl).
 # Traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -24,6 +28,7 @@ CONCURRENCY=${CONCURRENCY:-"16 64"}
 USERS=${USERS:-997}
 PEERS=${PEERS:-"echo sswbot-redis sswbot-redis-unix sswbot-memory"}
 OUT=${OUT:-bench-results.jsonl}
+read -r -a serve_env <<<"${SERVE_ENV:-}"
 # shellcheck source=scripts/loadlib.sh
 source scripts/loadlib.sh
 : >"$OUT"
@@ -37,14 +42,14 @@ start_peer() {
       taskset -c "$BOT_CORE" "$bin/sswload" echo -addr 127.0.0.1:$PORT >/dev/null 2>&1 &
       PEER_PIDS=$! ;;
     sswbot-memory)
-      SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      env "${serve_env[@]}" SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS=$! ;;
     sswbot-redis)
       taskset -c "$BOT_CORE" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
       local rp=$!
       pids+=("$rp")
       wait_port $REDIS_PORT
-      REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
+      env "${serve_env[@]}" REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
         taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS="$! $rp" ;;
     sswbot-redis-unix)
@@ -57,7 +62,7 @@ start_peer() {
       pids+=("$rp")
       for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
       [ -S "$sock" ] || { echo "redis-server made no socket $sock"; exit 1; }
-      REDIS_URL=unix://$sock SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
+      env "${serve_env[@]}" REDIS_URL=unix://$sock SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
         taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
       PEER_PIDS="$! $rp" ;;
     *)

@@ -440,26 +440,35 @@ func telegramCommands(kb *knowledge.Base) map[string][]telegram.Command {
 	return out
 }
 
-// tuneGC lets the heap grow to five times what is live (GOGC=400) instead
-// of twice, under a memory limit: a turn allocates ~30 KB that dies at once,
-// and with Redis the live heap is a few MB, so Go's default collected every
-// hundred or so requests (about a tenth of serve's CPU in the profile,
-// BENCHMARKS.md). The limit keeps the in-memory store's bound meaningful:
-// near it the collector works harder instead of the heap growing. GOGC or
-// GOMEMLIMIT in the environment turn this off.
+// tuneGC sets Go's collector for a server whose turns make ~30 KB of
+// garbage each and keep little:
+//
+//   - With Redis the live heap is a few MB, so the heap may grow to forty
+//     times that (GOGC=4000) under a 256 MiB limit: a collection every
+//     couple of seconds at full load instead of three a second. On one
+//     core each collection's marking takes ~8 ms of the clock (a quarter
+//     of the core, and allocation assists, for a 6 MB heap), and the
+//     requests it overlapped were most of the slowest per cent (p99 ~1 ms
+//     above echo's at c=16 with GOGC=400; BENCHMARKS.md).
+//   - With the in-memory store the live heap is the store: GOGC=400, under
+//     a limit that keeps the store's bound meaningful (near it the
+//     collector works harder instead of the heap growing).
+//
+// GOGC or GOMEMLIMIT in the environment turn this off.
 func tuneGC(cfg Config, getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	limit := int64(512 << 20)
-	if cfg.RedisURL == "" {
-		bound := cfg.MemoryMaxBytes
-		if bound <= 0 {
-			bound = memstore.DefaultMaxBytes
-		}
-		limit = max(limit, 2*bound+256<<20)
+	if cfg.RedisURL != "" {
+		debug.SetMemoryLimit(256 << 20)
+		debug.SetGCPercent(4000)
+		return
 	}
-	debug.SetMemoryLimit(limit)
+	bound := cfg.MemoryMaxBytes
+	if bound <= 0 {
+		bound = memstore.DefaultMaxBytes
+	}
+	debug.SetMemoryLimit(max(512<<20, 2*bound+256<<20))
 	debug.SetGCPercent(400)
 }
 
