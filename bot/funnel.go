@@ -101,7 +101,7 @@ func (r reach) String() string {
 // the conversation as active ("started") once a day.
 func funnelStages(m *Meta, label string, moved bool, steps int, now time.Time) []string {
 	var buf [len(time.DateOnly)]byte
-	day := now.UTC().AppendFormat(buf[:0], time.DateOnly)
+	day := appendDay(buf[:0], now)
 	if !moved && countedToday(m.Reached, day) {
 		return nil // most turns: nothing new today, Reached stays as it is
 	}
@@ -116,6 +116,17 @@ func funnelStages(m *Meta, label string, moved bool, steps int, now time.Time) [
 	}
 	m.Reached = r.String()
 	return out
+}
+
+// appendDay appends t's UTC date as time.DateOnly does, without the
+// layout's parsing: AppendFormat was ~1 % of serve's CPU, once per turn.
+func appendDay(b []byte, t time.Time) []byte {
+	y, m, d := t.UTC().Date()
+	if y < 0 || y > 9999 {
+		return t.UTC().AppendFormat(b, time.DateOnly)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // countedToday reports whether reached (a reach's String) is of day and

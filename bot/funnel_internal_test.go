@@ -176,3 +176,21 @@ func BenchmarkFunnelStagesBefore(b *testing.B) {
 		oldFunnelStages(&m, "step:agency:3", false, 4, now)
 	}
 }
+
+func TestAppendDayIsDateOnly(t *testing.T) {
+	start := time.Date(1999, 12, 31, 23, 59, 59, 0, time.FixedZone("x", 9*3600))
+	for _, tm := range []time.Time{
+		{}, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 23, 30, 0, 0, time.FixedZone("y", -5*3600)),
+	} {
+		if got, want := string(appendDay(nil, tm)), tm.UTC().Format(time.DateOnly); got != want {
+			t.Errorf("appendDay(%v) = %q, want %q", tm, got, want)
+		}
+	}
+	for i := 0; i < 20000; i++ {
+		tm := start.Add(time.Duration(i) * 7 * time.Hour)
+		if got, want := string(appendDay(nil, tm)), tm.UTC().Format(time.DateOnly); got != want {
+			t.Fatalf("appendDay(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
