@@ -33,6 +33,13 @@ read -r -a serve_env <<<"${SERVE_ENV:-}"
 source scripts/loadlib.sh
 : >"$OUT"
 
+# start_serve VAR=VALUE...: starts sswbot serve on core BOT_CORE with
+# those variables, SERVE_ENV's and the bench's own, in the background.
+start_serve() {
+  env "${serve_env[@]}" "$@" SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
+    taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+}
+
 # start_peer NAME: starts the peer (and its Redis) pinned to BOT_CORE and
 # sets PEER_PIDS to the processes whose CPU counts.
 start_peer() {
@@ -42,15 +49,14 @@ start_peer() {
       taskset -c "$BOT_CORE" "$bin/sswload" echo -addr 127.0.0.1:$PORT >/dev/null 2>&1 &
       PEER_PIDS=$! ;;
     sswbot-memory)
-      env "${serve_env[@]}" SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      start_serve
       PEER_PIDS=$! ;;
     sswbot-redis)
       taskset -c "$BOT_CORE" redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir "$bin" >/dev/null 2>&1 &
       local rp=$!
       pids+=("$rp")
       wait_port $REDIS_PORT
-      env "${serve_env[@]}" REDIS_URL=redis://127.0.0.1:$REDIS_PORT SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
-        taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      start_serve REDIS_URL=redis://127.0.0.1:$REDIS_PORT
       PEER_PIDS="$! $rp" ;;
     sswbot-redis-unix)
       # The same Redis on the same core, reached over its unix socket only
@@ -62,8 +68,7 @@ start_peer() {
       pids+=("$rp")
       for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
       [ -S "$sock" ] || { echo "redis-server made no socket $sock"; exit 1; }
-      env "${serve_env[@]}" REDIS_URL=unix://$sock SSWBOT_ADDR=127.0.0.1:$PORT SSWBOT_ADMIN_ADDR=off SSWBOT_LOG_LEVEL=error \
-        taskset -c "$BOT_CORE" "$bin/sswbot" serve >/dev/null 2>&1 &
+      start_serve REDIS_URL=unix://$sock
       PEER_PIDS="$! $rp" ;;
     *)
       echo "unknown peer $1 (echo, sswbot-redis, sswbot-redis-unix, sswbot-memory)"; exit 1 ;;

@@ -12,6 +12,14 @@ func TestTuneGC(t *testing.T) {
 	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
 	noEnv := func(string) string { return "" }
+	only := func(key string) func(string) string { // an environment with key set
+		return func(k string) string {
+			if k == key {
+				return "1"
+			}
+			return ""
+		}
+	}
 	tests := []struct {
 		name        string
 		cfg         Config
@@ -23,18 +31,8 @@ func TestTuneGC(t *testing.T) {
 		{"memory, default bound", Config{}, noEnv, 400, 2*256<<20 + 256<<20},
 		{"memory, small bound", Config{MemoryMaxBytes: 64 << 20}, noEnv, 400, 512 << 20},
 		{"memory, large bound", Config{MemoryMaxBytes: 1 << 30}, noEnv, 400, 2<<30 + 256<<20},
-		{"GOGC set", Config{RedisURL: "redis://x"}, func(k string) string {
-			if k == "GOGC" {
-				return "100"
-			}
-			return ""
-		}, 100, math.MaxInt64},
-		{"GOMEMLIMIT set", Config{}, func(k string) string {
-			if k == "GOMEMLIMIT" {
-				return "1GiB"
-			}
-			return ""
-		}, 100, math.MaxInt64},
+		{"GOGC set", Config{RedisURL: "redis://x"}, only("GOGC"), 100, math.MaxInt64},
+		{"GOMEMLIMIT set", Config{}, only("GOMEMLIMIT"), 100, math.MaxInt64},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
