@@ -13,7 +13,7 @@ import (
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
-	"example.com/sswbot/adapters/internal/apiclient"
+	"example.com/sswbot/internal/apiclient"
 	handshake "example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/metrics"

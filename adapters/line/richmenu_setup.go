@@ -16,7 +16,7 @@ import (
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
-	"example.com/sswbot/adapters/internal/apiclient"
+	"example.com/sswbot/internal/apiclient"
 )
 
 // Everything the rich menu setup owns carries this prefix: menus are named

@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"example.com/sswbot/adapters/internal/apiclient"
+	"example.com/sswbot/internal/apiclient"
 	"example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/metrics"
 )

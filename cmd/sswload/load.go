@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"example.com/sswbot/internal/apiclient"
 )
 
 // config of one load run.
@@ -174,13 +175,12 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 		ready("http://" + ln.Addr().String())
 	}
 	// Like LINE's and Telegram's senders: connections are kept alive and
-	// reused, one pool entry per concurrent request.
-	g.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-		MaxIdleConns:        cfg.C * 2,
-		MaxIdleConnsPerHost: cfg.C * 2,
-		IdleConnTimeout:     90 * time.Second,
-	}}
+	// reused, one pool entry per concurrent request. serve's own client
+	// (apiclient) sends on the caller's goroutine: net/http's Transport
+	// cost the load tool two goroutine hand-offs per request, and its core
+	// is what limits the fastest peers (BENCHMARKS.md). A silent peer is
+	// cut off by the transport's 30 s wait for response headers.
+	g.client = apiclient.Untimed(apiclient.New(cfg.C*2, 30*time.Second))
 	defer g.client.CloseIdleConnections()
 
 	runCtx, cancel := context.WithCancel(ctx)
@@ -315,7 +315,7 @@ func (g *generator) post(target string, body []byte, auth string) (int, error) {
 		return 0, err
 	}
 	req.Header = http.Header{"Content-Type": {"application/json"}, authHeader: {auth}}
-	res, err := g.client.Do(req)
+	res, err := apiclient.Do(g.client, req)
 	if err != nil {
 		return 0, err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"example.com/sswbot/adapters/internal/apiclient"
+	"example.com/sswbot/internal/apiclient"
 )
 
 // counting starts srv counting the connections it accepts.

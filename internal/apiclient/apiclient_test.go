@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"example.com/sswbot/adapters/internal/apiclient"
+	"example.com/sswbot/internal/apiclient"
 )
 
 // Concurrent callers reuse connections: six waves of n parallel calls

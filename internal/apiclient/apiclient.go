@@ -1,6 +1,7 @@
 // Package apiclient builds the HTTP client the adapters call their
-// platform's API with. It owns connection reuse and transport timeouts;
-// it knows nothing of LINE or Telegram.
+// platform's API with (and the load tool, sswload, its webhooks). It owns
+// connection reuse and transport timeouts; it knows nothing of LINE or
+// Telegram.
 package apiclient
 
 import (
