@@ -6,10 +6,11 @@
 #
 # The peer under test and its Redis run on core 0 (taskset), the load
 # generator and the fake LINE Messaging API on core 1. Each round runs every
-# peer at every concurrency for WINDOW seconds after a 1 s warm-up; the
-# table gives medians, min–max, and req/s as a ratio to echo, and how busy
-# the load core was: ⚠ marks a run over 90 %, whose rate may be the load
-# tool's limit rather than the peer's (sswload's own CPU is in the JSON).
+# peer at every concurrency for WINDOW seconds after a 1 s warm-up, in an
+# order that turns by one place every round; the table gives medians,
+# min–max, and req/s as a ratio to echo, and how busy the load core was:
+# ⚠ marks a run over 90 %, whose rate may be the load tool's limit rather
+# than the peer's (sswload's own CPU is in the JSON).
 #
 #   ROUNDS=3 WINDOW=10 CONCURRENCY="16 64" bash scripts/bench.sh
 #
@@ -82,9 +83,15 @@ stop_peer() {
   for p in $PEER_PIDS; do wait "$p" 2>/dev/null || true; done
 }
 
+read -r -a peers <<<"$PEERS"
 for round in $(seq "$ROUNDS"); do
+  # Each round starts one peer later (echo first, then second, ...): a
+  # peer's place in the round showed in its numbers (the one after echo
+  # ran slower in several runs), so no peer keeps the same place.
+  k=$(((round - 1) % ${#peers[@]}))
+  order=("${peers[@]:k}" "${peers[@]:0:k}")
   for c in $CONCURRENCY; do
-    for peer in $PEERS; do
+    for peer in "${order[@]}"; do
       start_peer "$peer"
       echo "== round $round, c=$c, $peer" >&2
       taskset -c "$LOAD_CORE" "$bin/sswload" run -target http://127.0.0.1:$PORT -api 127.0.0.1:$API_PORT \
