@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -19,8 +20,21 @@ import (
 // bot.Entry gets a field this does not carry.
 const entryV1 = 1
 
-func encodeEntry(e bot.Entry) []byte {
-	b := make([]byte, 0, 48+len(e.Text)+len(e.StateBefore)+len(e.StateAfter))
+func encodeEntry(e bot.Entry) []byte { return appendEntry(make([]byte, 0, entrySize(e)), e) }
+
+// entrySize is at least the length of e's encoding: each number and each
+// length counted at a varint's longest.
+func entrySize(e bot.Entry) int {
+	n := 2 + 3*binary.MaxVarintLen64 + len(e.Dir) + len(e.Text) + len(e.StateBefore) + len(e.StateAfter) +
+		len(e.KBVersion) + len(e.EventID) + len(e.Staff) + len(e.Topic) + 8*binary.MaxVarintLen64
+	for _, c := range e.Choices {
+		n += binary.MaxVarintLen64 + len(c)
+	}
+	return n
+}
+
+// appendEntry appends e's encoding to b.
+func appendEntry(b []byte, e bot.Entry) []byte {
 	b = append(b, entryV1)
 	b = wire.AppendInt(b, e.Time.UnixNano())
 	_, offset := e.Time.Zone()
@@ -80,6 +94,14 @@ func zoned(t time.Time, offset int64) time.Time {
 // read. Every turn reads and writes one. TestMetaEncodingCoversEveryField
 // fails when bot.Meta gets a field this does not carry.
 const metaV1 = 1
+
+// metaSize is at least the length of appendMeta's value for m: each
+// number and each length counted at a varint's longest.
+func metaSize(m bot.Meta) int {
+	return 7 + 26*binary.MaxVarintLen64 + len(m.ID) + len(m.Platform) + len(m.DisplayName) + len(m.Lang) +
+		len(m.Role) + len(m.Country) + len(m.Location) + len(m.Route) + len(m.State) + len(m.Step) +
+		len(m.Owner) + len(m.Reached)
+}
 
 // appendMeta appends the meta key's value: the version, a newline, m.
 func appendMeta(b []byte, version int64, m bot.Meta) []byte {

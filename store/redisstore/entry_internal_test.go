@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -112,5 +113,31 @@ func TestMetaReadsJSON(t *testing.T) {
 	}
 	if _, _, err := parseMeta("7\n\x01garbage"); err == nil {
 		t.Error("a bad record was read")
+	}
+}
+
+// metaSize and entrySize size commit's one buffer: were either short, every
+// commit would grow it again (correct, but the allocations it saves are back).
+func TestSizesBoundTheEncodings(t *testing.T) {
+	m := fullMeta(t)
+	v := reflect.ValueOf(&m).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Int || f.Kind() == reflect.Int64 {
+			f.SetInt(math.MinInt64 >> (64 - 8*f.Type().Size()))
+		}
+	}
+	far := time.Date(-292277022, 1, 1, 0, 0, 0, 999999999, time.FixedZone("", -12*3600))
+	m.Started, m.LastActive = far, far
+	for _, mm := range []bot.Meta{m, {}} {
+		if got, max := len(appendMeta(nil, math.MinInt64, mm)), metaSize(mm); got > max {
+			t.Errorf("meta: %d bytes, metaSize says at most %d", got, max)
+		}
+	}
+	e := full(t)
+	e.Time = far
+	for _, ee := range []bot.Entry{e, {}} {
+		if got, max := len(encodeEntry(ee)), entrySize(ee); got > max {
+			t.Errorf("entry: %d bytes, entrySize says at most %d", got, max)
+		}
 	}
 }

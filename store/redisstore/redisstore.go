@@ -647,7 +647,6 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		status = "1"
 	}
 	k := s.keys(id, c.EventID)
-	outKey := k.outcomeKey(c.EventID, c.Holder)
 	// Only a holder's commit has an outcome key of its own (the bot's
 	// always; a store test's may have none). An inline outcome must not
 	// look like a reference.
@@ -677,16 +676,34 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	if s.renewTranscript(base.Meta, c.Now) {
 		renew = "1"
 	}
+	// The meta value, the snapshot's (ClaimCommit) and the entries are
+	// encoded into one buffer, sized up front, each argument a slice of
+	// it: one allocation where growing each value on its own made ten.
+	// (rec has its own: MarkDelivered keeps it.)
+	var bm bot.Meta
+	size := metaSize(m)
+	if claim && base.Meta != nil {
+		bm = *base.Meta
+		bm.ID = id
+		size += metaSize(bm)
+	}
+	for _, e := range c.Entries {
+		size += entrySize(e)
+	}
+	buf := make([]byte, 0, size)
+	next := func(b []byte) []byte { // the bytes appended since buf
+		v := b[len(buf):len(b):len(b)]
+		buf = b
+		return v
+	}
 	args := make([]any, 0, 9+len(c.Entries))
-	args = append(args, base.Version, c.Session, appendMeta(nil, base.Version+1, m), dedupe, rec, c.Holder, status, refArg, renew)
+	args = append(args, base.Version, c.Session, next(appendMeta(buf, base.Version+1, m)), flag(dedupe), rec, c.Holder, flag(status), flag(refArg), flag(renew))
 	script := s.sc.commit
 	if claim {
 		script = s.sc.claimCommit
 		var stored []byte // the meta value the snapshot's commit wrote
 		if base.Meta != nil {
-			bm := *base.Meta
-			bm.ID = id
-			stored = appendMeta(nil, base.Version, bm)
+			stored = next(appendMeta(buf, base.Version, bm))
 		}
 		// claimCommitScript takes the snapshot where commitScript takes
 		// the dedupe flag (it always dedupes) and the status (its record
@@ -694,10 +711,14 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		args[3], args[6] = base.Session, stored
 	}
 	for _, e := range c.Entries {
-		args = append(args, encodeEntry(e))
+		args = append(args, next(appendEntry(buf, e)))
 	}
-	keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, outKey}
-	if !ref {
+	keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, ""}
+	outKey := ""
+	if ref {
+		outKey = k.outcomeKey(c.EventID, c.Holder)
+		keys[5] = outKey
+	} else {
 		keys = keys[:5]
 	}
 	var res *redis.Cmd
@@ -793,6 +814,27 @@ func (s *Store) script(ctx context.Context, sc *redis.Script, keys []string, arg
 	return res, nil
 }
 
+// The scripts' flags as interface values made once: boxing a string
+// allocates (but for ""), and a commit passes four.
+var (
+	flagOn   any = "1"
+	flagOff  any = "0"
+	flagNone any = ""
+)
+
+// flag is v ("1", "0" or "") as one of those.
+func flag(v string) any {
+	switch v {
+	case "1":
+		return flagOn
+	case "0":
+		return flagOff
+	case "":
+		return flagNone
+	}
+	return v
+}
+
 func ms(d time.Duration) string { return strconv.FormatInt(max(d.Milliseconds(), 1), 10) }
 
 // MarkDelivered implements bot.Store with one plain SET, in the shared
@@ -808,16 +850,17 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	if eventID == "" {
 		return nil
 	}
-	k := s.keys(id, eventID)
-	rec, mine := s.sending.take(k.event)
+	// Only the key it writes (keys builds all six).
+	event := s.opt.Prefix + "{" + string(id) + "}:e:" + eventID
+	rec, mine := s.sending.take(event)
 	var set *redis.StatusCmd
 	// Nothing waits for it (the answer is sent): it rides in the next
 	// batch of the turns' commands.
 	err := s.batch.later(ctx, func(p redis.Pipeliner) {
 		if mine {
-			set = p.SetArgs(ctx, k.event, rec, redis.SetArgs{Mode: "XX", KeepTTL: true})
+			set = p.SetArgs(ctx, event, rec, redis.SetArgs{Mode: "XX", KeepTTL: true})
 		} else {
-			set = p.Set(ctx, k.lease, deliveredMark, s.opt.DedupeTTL)
+			set = p.Set(ctx, s.keys(id, eventID).lease, deliveredMark, s.opt.DedupeTTL)
 		}
 	})
 	if err == nil {
