@@ -82,7 +82,26 @@ type Store struct {
 // turn passes them: redis-server turns each argument of a script into a
 // Lua string (hashed and interned), a seventh of its time per event with
 // them passed.
-type scripts struct{ claim, commit, claimCommit *redis.Script }
+type scripts struct{ claim, commit, claimCommit turnScript }
+
+// turnScript is a script with its SHA1 boxed once, for commit's EVALSHA.
+type turnScript struct {
+	*redis.Script
+	sha any
+}
+
+func newTurnScript(src string) turnScript {
+	sc := redis.NewScript(src)
+	return turnScript{sc, sc.Hash()}
+}
+
+// The words of an EVALSHA, boxed once: go-redis's EvalSha boxes the
+// command's name, the SHA and every key (an allocation each) and copies
+// the arguments into a new list, on every turn.
+var (
+	evalsha any = "evalsha"
+	numKeys     = [...]any{"0", "1", "2", "3", "4", "5", "6"}
+)
 
 func newScripts(o Options) scripts {
 	r := strings.NewReplacer(
@@ -95,9 +114,9 @@ func newScripts(o Options) scripts {
 		"@MARK@", `\0delivered`, // deliveredMark in Lua's notation
 	)
 	return scripts{
-		claim:       redis.NewScript(r.Replace(claimScript)),
-		commit:      redis.NewScript(r.Replace(commitScript)),
-		claimCommit: redis.NewScript(r.Replace(claimCommitScript)),
+		claim:       newTurnScript(r.Replace(claimScript)),
+		commit:      newTurnScript(r.Replace(commitScript)),
+		claimCommit: newTurnScript(r.Replace(claimCommitScript)),
 	}
 }
 
@@ -273,7 +292,10 @@ func (s *Store) unavailable(op string, err error) error {
 }
 
 // keys of one conversation.
-type keys struct{ base, session, meta, transcript, event, lease string }
+type keys struct {
+	base, session, meta, transcript, event, lease string
+	outcome                                       string // commit's outcome key, when it writes one
+}
 
 func (s *Store) keys(id bot.ConversationID, eventID string) keys {
 	// One concatenation holds them all (one allocation instead of six: a
@@ -281,7 +303,7 @@ func (s *Store) keys(id bot.ConversationID, eventID string) keys {
 	base := s.opt.Prefix + "{" + string(id) + "}:"
 	all := base + "s" + base + "m" + base + "t" + base + "e:" + eventID + base + "l:" + eventID
 	n, ne := len(base), len(base)+2+len(eventID)
-	return keys{all[:n], all[:n+1], all[n+1 : 2*n+2], all[2*n+2 : 3*n+3], all[3*n+3 : 3*n+3+ne], all[3*n+3+ne:]}
+	return keys{all[:n], all[:n+1], all[n+1 : 2*n+2], all[2*n+2 : 3*n+3], all[3*n+3 : 3*n+3+ne], all[3*n+3+ne:], ""}
 }
 
 // outcomeKey holds the outcome of a dedupe record too large to pass
@@ -451,7 +473,7 @@ func (s *Store) Claim(ctx context.Context, id bot.ConversationID, eventID, holde
 		return s.Load(ctx, id, "")
 	}
 	k := s.keys(id, eventID)
-	res, err := s.script(ctx, s.sc.claim, []string{k.session, k.meta, k.event, k.lease},
+	res, err := s.script(ctx, s.sc.claim.Script, []string{k.session, k.meta, k.event, k.lease},
 		[]any{holder, time.Now().UnixMilli()}, nil)
 	if err == nil {
 		err = res.Err()
@@ -696,8 +718,20 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		buf = b
 		return v
 	}
-	args := make([]any, 0, 9+len(c.Entries))
-	args = append(args, base.Version, c.Session, next(appendMeta(buf, base.Version+1, m)), flag(dedupe), rec, c.Holder, flag(status), flag(refArg), flag(renew))
+	// The EVALSHA's whole argument list, made here (see evalsha): the keys
+	// point into k, one allocation for all of them.
+	kp := &k
+	nk := 5
+	if ref {
+		k.outcome = k.outcomeKey(c.EventID, c.Holder)
+		nk = 6
+	}
+	cmd := make([]any, 0, 3+nk+9+len(c.Entries))
+	cmd = append(cmd, evalsha, nil, numKeys[nk], &kp.session, &kp.meta, &kp.transcript, &kp.event, &kp.lease)
+	if ref {
+		cmd = append(cmd, &kp.outcome)
+	}
+	args := append(cmd[len(cmd):], base.Version, c.Session, next(appendMeta(buf, base.Version+1, m)), flag(dedupe), rec, c.Holder, flag(status), flag(refArg), flag(renew))
 	script := s.sc.commit
 	if claim {
 		script = s.sc.claimCommit
@@ -713,20 +747,14 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	for _, e := range c.Entries {
 		args = append(args, next(appendEntry(buf, e)))
 	}
-	keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, ""}
-	outKey := ""
-	if ref {
-		outKey = k.outcomeKey(c.EventID, c.Holder)
-		keys[5] = outKey
-	} else {
-		keys = keys[:5]
-	}
+	cmd[1] = script.sha
+	cmd = append(cmd[:3+nk], args...) // in place: args was appended into cmd's room
 	var res *redis.Cmd
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		if ref {
-			p.Set(ctx, outKey, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
+			p.Set(ctx, k.outcome, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
 		}
-		res = script.EvalSha(ctx, p, keys, args...)
+		res = p.Do(ctx, cmd...)
 		// A new (or forgotten) conversation enters the index with its
 		// first commit; later commits' updates are merged (side.go).
 		if base.Meta == nil {
@@ -741,7 +769,8 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		if errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
 			// Redis lost its script cache (a restart): send the script.
 			// The outcome key was written in the same batch, before.
-			res = script.Eval(ctx, s.rdb, keys, args...)
+			keys := []string{k.session, k.meta, k.transcript, k.event, k.lease, k.outcome}
+			res = script.Eval(ctx, s.rdb, keys[:nk], args...)
 			err = res.Err()
 		}
 	}
