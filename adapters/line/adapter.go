@@ -13,9 +13,9 @@ import (
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
-	"example.com/sswbot/internal/apiclient"
 	handshake "example.com/sswbot/adapters/internal/delivery"
 	"example.com/sswbot/bot"
+	"example.com/sswbot/internal/apiclient"
 	"example.com/sswbot/metrics"
 )
 

@@ -16,8 +16,8 @@ import (
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 
-	"example.com/sswbot/internal/apiclient"
 	"example.com/sswbot/bot"
+	"example.com/sswbot/internal/apiclient"
 )
 
 // pushAttempts is how often a push is tried; retries reuse the retry key,

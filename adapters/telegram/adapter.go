@@ -18,8 +18,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"example.com/sswbot/internal/apiclient"
 	"example.com/sswbot/adapters/internal/delivery"
+	"example.com/sswbot/internal/apiclient"
 	"example.com/sswbot/metrics"
 )
 
