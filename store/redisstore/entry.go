@@ -20,8 +20,6 @@ import (
 // bot.Entry gets a field this does not carry.
 const entryV1 = 1
 
-func encodeEntry(e bot.Entry) []byte { return appendEntry(make([]byte, 0, entrySize(e)), e) }
-
 // entrySize is at least the length of e's encoding: each number and each
 // length counted at a varint's longest.
 func entrySize(e bot.Entry) int {

@@ -27,7 +27,7 @@ func full(t *testing.T) bot.Entry {
 		case reflect.Struct:
 			f.Set(reflect.ValueOf(time.Date(2026, 12, 1, 5, 6, 7, 890123456, time.UTC)))
 		default:
-			t.Fatalf("bot.Entry.%s is a %s: teach encodeEntry and this test about it", v.Type().Field(i).Name, f.Kind())
+			t.Fatalf("bot.Entry.%s is a %s: teach appendEntry and this test about it", v.Type().Field(i).Name, f.Kind())
 		}
 	}
 	return e
@@ -35,15 +35,15 @@ func full(t *testing.T) bot.Entry {
 
 func TestEntryEncodingCoversEveryField(t *testing.T) {
 	e := full(t)
-	got, err := decodeEntry(string(encodeEntry(e)))
+	got, err := decodeEntry(string(appendEntry(nil, e)))
 	if err != nil || !reflect.DeepEqual(got, e) {
-		t.Fatalf("round trip:\n got %+v, %v\nwant %+v\n(a new field of bot.Entry must be added to encodeEntry and decodeEntry)", got, err, e)
+		t.Fatalf("round trip:\n got %+v, %v\nwant %+v\n(a new field of bot.Entry must be added to appendEntry and decodeEntry)", got, err, e)
 	}
-	if empty, err := decodeEntry(string(encodeEntry(bot.Entry{Time: e.Time}))); err != nil || !reflect.DeepEqual(empty, bot.Entry{Time: e.Time}) {
+	if empty, err := decodeEntry(string(appendEntry(nil, bot.Entry{Time: e.Time}))); err != nil || !reflect.DeepEqual(empty, bot.Entry{Time: e.Time}) {
 		t.Errorf("an empty entry: %+v, %v", empty, err)
 	}
 	js, _ := json.Marshal(e)
-	t.Logf("%d bytes, as JSON %d", len(encodeEntry(e)), len(js))
+	t.Logf("%d bytes, as JSON %d", len(appendEntry(nil, e)), len(js))
 }
 
 // Entries written before the compact form, as JSON, are still read.
@@ -56,13 +56,13 @@ func TestEntryReadsJSON(t *testing.T) {
 }
 
 func FuzzDecodeEntry(f *testing.F) {
-	f.Add(string(encodeEntry(bot.Entry{Text: "hi", Choices: []string{"a"}})))
+	f.Add(string(appendEntry(nil, bot.Entry{Text: "hi", Choices: []string{"a"}})))
 	f.Add(`{"t":"2026-01-01T00:00:00Z","dir":"in","text":"x"}`)
 	f.Add("\x01")
 	f.Fuzz(func(t *testing.T, raw string) {
 		e, err := decodeEntry(raw) // must not panic
 		if err == nil && raw != "" && raw[0] == entryV1 {
-			if again, err := decodeEntry(string(encodeEntry(e))); err != nil || !reflect.DeepEqual(again, e) {
+			if again, err := decodeEntry(string(appendEntry(nil, e))); err != nil || !reflect.DeepEqual(again, e) {
 				t.Fatalf("re-encoded %+v reads as %+v, %v", e, again, err)
 			}
 		}
@@ -136,7 +136,7 @@ func TestSizesBoundTheEncodings(t *testing.T) {
 	e := full(t)
 	e.Time = far
 	for _, ee := range []bot.Entry{e, {}} {
-		if got, max := len(encodeEntry(ee)), entrySize(ee); got > max {
+		if got, max := len(appendEntry(nil, ee)), entrySize(ee); got > max {
 			t.Errorf("entry: %d bytes, entrySize says at most %d", got, max)
 		}
 	}

@@ -720,16 +720,15 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	}
 	// The EVALSHA's whole argument list, made here (see evalsha): the keys
 	// point into k, one allocation for all of them.
-	kp := &k
 	nk := 5
 	if ref {
 		k.outcome = k.outcomeKey(c.EventID, c.Holder)
 		nk = 6
 	}
 	cmd := make([]any, 0, 3+nk+9+len(c.Entries))
-	cmd = append(cmd, evalsha, nil, numKeys[nk], &kp.session, &kp.meta, &kp.transcript, &kp.event, &kp.lease)
+	cmd = append(cmd, evalsha, nil, numKeys[nk], &k.session, &k.meta, &k.transcript, &k.event, &k.lease)
 	if ref {
-		cmd = append(cmd, &kp.outcome)
+		cmd = append(cmd, &k.outcome)
 	}
 	args := append(cmd[len(cmd):], base.Version, c.Session, next(appendMeta(buf, base.Version+1, m)), flag(dedupe), rec, c.Holder, flag(status), flag(refArg), flag(renew))
 	script := s.sc.commit
@@ -879,7 +878,8 @@ func (s *Store) MarkDelivered(ctx context.Context, id bot.ConversationID, eventI
 	if eventID == "" {
 		return nil
 	}
-	// Only the key it writes (keys builds all six).
+	// Only the key it writes (keys builds all six), in keys' layout:
+	// TestADeliveredEventKeepsOneKey fails when the two differ.
 	event := s.opt.Prefix + "{" + string(id) + "}:e:" + eventID
 	rec, mine := s.sending.take(event)
 	var set *redis.StatusCmd
