@@ -1,4 +1,4 @@
-.PHONY: test run bench bench-line redis-work
+.PHONY: test run bench bench-line redis-work gc-tail
 
 # Starts the bot in the terminal on the embedded default (no Redis, no tokens).
 run:
@@ -21,3 +21,8 @@ bench-line:
 # memory; counts, not times): WINDOW=6 CONCURRENCY=16.
 redis-work:
 	bash scripts/redis-work.sh
+
+# How much of the slowest per cent serve's garbage collections make (one
+# sswbot-redis run with gctrace, lined up request by request): C=16 WINDOW=15.
+gc-tail:
+	bash scripts/gctail.sh

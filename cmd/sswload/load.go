@@ -50,6 +50,9 @@ type config struct {
 	JSON      bool
 	Check     bool   // exit with an error when anything was lost, doubled or wrong
 	Profile   string // write sswload's own CPU profile of the whole run here
+	// Latencies names a file for every measured 2xx request's start (Unix
+	// ns) and latency (ns), one "start latency" line each, for gctail.
+	Latencies string
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -112,6 +115,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Label, "label", "", "name of this run in the report")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as one JSON line")
 	fs.StringVar(&c.Profile, "cpuprofile", "", "write sswload's own CPU profile (go tool pprof) to this file, to see what the load tool itself costs")
+	fs.StringVar(&c.Latencies, "latencies", "", `write each measured request's start (Unix ns) and latency (ns) to this file, a line each (for "sswload gctail")`)
 	fs.BoolVar(&c.Check, "check", false, "fail when an answer was lost, doubled, out of order, or a reply was malformed")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -150,6 +154,7 @@ type generator struct {
 	measuring atomic.Bool
 	mu        sync.Mutex
 	lat       []time.Duration // of measured requests
+	starts    []int64         // their starts (Unix ns), with cfg.Latencies only
 	ok        int64           // measured requests answered 2xx
 	failed    int64           // measured requests answered otherwise or not at all
 	redeliv   atomic.Int64    // redeliveries sent (whole run)
@@ -241,9 +246,31 @@ func load(ctx context.Context, cfg config, ready func(apiURL string)) (*report, 
 		return nil, ctx.Err()
 	}
 	sleep(ctx, cfg.Drain)
+	if cfg.Latencies != "" {
+		if err := g.writeLatencies(cfg.Latencies); err != nil {
+			return nil, err
+		}
+	}
 	r := g.report(window, cpu0, cpu1)
 	r.loadCost(cores, self0, self1, window)
 	return r, nil
+}
+
+// writeLatencies writes the measured requests' starts and latencies.
+func (g *generator) writeLatencies(name string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := make([]byte, 0, 24*len(g.starts))
+	for i, t := range g.starts {
+		b = strconv.AppendInt(b, t, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(g.lat[i]), 10)
+		b = append(b, '\n')
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		return fmt.Errorf("latencies: %w", err)
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -280,6 +307,9 @@ func (g *generator) event(i int) {
 			if ok {
 				g.ok++
 				g.lat = append(g.lat, d)
+				if g.cfg.Latencies != "" {
+					g.starts = append(g.starts, t0.UnixNano())
+				}
 			} else {
 				g.failed++
 			}

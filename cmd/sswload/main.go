@@ -9,6 +9,7 @@
 //	sswload run   -target http://127.0.0.1:8080 -api 127.0.0.1:18090 -c 16 -duration 10s -pids 1234
 //	sswload echo  -addr 127.0.0.1:18080   # the reference peer: the LINE SDK's plain echo handler
 //	sswload table results.jsonl           # medians and spread of `run -json` lines, as ratios
+//	sswload gctail -latencies l.txt -gctrace serve.err -started NS   # the slowest per cent and the target's collections
 //
 // It knows nothing of sswbot's code: only the platforms' wire formats.
 package main
@@ -37,6 +38,8 @@ Commands:
   run    post webhook load at a bot, with a fake platform API, and report
   echo   serve the reference peer: LINE SDK ParseRequest + ReplyMessage, SDK defaults
   table  summarise "run -json" result lines (medians, min–max, ratios to echo)
+  gctail how much of the slowest per cent of "run -latencies" the target's
+         garbage collections (its GODEBUG=gctrace=1 lines) made
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runEcho(ctx, args[1:], getenv, stdout, stderr)
 	case "table":
 		return runTable(args[1:], stdout)
+	case "gctail":
+		return runGCTail(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -169,11 +169,7 @@ func (g *generator) audit(r *report) {
 }
 
 func pct(sorted []time.Duration, p int) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := (len(sorted)*p + 99) / 100
-	return float64(sorted[max(i-1, 0)].Microseconds()) / 1000
+	return float64(pctDur(sorted, p).Microseconds()) / 1000
 }
 
 // problems lists what a -check run must not see.
