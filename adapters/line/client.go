@@ -153,7 +153,9 @@ func (a *Adapter) deliver(ctx context.Context, d delivery) error {
 }
 
 func (a *Adapter) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
-	res, err := a.post(ctx, a.replyTo, replyBody(token, msgs), "")
+	body := newSharedBody(replyBuf(token, msgs))
+	defer body.release()
+	res, err := a.send(ctx, newPostShared(ctx, a.replyTo, body), "")
 	a.m.Outbound(platform, "reply", statusLabel(res, err))
 	if err != nil {
 		return &apiError{method: "reply", err: err}
@@ -213,7 +215,11 @@ var errStatus = errors.New("unexpected status")
 // the JSON content type, and the retry key of a push. The response is the
 // caller's to close; a status other than 2xx is not an error here.
 func (a *Adapter) post(ctx context.Context, to *http.Request, body []byte, retryKey string) (*http.Response, error) {
-	req := newPost(ctx, to, body)
+	return a.send(ctx, newPost(ctx, to, body), retryKey)
+}
+
+// send is post of a request newPost or newPostShared made.
+func (a *Adapter) send(ctx context.Context, req *http.Request, retryKey string) (*http.Response, error) {
 	req.Header["Authorization"] = a.auth
 	req.Header["Content-Type"] = jsonContentType
 	req.Header["User-Agent"] = userAgent
@@ -234,20 +240,35 @@ func (a *Adapter) post(ctx context.Context, to *http.Request, body []byte, retry
 // NewRequestWithContext, so the URL is read as it reads it), without
 // parsing the URL again for every request.
 func newPost(ctx context.Context, to *http.Request, body []byte) *http.Request {
+	if len(body) == 0 {
+		return postOf(ctx, to, 0, http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil })
+	}
+	// A request on a kept-alive connection the server closed just before
+	// is sent again on a new one: the transport reads the body again from
+	// GetBody.
+	return postOf(ctx, to, int64(len(body)), io.NopCloser(bytes.NewReader(body)),
+		func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil })
+}
+
+// newPostShared is newPost with body's readers: its buffer goes back to
+// the pool once the transport has closed them and the caller released it.
+func newPostShared(ctx context.Context, to *http.Request, body *sharedBody) *http.Request {
+	n := len(body.bytes())
+	if n == 0 {
+		return newPost(ctx, to, nil)
+	}
+	r, _ := body.open() // the caller holds its reference: it opens
+	return postOf(ctx, to, int64(n), r, body.open)
+}
+
+func postOf(ctx context.Context, to *http.Request, n int64, body io.ReadCloser, getBody func() (io.ReadCloser, error)) *http.Request {
 	req := &http.Request{
 		// Shared by every request: a RoundTripper must not modify the
 		// request, and http.Client builds a new URL for a redirect.
 		Method: http.MethodPost, URL: to.URL, Host: to.Host,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header, 4), ContentLength: int64(len(body)),
-		Body: io.NopCloser(bytes.NewReader(body)),
-		// A request on a kept-alive connection the server closed just
-		// before is sent again on a new one: the transport reads the
-		// body again from here.
-		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-	}
-	if len(body) == 0 {
-		req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		Header: make(http.Header, 4), ContentLength: n,
+		Body: body, GetBody: getBody,
 	}
 	return req.WithContext(ctx)
 }

@@ -30,9 +30,10 @@ import (
 // check that no answer of the bot needs one.
 var fallbacks atomic.Int64
 
-// bufPool holds encoding buffers. Request bodies are copied out of them
-// (the HTTP transport may read a body after Do returns), so a buffer goes
-// back as soon as the request is built.
+// bufPool holds encoding buffers. A reply's body is sent from its buffer
+// (a sharedBody gives it back when the transport is done with it); other
+// bodies are copied out of them, and the buffer goes back as soon as the
+// request is built.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
@@ -50,6 +51,11 @@ func replyBody(token string, msgs []messaging_api.MessageInterface) []byte {
 	return requestBody(`{"replyToken":`, token, `,"notificationDisabled":false,"messages":`, msgs)
 }
 
+// replyBuf is replyBody in a pooled buffer, the caller's to give back.
+func replyBuf(token string, msgs []messaging_api.MessageInterface) *[]byte {
+	return encodeBody(`{"replyToken":`, token, `,"notificationDisabled":false,"messages":`, msgs)
+}
+
 // pushBody is the JSON of a push request, in a new slice.
 func pushBody(to string, msgs []messaging_api.MessageInterface) []byte {
 	return requestBody(`{"to":`, to, `,"notificationDisabled":false,"customAggregationUnits":null,"messages":`, msgs)
@@ -58,14 +64,19 @@ func pushBody(to string, msgs []messaging_api.MessageInterface) []byte {
 // requestBody writes head, the recipient (a reply token or a user id), mid
 // and the messages, encoded in a pooled buffer and copied out.
 func requestBody(head, recipient, mid string, msgs []messaging_api.MessageInterface) []byte {
+	bp := encodeBody(head, recipient, mid, msgs)
+	out := append([]byte(nil), *bp...)
+	putBuf(bp)
+	return out
+}
+
+// encodeBody is requestBody in a pooled buffer.
+func encodeBody(head, recipient, mid string, msgs []messaging_api.MessageInterface) *[]byte {
 	bp := getBuf()
 	b := appendString(append(*bp, head...), recipient)
 	b = appendMessages(append(b, mid...), msgs)
-	b = append(b, "}\n"...) // json.Encoder ends with a newline, the SDK's bodies too
-	out := append([]byte(nil), b...)
-	*bp = b
-	putBuf(bp)
-	return out
+	*bp = append(b, "}\n"...) // json.Encoder ends with a newline, the SDK's bodies too
+	return bp
 }
 
 // The members of each object come in the order encoding/json gives the

@@ -627,6 +627,36 @@ if l then redis.call('DEL', KEYS[5]) end
 return dropped
 `
 
+// commitBufs holds commit's argument buffers: a turn's encoded meta values
+// and transcript entries are 1–3 KB, about a tenth of what serve allocates
+// per webhook, and what serve allocates sets how often its collector runs
+// and how much it sweeps then (BENCHMARKS.md, the collector and the
+// slowest per cent).
+var commitBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxCommitBuf bounds the buffers kept: a turn with a long text should not
+// pin its buffer.
+const maxCommitBuf = 64 << 10
+
+func getCommitBuf(size int) *[]byte {
+	bp := commitBufs.Get().(*[]byte)
+	if cap(*bp) < size {
+		*bp = make([]byte, 0, size)
+	}
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// putCommitBuf gives back bp, whose bytes end up in buf (the same array
+// unless a size bound was short).
+func putCommitBuf(bp *[]byte, buf []byte) {
+	if cap(buf) > maxCommitBuf {
+		return
+	}
+	*bp = buf[:0]
+	commitBufs.Put(bp)
+}
+
 // outcomeMargin is how much longer an outcome key lives than its record,
 // so that it is there for as long as the record names it.
 const outcomeMargin = time.Minute
@@ -700,8 +730,9 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	}
 	// The meta value, the snapshot's (ClaimCommit) and the entries are
 	// encoded into one buffer, sized up front, each argument a slice of
-	// it: one allocation where growing each value on its own made ten.
-	// (rec has its own: MarkDelivered keeps it.)
+	// it: one buffer where growing each value on its own made ten
+	// allocations. It is pooled (see commitBuf). (rec has its own:
+	// MarkDelivered keeps it.)
 	var bm bot.Meta
 	size := metaSize(m)
 	if claim && base.Meta != nil {
@@ -712,7 +743,8 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	for _, e := range c.Entries {
 		size += entrySize(e)
 	}
-	buf := make([]byte, 0, size)
+	bp := getCommitBuf(size)
+	buf := *bp
 	next := func(b []byte) []byte { // the bytes appended since buf
 		v := b[len(buf):len(b):len(b)]
 		buf = b
@@ -764,6 +796,10 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		s.side.funnel(id, c)
 	})
 	if err == nil {
+		// The batch was written and answered: nothing reads the arguments
+		// after this function (a caller that stopped waiting may leave its
+		// batch in flight, so only here).
+		defer putCommitBuf(bp, buf)
 		err = res.Err()
 		if errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT") {
 			// Redis lost its script cache (a restart): send the script.
