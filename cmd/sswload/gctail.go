@@ -133,7 +133,7 @@ func tailReport(w io.Writer, reqs, gcs []timed, before, after time.Duration) {
 		}
 		return false
 	}
-	all := latenciesOf(reqs, nil)
+	all := latenciesOf(reqs)
 	p99 := pctDur(all, 99)
 	// The slowest per cent: the requests from p99's rank on.
 	bySpeed := slices.Clone(reqs)
@@ -145,13 +145,13 @@ func tailReport(w io.Writer, reqs, gcs []timed, before, after time.Duration) {
 			slowNear++
 		}
 	}
-	var clear []time.Duration
+	var outside []time.Duration
 	for _, r := range reqs {
 		if !overlaps(r) {
-			clear = append(clear, r.d)
+			outside = append(outside, r.d)
 		}
 	}
-	slices.Sort(clear)
+	slices.Sort(outside)
 	fmt.Fprintf(w, "requests   %d, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n", len(reqs), ms(pctDur(all, 50)), ms(pctDur(all, 90)), ms(p99))
 	marks := make([]string, 0, len(in))
 	for _, g := range in {
@@ -160,7 +160,7 @@ func tailReport(w io.Writer, reqs, gcs []timed, before, after time.Duration) {
 	fmt.Fprintf(w, "collections %d in the window (ms of the clock each: %s)\n", len(in), strings.Join(marks, ", "))
 	fmt.Fprintf(w, "the slowest per cent: %d requests; %d of them (%.0f %%) overlap a collection (from %v before its start to %v after)\n",
 		len(slow), slowNear, 100*float64(slowNear)/float64(len(slow)), before, after)
-	fmt.Fprintf(w, "overlapping none: %d requests (%.1f %%), p99 %.2f ms\n", len(clear), 100*float64(len(clear))/float64(len(reqs)), ms(pctDur(clear, 99)))
+	fmt.Fprintf(w, "overlapping none: %d requests (%.1f %%), p99 %.2f ms\n", len(outside), 100*float64(len(outside))/float64(len(reqs)), ms(pctDur(outside, 99)))
 	if len(in) == 0 {
 		return
 	}
@@ -188,7 +188,9 @@ func tailReport(w io.Writer, reqs, gcs []timed, before, after time.Duration) {
 	fmt.Fprintln(w)
 }
 
-func latenciesOf(reqs []timed, into []time.Duration) []time.Duration {
+// latenciesOf is reqs' latencies, sorted.
+func latenciesOf(reqs []timed) []time.Duration {
+	into := make([]time.Duration, 0, len(reqs))
 	for _, r := range reqs {
 		into = append(into, r.d)
 	}

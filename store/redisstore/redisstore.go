@@ -640,10 +640,9 @@ const maxCommitBuf = 64 << 10
 
 func getCommitBuf(size int) *[]byte {
 	bp := commitBufs.Get().(*[]byte)
-	if cap(*bp) < size {
+	if cap(*bp) < size { // kept empty: putCommitBuf stores it so
 		*bp = make([]byte, 0, size)
 	}
-	*bp = (*bp)[:0]
 	return bp
 }
 
@@ -731,7 +730,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	// The meta value, the snapshot's (ClaimCommit) and the entries are
 	// encoded into one buffer, sized up front, each argument a slice of
 	// it: one buffer where growing each value on its own made ten
-	// allocations. It is pooled (see commitBuf). (rec has its own:
+	// allocations. It is pooled (see commitBufs). (rec has its own:
 	// MarkDelivered keeps it.)
 	var bm bot.Meta
 	size := metaSize(m)
