@@ -143,6 +143,19 @@ func canonicalAddr(req *http.Request) string {
 	return net.JoinHostPort(req.URL.Hostname(), port)
 }
 
+// peekAfter is how long a connection must have been idle before get asks
+// the kernel whether the server closed it. A server closes an idle
+// connection after its keep-alive timeout, seconds in every common server
+// (Apache's 5 s is the shortest default), and says "Connection: close" in
+// the answer when it means to close one at once. Under load a connection
+// is reused within milliseconds, and the peek, one system call per request,
+// cost serve 3 % of its CPU per webhook (BENCHMARKS.md, 2026-12-02, a new
+// host). A server that closes a connection unannounced within this time
+// (a restart) fails the one request sent on it, as it could between a peek
+// and the write: the adapters treat that failure as any other transient
+// one (LINE redelivers the event).
+const peekAfter = 50 * time.Millisecond
+
 // get returns an idle connection that is still open, or a new one.
 func (t *Transport) get(req *http.Request, key hostKey) (*conn, bool, error) {
 	now := time.Now()
@@ -157,7 +170,8 @@ func (t *Transport) get(req *http.Request, key hostKey) (*conn, bool, error) {
 		cs[len(cs)-1] = nil
 		t.idle[key] = cs[:len(cs)-1]
 		t.mu.Unlock()
-		if (t.fallback.IdleConnTimeout > 0 && now.Sub(c.used) > t.fallback.IdleConnTimeout) || c.br.Buffered() > 0 || !c.peek.open() {
+		idle := now.Sub(c.used)
+		if (t.fallback.IdleConnTimeout > 0 && idle > t.fallback.IdleConnTimeout) || c.br.Buffered() > 0 || (idle >= peekAfter && !c.peek.open()) {
 			c.nc.Close()
 			continue
 		}
