@@ -42,13 +42,20 @@ func encodeSession(s dialog.Session) []byte {
 	return wire.AppendInt(b, s.CodeWait)
 }
 
+// decodeSessionJSON reads a session stored as JSON (before the compact
+// form).
+func decodeSessionJSON(raw []byte) (dialog.Session, error) {
+	var s dialog.Session
+	err := json.Unmarshal(raw, &s)
+	return s, err
+}
+
 // decodeSession reads a session in either form.
 func decodeSession(raw []byte) (dialog.Session, error) {
-	var s dialog.Session
 	if len(raw) > 0 && raw[0] == '{' {
-		err := json.Unmarshal(raw, &s)
-		return s, err
+		return decodeSessionJSON(raw)
 	}
+	var s dialog.Session // on the stack: only the JSON form's own s escapes
 	if len(raw) == 0 || raw[0] != sessionV1 {
 		return s, errBadRecord
 	}

@@ -780,9 +780,12 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 	cmd[1] = script.sha
 	cmd = append(cmd[:3+nk], args...) // in place: args was appended into cmd's room
 	var res *redis.Cmd
+	// The batch function uses copies of c's parts, not c: capturing c
+	// would move all of it to the heap.
+	outcome, mark := c.Outcome, markOf(c)
 	err := s.batch.do(ctx, func(p redis.Pipeliner) {
 		if ref {
-			p.Set(ctx, k.outcome, c.Outcome, s.opt.DedupeTTL+outcomeMargin)
+			p.Set(ctx, k.outcome, outcome, s.opt.DedupeTTL+outcomeMargin)
 		}
 		res = p.Do(ctx, cmd...)
 		// A new (or forgotten) conversation enters the index with its
@@ -792,7 +795,7 @@ func (s *Store) commit(ctx context.Context, id bot.ConversationID, base bot.Snap
 		} else {
 			s.side.index(id, now.UnixMilli())
 		}
-		s.side.funnel(id, c)
+		s.side.funnel(id, mark)
 	})
 	if err == nil {
 		// The batch was written and answered: nothing reads the arguments

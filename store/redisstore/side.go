@@ -136,17 +136,30 @@ func (w *sideWrites) index(id bot.ConversationID, ms int64) {
 	w.mu.Unlock()
 }
 
+// funnelMark is what one commit adds to the funnel. It is small, so
+// commit's batch function holds a copy: capturing the whole bot.Commit
+// moved it (about 500 bytes) to the heap on every turn.
+type funnelMark struct {
+	stages   []string
+	platform bot.Platform
+	lang     string
+	day      int64 // days since the Unix epoch
+}
+
+func markOf(c bot.Commit) funnelMark {
+	return funnelMark{stages: c.Stages, platform: c.Meta.Platform, lang: c.Meta.Lang, day: c.Now.Unix() / 86400}
+}
+
 // funnel queues the funnel updates of c: for each stage it reached, id
 // counts in its language and in all.
-func (w *sideWrites) funnel(id bot.ConversationID, c bot.Commit) {
-	if len(c.Stages) == 0 {
+func (w *sideWrites) funnel(id bot.ConversationID, m funnelMark) {
+	if len(m.stages) == 0 {
 		return
 	}
-	day := c.Now.Unix() / 86400
 	w.mu.Lock()
-	for _, st := range c.Stages {
-		for _, lang := range [...]string{c.Meta.Lang, bot.AllLangs} {
-			fd := funnelDay{bot.FunnelKey{Platform: c.Meta.Platform, Lang: lang, Stage: st}, day}
+	for _, st := range m.stages {
+		for _, lang := range [...]string{m.lang, bot.AllLangs} {
+			fd := funnelDay{bot.FunnelKey{Platform: m.platform, Lang: lang, Stage: st}, m.day}
 			ms := w.cur.funnel[fd]
 			if ms == nil {
 				ms = map[string]struct{}{}

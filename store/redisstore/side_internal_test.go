@@ -112,7 +112,7 @@ func TestSideWritesMerge(t *testing.T) {
 	s.side.index(ids[1], base+5)
 	day := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	for _, id := range ids {
-		s.side.funnel(id, bot.Commit{Now: day, Stages: []string{bot.StageRole}, Meta: bot.Meta{Platform: bot.Telegram, Lang: "ky"}})
+		s.side.funnel(id, markOf(bot.Commit{Now: day, Stages: []string{bot.StageRole}, Meta: bot.Meta{Platform: bot.Telegram, Lang: "ky"}}))
 	}
 	if s.side.cur.n != 2+2*len(ids) {
 		t.Errorf("pending = %d, want %d", s.side.cur.n, 2+2*len(ids))
@@ -272,12 +272,12 @@ func TestSideIndexAllocatesNothing(t *testing.T) {
 		w.index(ids[i], 1)
 	}
 	c := bot.Commit{Now: time.Now(), Stages: []string{bot.StageRole}, Meta: bot.Meta{Platform: bot.LINE, Lang: "ja"}}
-	w.funnel(ids[0], c)
+	w.funnel(ids[0], markOf(c))
 	var i int64
 	if n := testing.AllocsPerRun(100, func() {
 		i++
 		w.index(ids[i%100], i)
-		w.funnel(ids[0], c)
+		w.funnel(ids[0], markOf(c))
 	}); n != 0 {
 		t.Errorf("%.1f allocations per update", n)
 	}
