@@ -262,7 +262,10 @@ func newPostShared(ctx context.Context, to *http.Request, body *sharedBody) *htt
 }
 
 func postOf(ctx context.Context, to *http.Request, n int64, body io.ReadCloser, getBody func() (io.ReadCloser, error)) *http.Request {
-	req := &http.Request{
+	// A value: WithContext copies it into the request it returns (the
+	// only way to give a request its context), so this one stays on the
+	// stack.
+	req := http.Request{
 		// Shared by every request: a RoundTripper must not modify the
 		// request, and http.Client builds a new URL for a redirect.
 		Method: http.MethodPost, URL: to.URL, Host: to.Host,
