@@ -150,7 +150,7 @@ func markOf(c bot.Commit) funnelMark {
 	return funnelMark{stages: c.Stages, platform: c.Meta.Platform, lang: c.Meta.Lang, day: c.Now.Unix() / 86400}
 }
 
-// funnel queues the funnel updates of c: for each stage it reached, id
+// funnel queues the funnel updates of m: for each stage it reached, id
 // counts in its language and in all.
 func (w *sideWrites) funnel(id bot.ConversationID, m funnelMark) {
 	if len(m.stages) == 0 {
