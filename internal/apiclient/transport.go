@@ -149,7 +149,7 @@ func canonicalAddr(req *http.Request) string {
 // (Apache's 5 s is the shortest default), and says "Connection: close" in
 // the answer when it means to close one at once. Under load a connection
 // is reused within milliseconds, and the peek, one system call per request,
-// cost serve 3 % of its CPU per webhook (BENCHMARKS.md, 2026-12-02, a new
+// cost serve 3–6 % of its CPU per webhook (BENCHMARKS.md, 2026-12-02, a new
 // host). A server that closes a connection unannounced within this time
 // (a restart) fails the one request sent on it, as it could between a peek
 // and the write: the adapters treat that failure as any other transient
