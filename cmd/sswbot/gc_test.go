@@ -4,9 +4,12 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"example.com/sswbot/internal/gcfloor"
 )
 
-// TestTuneGC checks the collector settings serve picks for each store, and
+// TestTuneGC checks the collector settings serve picks for each store (with
+// Redis the floor, as the test's live heap is small), and
 // that GOGC or GOMEMLIMIT in the environment leave Go's own in place.
 func TestTuneGC(t *testing.T) {
 	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
@@ -27,7 +30,7 @@ func TestTuneGC(t *testing.T) {
 		wantPercent int
 		wantLimit   int64
 	}{
-		{"redis", Config{RedisURL: "redis://127.0.0.1:6379"}, noEnv, 4000, 256 << 20},
+		{"redis", Config{RedisURL: "redis://127.0.0.1:6379"}, noEnv, gcfloor.Percent, redisHeapFloor},
 		{"memory, default bound", Config{}, noEnv, 400, 2*256<<20 + 256<<20},
 		{"memory, small bound", Config{MemoryMaxBytes: 64 << 20}, noEnv, 400, 512 << 20},
 		{"memory, large bound", Config{MemoryMaxBytes: 1 << 30}, noEnv, 400, 2<<30 + 256<<20},
@@ -38,7 +41,9 @@ func TestTuneGC(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
 			debug.SetMemoryLimit(math.MaxInt64)
-			tuneGC(tt.cfg, tt.getenv)
+			if f := tuneGC(tt.cfg, tt.getenv); f != nil {
+				f.Stop()
+			}
 			gotPercent := debug.SetGCPercent(100)
 			gotLimit := debug.SetMemoryLimit(math.MaxInt64)
 			if gotPercent != tt.wantPercent || gotLimit != tt.wantLimit {

@@ -24,6 +24,7 @@ import (
 	"example.com/sswbot/adapters/telegram"
 	"example.com/sswbot/bot"
 	"example.com/sswbot/console"
+	"example.com/sswbot/internal/gcfloor"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/metrics"
 	"example.com/sswbot/store/memstore"
@@ -440,29 +441,28 @@ func telegramCommands(kb *knowledge.Base) map[string][]telegram.Command {
 	return out
 }
 
-// tuneGC sets Go's collector for a server whose turns make ~30 KB of
+// tuneGC sets Go's collector for a server whose turns make ~11 KB of
 // garbage each and keep little:
 //
-//   - With Redis the live heap is a few MB, so the heap may grow to forty
-//     times that (GOGC=4000) under a 256 MiB limit: a collection every
-//     couple of seconds at full load instead of three a second. On one
-//     core each collection's marking takes ~8 ms of the clock (a quarter
-//     of the core, and allocation assists, for a 6 MB heap), and the
-//     requests it overlapped were most of the slowest per cent (p99 ~1 ms
-//     above echo's at c=16 with GOGC=400; BENCHMARKS.md).
+//   - With Redis the live heap is a few MB. The heap may grow to a floor
+//     of 32 MiB, or twice the live heap when that is more (gcfloor): a
+//     collection every few tenths of a second at full load. A larger heap
+//     (it was 256 MiB) is collected less often, but its first growth
+//     faults in every page once, at 12–16 µs a page on a host with shadow
+//     page tables, and walks memory the caches no longer hold: 8–14 % more
+//     CPU per request in a 10 s window (BENCHMARKS.md).
 //   - With the in-memory store the live heap is the store: GOGC=400, under
 //     a limit that keeps the store's bound meaningful (near it the
 //     collector works harder instead of the heap growing).
 //
-// GOGC or GOMEMLIMIT in the environment turn this off.
-func tuneGC(cfg Config, getenv func(string) string) {
+// GOGC or GOMEMLIMIT in the environment turn this off. It returns the
+// floor it started, if any.
+func tuneGC(cfg Config, getenv func(string) string) *gcfloor.Floor {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
-		return
+		return nil
 	}
 	if cfg.RedisURL != "" {
-		debug.SetMemoryLimit(256 << 20)
-		debug.SetGCPercent(4000)
-		return
+		return gcfloor.Start(redisHeapFloor, 100)
 	}
 	bound := cfg.MemoryMaxBytes
 	if bound <= 0 {
@@ -470,7 +470,11 @@ func tuneGC(cfg Config, getenv func(string) string) {
 	}
 	debug.SetMemoryLimit(max(512<<20, 2*bound+256<<20))
 	debug.SetGCPercent(400)
+	return nil
 }
+
+// redisHeapFloor is the heap serve may grow to with Redis (tuneGC).
+const redisHeapFloor = 32 << 20
 
 // newLogger logs JSON unless stderr is a terminal.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
