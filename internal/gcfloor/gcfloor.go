@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync"
 	"sync/atomic"
 )
 
@@ -29,10 +28,11 @@ const Percent = 4000
 type Floor struct {
 	floor, percent int64
 	stopped        atomic.Bool
+	limit          atomic.Int64 // last set; read by Limit from anywhere
 
-	mu      sync.Mutex // tune runs in the runtime's cleanup goroutine; Limit may be called from anywhere
+	// samples is tune's alone: tune runs in Start and then in the cleanup
+	// of the one sentinel armed at a time, never two at once.
 	samples []metrics.Sample
-	limit   int64
 }
 
 // Start sets the GC percent to Percent and, now and after every collection,
@@ -75,8 +75,6 @@ func (f *Floor) arm() {
 
 // tune sets the limit from the runtime's numbers after the last collection.
 func (f *Floor) tune() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	metrics.Read(f.samples)
 	v := func(i int) int64 {
 		if f.samples[i].Value.Kind() != metrics.KindUint64 {
@@ -87,18 +85,14 @@ func (f *Floor) tune() {
 	live := v(0)
 	other := v(1) - v(2) - v(3) - v(4) - v(5) // stacks, GC metadata, buffers: counted by the limit too
 	limit := max(f.floor, other+live+live*f.percent/100)
-	if limit != f.limit {
+	if limit != f.limit.Load() {
 		debug.SetMemoryLimit(limit)
-		f.limit = limit
+		f.limit.Store(limit)
 	}
 }
 
 // Limit returns the memory limit last set.
-func (f *Floor) Limit() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.limit
-}
+func (f *Floor) Limit() int64 { return f.limit.Load() }
 
 // Stop ends the tuning (at the next collection); the limit and percent
 // stay as they are.
