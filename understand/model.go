@@ -102,17 +102,21 @@ const (
 type Model struct {
 	intents []Intent // Slot and Value only
 
-	vocab  map[string]int32 // matching key → id
+	vocab  ids // matching key → id
 	keys   []string
 	script []byte
 	weight []float32 // IDF over intents, 0..1
 	stemOf []string
-	post   [][]int32 // id → example token slots it fills
+	post   packed // id → example token slots it fills
 
-	stems    map[string][]int32 // stem → ids
-	dels     map[string][]int32 // key and its one-letter deletions → ids
-	prefixes map[string][]int32 // Cyrillic prefixes (≥ prefixMin runes) → ids
-	english  map[string]bool    // keys and stems of English examples
+	stems    postings        // stem → ids
+	dels     postings        // key and its one-letter deletions → ids
+	prefixes postings        // Cyrillic prefixes (≥ prefixMin runes) → ids
+	english  map[string]bool // keys and stems of English examples
+
+	// b holds the indexes while New builds them, as maps; New then
+	// freezes them into the fields above (frozen.go) and drops b.
+	b *building
 	// kyOnly: the word is in Kyrgyz examples only. A Russian message's
 	// word is not read as one of these with another ending or a typo:
 	// «сына» (a son's) is not «сынак» (a test), «собой» not «собол».
@@ -146,6 +150,12 @@ type Model struct {
 	over    [][]int32
 	cues    map[string][]int32
 	cjkCues []cjkCue
+}
+
+type building struct {
+	vocab                 map[string]int32
+	post                  [][]int32
+	stems, dels, prefixes map[string][]int32
 }
 
 type cjkCue struct {
@@ -194,13 +204,11 @@ func New(c Corpus) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{
-		kanji:    kj,
-		vocab:    map[string]int32{},
-		stems:    map[string][]int32{},
-		dels:     map[string][]int32{},
-		prefixes: map[string][]int32{},
-		english:  map[string]bool{},
-		words:    map[string]*wordInfo{},
+		kanji:   kj,
+		english: map[string]bool{},
+		words:   map[string]*wordInfo{},
+		b: &building{vocab: map[string]int32{}, stems: map[string][]int32{}, dels: map[string][]int32{},
+			prefixes: map[string][]int32{}},
 	}
 	type exTok struct {
 		ids []int32
@@ -273,7 +281,7 @@ func New(c Corpus) (*Model, error) {
 						} else {
 							usedBy[id] |= 2
 						}
-						m.post[id] = append(m.post[id], slot)
+						m.b.post[id] = append(m.b.post[id], slot)
 						if df[id] == nil {
 							df[id] = map[int32]bool{}
 						}
@@ -323,6 +331,11 @@ func New(c Corpus) (*Model, error) {
 		m.weak[ei] = weak
 	}
 	m.buildCues(c)
+	m.vocab, m.post = freezeIDs(m.b.vocab), pack(m.b.post)
+	m.stems, m.dels, m.prefixes = freeze(m.b.stems), freeze(m.b.dels), freeze(m.b.prefixes)
+	m.b = nil
+	oneString(m.keys)
+	oneString(m.stemOf)
 	m.pool.New = func() any { return newScratch(len(m.slotEx), len(m.examples), len(m.intents)) }
 	return m, nil
 }
@@ -359,26 +372,27 @@ func (m *Model) buildCues(c Corpus) {
 
 // intern returns the id of a matching key, adding it and its index entries.
 func (m *Model) intern(k string, script byte) int32 {
-	if id, ok := m.vocab[k]; ok {
+	b := m.b
+	if id, ok := b.vocab[k]; ok {
 		return id
 	}
 	id := int32(len(m.keys))
-	m.vocab[k] = id
+	b.vocab[k] = id
 	m.keys = append(m.keys, k)
 	m.script = append(m.script, script)
-	m.post = append(m.post, nil)
+	b.post = append(b.post, nil)
 	st := stem(k, script)
 	m.stemOf = append(m.stemOf, st)
 	if st != "" {
-		m.stems[st] = append(m.stems[st], id)
+		b.stems[st] = append(b.stems[st], id)
 	}
 	if script == scriptLatin || script == scriptCyrillic {
 		rs := []rune(k)
 		if len(rs) >= typoLen(script) {
-			m.dels[k] = append(m.dels[k], id)
+			b.dels[k] = append(b.dels[k], id)
 			for i := range rs {
 				d := string(rs[:i]) + string(rs[i+1:])
-				m.dels[d] = appendOnce(m.dels[d], id)
+				b.dels[d] = appendOnce(b.dels[d], id)
 			}
 		}
 		if script == scriptCyrillic && !kyrgyzWithout(k) {
@@ -389,7 +403,7 @@ func (m *Model) intern(k string, script byte) int32 {
 					continue
 				}
 				p := string(rs[:n])
-				m.prefixes[p] = append(m.prefixes[p], id)
+				b.prefixes[p] = append(b.prefixes[p], id)
 			}
 		}
 	}

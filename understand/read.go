@@ -217,7 +217,7 @@ func (m *Model) addTok(sc *scratch, k string, r run, lang string, sim float32) {
 // weightOf is what a word weighs: its first known form's weight.
 func (m *Model) weightOf(forms []string) float32 {
 	for _, f := range forms {
-		if id, ok := m.vocab[f]; ok {
+		if id, ok := m.vocab.get(f); ok {
 			return m.weight[id]
 		}
 	}
@@ -249,9 +249,9 @@ func (m *Model) word(sc *scratch, k string, script byte, lang string) *wordInfo 
 	w.weight = m.weightOf(w.forms[:w.nf])
 	// a word the examples use as it is typed is not a typo of another
 	// ("контакты" is not «контракт» mistyped)
-	_, known := m.vocab[w.forms[0]]
+	_, known := m.vocab.get(w.forms[0])
 	for f := 1; f < w.nf && !known; f++ {
-		_, known = m.vocab[w.forms[f]]
+		_, known = m.vocab.get(w.forms[f])
 	}
 	sc.creds = sc.creds[:0]
 	for f := 0; f < w.nf; f++ {
@@ -272,7 +272,7 @@ func (m *Model) isEnglish(k string) bool {
 	if m.english[k] {
 		return true
 	}
-	if id, ok := m.vocab[k]; ok {
+	if id, ok := m.vocab.get(k); ok {
 		return m.english[m.stemOf[id]]
 	}
 	return false
@@ -404,7 +404,7 @@ func kyrgyzWithout(w string) bool {
 
 // lookup appends to dst every example word that form matches.
 func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw float32, lang string, typos bool) []credit {
-	id, known := m.vocab[form]
+	id, known := m.vocab.get(form)
 	if known {
 		dst = append(dst, credit{id, fw * simExact})
 	}
@@ -422,7 +422,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 	// fuzzy readings of a Russian word skip words only Kyrgyz examples use
 	other := func(o int32) bool { return lang == "ru" && m.kyOnly[o] }
 	if st != "" {
-		for _, o := range m.stems[st] {
+		for _, o := range m.stems.get(st) {
 			if !other(o) {
 				dst = append(dst, credit{o, fw * simStem})
 			}
@@ -437,13 +437,13 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 				continue
 			}
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:n])
-			if o, ok := m.vocab[string(sc.bytes)]; ok && !other(o) {
+			if o, ok := m.vocab.getBytes(sc.bytes); ok && !other(o) {
 				dst = append(dst, credit{o, fw * simPrefix})
 			}
 			// … or both are one stem with different endings
 			// (салыштырып, салыштыруу)
 			if n >= stemMin {
-				for _, o := range m.prefixes[string(sc.bytes)] {
+				for _, o := range m.prefixes.getBytes(sc.bytes) {
 					if !other(o) {
 						dst = append(dst, credit{o, fw * simStem * simPrefix})
 					}
@@ -451,7 +451,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 			}
 		}
 		// … or the example's word is the message's plus an ending
-		for _, o := range m.prefixes[form] {
+		for _, o := range m.prefixes.get(form) {
 			if !other(o) {
 				dst = append(dst, credit{o, fw * simPrefix})
 			}
@@ -464,13 +464,13 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 		// reading both sides' stems joined too much.)
 		sc.stems = kyrgyzStems(form, sc.stems[:0])
 		for _, s := range sc.stems {
-			if o, ok := m.vocab[s]; ok {
+			if o, ok := m.vocab.get(s); ok {
 				dst = append(dst, credit{o, fw * simPrefix})
 			}
 		}
 	}
 	if tmin := typoLen(script); typos && len(rs) >= tmin {
-		for _, o := range m.dels[form] {
+		for _, o := range m.dels.get(form) {
 			if !other(o) {
 				dst = append(dst, credit{o, fw * simTypo})
 			}
@@ -478,7 +478,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 		for i := range rs {
 			sc.bytes = appendRunes(sc.bytes[:0], rs[:i])
 			sc.bytes = appendRunes(sc.bytes, rs[i+1:])
-			for _, o := range m.dels[string(sc.bytes)] {
+			for _, o := range m.dels.getBytes(sc.bytes) {
 				if utf8.RuneCountInString(m.keys[o]) >= tmin && !other(o) && !otherPerson(form, m.keys[o]) {
 					dst = append(dst, credit{o, fw * simTypo})
 				}
@@ -502,7 +502,7 @@ func (m *Model) credit(sc *scratch, id int32, sim float32, p int8) {
 		sc.deferred = append(sc.deferred, deferred{id, sim, p})
 		return
 	}
-	for _, s := range m.post[id] {
+	for _, s := range m.post.at(id) {
 		if sc.late && !sc.mark[m.slotEx[s]] && !m.weak[m.slotEx[s]] {
 			continue
 		}
@@ -1117,7 +1117,7 @@ func usedBefore(sc *scratch, i int) bool {
 // (kanji around one to three kana of inflection).
 func (m *Model) cjkForms(t *qtok, rs []rune, i int) {
 	add := func(k string, sim float32) {
-		if _, ok := m.vocab[k]; ok && t.nf < len(t.forms) {
+		if _, ok := m.vocab.get(k); ok && t.nf < len(t.forms) {
 			t.forms[t.nf], t.fw[t.nf], t.fs[t.nf] = k, sim, scriptCJK
 			t.nf++
 		}
