@@ -152,6 +152,7 @@ type Model struct {
 	cjkCues []cjkCue
 }
 
+// building is a Model's indexes while New makes them (see Model.b).
 type building struct {
 	vocab                 map[string]int32
 	post                  [][]int32
