@@ -77,7 +77,7 @@ func (p *postings) getBytes(b []byte) []int32 {
 	return p.find(maphash.Bytes(p.seed, b)|1, "", b)
 }
 
-// find looks up the key k, or b when k is "" (no key is empty: see tokenKeys).
+// find looks up the key held in b, or k when b is nil (get).
 func (p *postings) find(h uint64, k string, b []byte) []int32 {
 	mask := uint64(len(p.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -95,26 +95,26 @@ func (p *postings) find(h uint64, k string, b []byte) []int32 {
 	}
 }
 
-// ids is a read-only map from strings to one id each: postings whose
+// idIndex is a read-only map from strings to one id each: postings whose
 // lists have one id.
-type ids struct{ p postings }
+type idIndex struct{ p postings }
 
-func freezeIDs(m map[string]int32) ids {
+func freezeIDs(m map[string]int32) idIndex {
 	lists := make(map[string][]int32, len(m))
 	for k, id := range m {
 		lists[k] = []int32{id}
 	}
-	return ids{freeze(lists)}
+	return idIndex{freeze(lists)}
 }
 
-func (x *ids) get(k string) (int32, bool) {
+func (x *idIndex) get(k string) (int32, bool) {
 	if l := x.p.get(k); len(l) > 0 {
 		return l[0], true
 	}
 	return 0, false
 }
 
-func (x *ids) getBytes(b []byte) (int32, bool) {
+func (x *idIndex) getBytes(b []byte) (int32, bool) {
 	if l := x.p.getBytes(b); len(l) > 0 {
 		return l[0], true
 	}

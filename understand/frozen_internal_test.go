@@ -2,14 +2,9 @@ package understand
 
 import (
 	"fmt"
-	"os"
 	"reflect"
-	"runtime"
-	"runtime/metrics"
 	"slices"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 func TestPostingsAnswerAsTheMap(t *testing.T) {
@@ -90,59 +85,4 @@ func hasPointers(t reflect.Type) bool {
 		return hasPointers(t.Elem())
 	}
 	return false
-}
-
-var keepModel *Model
-
-// The model's indexes are built once and read at every message; the
-// collector should mark them as a few large objects, not walk them
-// (BENCHMARKS.md, the model's indexes): most of the model's bytes are not
-// scanned.
-func TestTheModelIsMostlyNotScanned(t *testing.T) {
-	c := testCorpus(t)
-	scan0, live0 := heapScan()
-	m, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keepModel = m
-	scan1, live1 := heapScan()
-	keepModel = nil
-	scan, live := int64(scan1)-int64(scan0), int64(live1)-int64(live0)
-	t.Logf("the model: %d KB live, %d KB scanned", live>>10, scan>>10)
-	if live <= 0 || scan > live/3 {
-		t.Errorf("the collector scans %d of the model's %d bytes", scan, live)
-	}
-}
-
-func heapScan() (scan, live uint64) {
-	runtime.GC()
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
-}
-
-// testCorpus reads testdata/corpus.yaml (see the package's external
-// tests' mustCorpus).
-func testCorpus(t *testing.T) Corpus {
-	var doc struct {
-		Intents []struct {
-			Slot, Value string
-			Examples    map[string][]string
-		}
-		Spellings []Spelling
-	}
-	b, err := os.ReadFile("testdata/corpus.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	c := Corpus{Languages: []string{"ja", "en", "ru", "ky"}, Spellings: doc.Spellings}
-	for _, in := range doc.Intents {
-		c.Intents = append(c.Intents, Intent{Slot: in.Slot, Value: in.Value, Examples: in.Examples})
-	}
-	return c
 }

@@ -102,7 +102,7 @@ const (
 type Model struct {
 	intents []Intent // Slot and Value only
 
-	vocab  ids // matching key → id
+	vocab  idIndex // matching key → id
 	keys   []string
 	script []byte
 	weight []float32 // IDF over intents, 0..1
