@@ -97,7 +97,7 @@ Environment variables (flags override them):
   SSWBOT_EVENT_LEASE            how long an event stays in flight without news from its handler (default 40s)
   SSWBOT_TRANSCRIPT_MAX_ENTRIES entries kept per conversation, the oldest dropped (default 1000)
   SSWBOT_MAX_STORED_TEXT        characters kept of one transcript entry, cut with a marker (default 2000)
-  SSWBOT_MEMORY_MAX_BYTES       size bound of the in-memory store, idle conversations evicted (default 268435456 = 256 MiB)
+  SSWBOT_MEMORY_MAX_BYTES       size bound of the in-memory store: idle transcripts trimmed, then idle conversations evicted (default 268435456 = 256 MiB)
   SSWBOT_KNOWLEDGE              content directory overriding the embedded content
   SSWBOT_LOG_LEVEL              debug, info, warn or error (default info)
   SSWBOT_INVITE_TTL             how long a shared case's invite code is valid (default 336h = 14 days)

@@ -501,6 +501,8 @@ func registerStoreMetrics(reg prometheus.Registerer, st storage) {
 				func() float64 { return float64(ms.Stats().Bytes) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sswbot_memstore_conversations", Help: "Conversations in the in-memory store."},
 				func() float64 { return float64(ms.Stats().Conversations) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_memstore_trimmed_entries_total", Help: "Older transcript entries of idle conversations dropped to stay within SSWBOT_MEMORY_MAX_BYTES (before any conversation is evicted)."},
+				func() float64 { return float64(ms.Stats().TrimmedEntries) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_memstore_evictions_total", Help: "Conversations evicted (idle the longest) to stay within SSWBOT_MEMORY_MAX_BYTES."},
 				func() float64 { return float64(ms.Stats().Evicted) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sswbot_transcript_entries_dropped_total", Help: "Oldest transcript entries dropped to keep SSWBOT_TRANSCRIPT_MAX_ENTRIES."},

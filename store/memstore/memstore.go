@@ -33,8 +33,9 @@ type Options struct {
 	MaxEntries int
 	// MaxBytes bounds the store's estimated size (sessions, metas,
 	// transcripts, dedupe records). Above it a commit first drops what has
-	// expired, then the conversations idle the longest (with their dedupe
-	// records), down to 90 %; 256 MiB.
+	// expired, then the older transcript entries of the conversations idle
+	// the longest, then those conversations (with their dedupe records),
+	// down to 90 %; 256 MiB.
 	MaxBytes int64
 }
 

@@ -139,6 +139,46 @@ func TestTheStoreStaysWithinMaxBytes(t *testing.T) {
 	}
 }
 
+// Under the bound, the older transcript entries of idle conversations go
+// before any conversation does: every user keeps their place in the dialog
+// and each transcript its newest entries.
+func TestIdleTranscriptsAreTrimmedBeforeConversationsGo(t *testing.T) {
+	c := &clock{now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	const limit, users, events = 256 << 10, 10, 60
+	s := memstore.New(memstore.Options{Now: c.Now, MaxBytes: limit})
+	ctx := t.Context()
+	id := func(u int) bot.ConversationID { return bot.ConversationOf(bot.LINE, fmt.Sprint("U", u)) }
+	for u := range users {
+		for e := range events {
+			c.Advance(time.Second)
+			if err := storetest.Handle(ctx, s, id(u), fmt.Sprintf("u%d-e%d", u, e)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st := s.Stats()
+	t.Logf("%+v", st)
+	if st.Bytes > limit || st.Bytes != s.RecountedBytes() {
+		t.Errorf("the store counts %d bytes (a recount gives %d), want at most %d", st.Bytes, s.RecountedBytes(), limit)
+	}
+	if st.TrimmedEntries == 0 || st.Evicted != 0 || st.Conversations != users {
+		t.Fatalf("stats %+v: want entries trimmed and no conversation evicted", st)
+	}
+	for u := range users {
+		snap, err := s.Load(ctx, id(u), "")
+		if err != nil || string(snap.Session) != fmt.Sprint(events) {
+			t.Errorf("user %d: session %q (%v), want %d turns kept", u, snap.Session, err, events)
+		}
+	}
+	es, err := s.Transcript(ctx, id(0))
+	if err != nil || len(es) != 20 || es[len(es)-1].Text != fmt.Sprint(events) {
+		t.Errorf("the idlest transcript: %d entries, err %v; want its newest 20", len(es), err)
+	}
+	if es, _ := s.Transcript(ctx, id(users-1)); len(es) != events {
+		t.Errorf("the newest transcript kept %d entries, want all %d", len(es), events)
+	}
+}
+
 func TestDroppedEntriesAreCounted(t *testing.T) {
 	s := memstore.New(memstore.Options{MaxEntries: 3})
 	id := bot.ConversationOf(bot.LINE, "U1")

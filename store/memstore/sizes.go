@@ -17,6 +17,7 @@ type Stats struct {
 	Bytes          int64 // estimated size of everything stored
 	Conversations  int
 	DroppedEntries int64 // transcript entries dropped by MaxEntries
+	TrimmedEntries int64 // older transcript entries dropped by MaxBytes (shrink)
 	Evicted        int64 // conversations evicted by MaxBytes before they expired
 }
 
@@ -81,6 +82,22 @@ func (c *conv) dropEntries(n int) {
 	c.entries = c.entries[n:]
 }
 
+// trimTo drops c's oldest entries so that at most n are left, into a
+// slice of their own size (an idle conversation may not append again to
+// let go of the old array), and returns how many it dropped (call resize
+// after).
+func (c *conv) trimTo(n int) int {
+	d := len(c.entries) - n
+	if d <= 0 {
+		return 0
+	}
+	for i := range d {
+		c.entriesSize -= entrySize(&c.entries[i])
+	}
+	c.entries = slices.Clone(c.entries[d:])
+	return d
+}
+
 // clearEntries empties c's transcript (call resize after).
 func (c *conv) clearEntries() {
 	c.entries, c.entriesSize = nil, 0
@@ -116,10 +133,20 @@ func (s *Store) dropConv(id bot.ConversationID, c *conv) {
 	delete(s.convs, id)
 }
 
+// keptUnderPressure is how many of its newest transcript entries an idle
+// conversation keeps when MaxBytes is reached (shrink): the last few
+// exchanges, so staff opening it still see what was said lately.
+const keptUnderPressure = 20
+
 // shrink brings the store under 90 % of MaxBytes: first everything expired,
-// then the conversations idle the longest, with their dedupe records and
+// then the older transcript entries of the conversations idle the longest
+// (each keeps its newest keptUnderPressure), and only when that is not
+// enough the conversations idle the longest, with their dedupe records and
 // leases (a redelivery that old is unlikely; the conversation's user starts
-// afresh). keep, the conversation just committed, stays.
+// afresh). Transcripts are most of the store (≈ 80 % of its bytes per
+// event), so under a bound that is too small users keep their place in the
+// dialog, and only the console loses old history. keep, the conversation
+// just committed, stays whole.
 func (s *Store) shrink(now time.Time, keep bot.ConversationID) {
 	s.sweep(now)
 	target := s.opt.MaxBytes / 10 * 9
@@ -137,6 +164,16 @@ func (s *Store) shrink(now time.Time, keep bot.ConversationID) {
 		}
 	}
 	slices.SortFunc(ids, func(a, b idle) int { return cmp.Compare(a.last.UnixNano(), b.last.UnixNano()) })
+	for _, v := range ids {
+		if s.size <= target {
+			return
+		}
+		c := s.convs[v.id]
+		if n := c.trimTo(keptUnderPressure); n > 0 {
+			s.stats.TrimmedEntries += int64(n)
+			s.resize(c)
+		}
+	}
 	for _, v := range ids {
 		if s.size <= target {
 			break
