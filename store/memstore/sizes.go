@@ -82,8 +82,8 @@ func (c *conv) dropEntries(n int) {
 	c.entries = c.entries[n:]
 }
 
-// trimTo drops c's oldest entries so that at most n are left, into a
-// slice of their own size (an idle conversation may not append again to
+// trimTo drops c's oldest entries so that at most n are left, moved into a
+// slice of their own size (an idle conversation may never append again to
 // let go of the old array), and returns how many it dropped (call resize
 // after).
 func (c *conv) trimTo(n int) int {
@@ -91,10 +91,8 @@ func (c *conv) trimTo(n int) int {
 	if d <= 0 {
 		return 0
 	}
-	for i := range d {
-		c.entriesSize -= entrySize(&c.entries[i])
-	}
-	c.entries = slices.Clone(c.entries[d:])
+	c.dropEntries(d)
+	c.entries = slices.Clone(c.entries)
 	return d
 }
 
