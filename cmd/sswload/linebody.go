@@ -31,6 +31,12 @@ var errSyntax = errors.New("bad JSON")
 func parseLineReply(b []byte) (lineReply, error) {
 	var r lineReply
 	s := scanner{jsonscan.New(b)}
+	if s.Null() { // encoding/json reads a bare null as "no fields"
+		if !s.End() {
+			return lineReply{}, errSyntax
+		}
+		return r, nil
+	}
 	ok := s.Object(func(key []byte) bool {
 		switch {
 		case keyIs(key, "replyToken"):

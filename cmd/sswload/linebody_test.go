@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode"
 )
 
 // lineBody is how the fake read a reply or push body before the scanner:
@@ -89,6 +91,12 @@ func lineBodies(t testing.TB) [][]byte {
 		[]byte(`{"a" "b"}`),
 		[]byte(`[]`),
 		[]byte(``),
+		[]byte(` null `), // encoding/json reads it, leaving the value zero
+		[]byte(`nul`),
+		[]byte(`null{}`),
+		// Repeated keys: both read them; their values may differ (see the fuzz target).
+		[]byte(`{"messages":[{"text":"a"}],"messages":[{}]}`),
+		[]byte(`{"messages":[{"text":"x","quickReply":{"items":[{"action":{"type":"message","text":"hi"}}]},"quickReply":{"items":[]}}]}`),
 	}
 	files, _ := filepath.Glob("../../adapters/line/testdata/flex/*.json")
 	files = append(files, "../../adapters/line/testdata/quickreply.golden")
@@ -125,7 +133,7 @@ func checkLineReply(t testing.TB, b []byte) {
 	if (werr != nil) != (gerr != nil) {
 		t.Fatalf("%.80q: scanner error %v, encoding/json error %v", b, gerr, werr)
 	}
-	if werr == nil && !reflect.DeepEqual(got, want) {
+	if werr == nil && !repeatsKey(b) && !reflect.DeepEqual(got, want) {
 		t.Fatalf("%.80q:\nscanner       %+v\nencoding/json %+v", b, got, want)
 	}
 }
@@ -137,13 +145,76 @@ func FuzzLineReplyScanner(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		want, werr := referenceLineReply(b)
 		got, gerr := parseLineReply(b)
-		if werr == nil && gerr == nil && !reflect.DeepEqual(got, want) {
-			t.Fatalf("scanner %+v, encoding/json %+v", got, want)
-		}
 		if werr == nil && gerr != nil {
 			t.Fatalf("scanner rejects what encoding/json reads: %v", gerr)
 		}
+		// A repeated key is undefined in JSON (RFC 8259 §4) and sswbot never
+		// sends one; encoding/json then decodes into the earlier slice
+		// elements and pointers, which the scanner does not imitate.
+		if werr == nil && gerr == nil && !repeatsKey(b) && !reflect.DeepEqual(got, want) {
+			t.Fatalf("scanner %+v, encoding/json %+v", got, want)
+		}
 	})
+}
+
+// repeatsKey reports whether some object in b (valid JSON) has two keys
+// encoding/json would take for the same field: equal under Unicode case
+// folding.
+func repeatsKey(b []byte) bool {
+	type frame struct {
+		object, atKey bool
+		keys          map[string]bool
+	}
+	var stack []frame
+	d := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.atKey {
+			if k, ok := tok.(string); ok {
+				if top.keys[fold(k)] {
+					return true
+				}
+				top.keys[fold(k)] = true
+				top.atKey = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, atKey: true, keys: map[string]bool{}})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: the enclosing object wants a key next.
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].atKey = true
+		}
+	}
+}
+
+// fold maps each rune to the smallest of its case-folding orbit, so that
+// fold(a) == fold(b) exactly when strings.EqualFold(a, b).
+func fold(s string) string {
+	var out []rune
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		out = append(out, m)
+	}
+	return string(out)
 }
 
 func BenchmarkLineReplyScanner(b *testing.B) {
@@ -167,4 +238,23 @@ func BenchmarkLineReplyScanner(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestRepeatsKey(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{`{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}`, false},
+		{`{"a":1,"A":2}`, true},
+		{`{"messages":[],"meſſages":[]}`, true}, // ſ folds to s
+		{`{"x":{"k":1,"\u212a":2}}`, true},      // the Kelvin sign folds to k
+		{`[{"a":[1,{"b":1}],"b":2},{"a":1}]`, false},
+		{`[{"a":[1,{"b":1}],"b":2,"a":1}]`, true},
+		{`{"a":"b","b":"a"}`, false},
+	} {
+		if got := repeatsKey([]byte(c.in)); got != c.want {
+			t.Errorf("repeatsKey(%s) = %v, want %v", c.in, got, c.want)
+		}
+	}
 }
