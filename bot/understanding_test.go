@@ -16,7 +16,7 @@ type typed struct{ text, wantState string }
 
 // understandingScripts are conversations typed as people type them, in
 // every language: several answers in one sentence, a question the document
-// does not answer, control words, gibberish, a topic of another route, an
+// does not answer (alone, and about a step's detail), control words, gibberish, a topic of another route, an
 // answer that rules a choice out ("not X but Y"), someone writing for a
 // relative.
 var understandingScripts = map[string][][]typed{
@@ -28,26 +28,31 @@ var understandingScripts = map[string][][]typed{
 		{{"employer", "location"}, {"still in Kyrgyzstan", "route"}, {"not sure which one", "route"}, {"we found him ourselves", "step:direct:1"}},
 		// someone else's job search, then "not X but Y"
 		{{"my brother lives in Osh and wants to work in Japan", "route"}, {"not through the centre, we'd use an agency", "step:agency:1"}},
-		{{"Our company wants to hire someone from Osh directly, without any agency", "step:direct:1"}},
+		{{"Our company wants to hire someone from Osh directly, without any agency", "step:direct:1"},
+			// a detail of another step the document does not give: both answers
+			{"how long does the COE take?", "step:direct:1"}},
 	},
 	"ja": {
 		{{"日本の受入機関です", "location"}, {"まだキルギスにいます", "route"}, {"送出機関を利用します", "step:agency:1"},
 			{"費用はいくらですか", "step:agency:1"}, {"ありがとうございます", "step:agency:1"}},
 		{{"日本で働きたいです", "location"}, {"もう日本にいます", "step:japan:1"}, {"ビザは？", "step:japan:1"}},
-		{{"飲食店を経営しています。キルギスにいる人を直接雇用したいです", "step:direct:1"}},
+		{{"飲食店を経営しています。キルギスにいる人を直接雇用したいです", "step:direct:1"},
+			{"ビザの申請にはどのくらい時間がかかりますか", "step:direct:1"}},
 		{{"採用担当です", "location"}, {"キルギスにいます", "route"}, {"送出機関じゃなくて、センター経由にしたい", "step:center:1"}},
 	},
 	"ru": {
 		{{"Мы компания в Японии, работник пока в Бишкеке, хотим через агентство", "step:agency:1"},
 			{"сколько стоит агентство?", "step:agency:1"}, {"спасибо", "step:agency:1"}},
 		{{"ishu rabotu v yaponii", "location"}, {"ya uzhe v Tokio", "step:japan:1"}, {"а виза?", "step:japan:1"}, {"ок понятно", "step:japan:1"}},
-		{{"я помогаю брату, он сейчас в Бишкеке", "route"}, {"не через агентство, а напрямую", "step:direct:1"}},
+		{{"я помогаю брату, он сейчас в Бишкеке", "route"}, {"не через агентство, а напрямую", "step:direct:1"},
+			{"скольк стоит виза?", "step:direct:1"}},
 	},
 	"ky": {
 		{{"биз Япониядагы компаниябыз, жумушчу азыр Бишкекте, агенттик аркылуу алабыз", "step:agency:1"},
 			{"канча акча керек?", "step:agency:1"}, {"рахмат", "step:agency:1"}},
 		{{"men japoniyada ishtegim kelet", "location"}, {"азыр Японияда жашайм", "step:japan:1"}, {"виза кантип алам?", "step:japan:1"}},
-		{{"иним Бишкекте, Японияга иштегени баргысы келет", "route"}, {"борбор эмес, агенттик аркылуу", "step:agency:1"}},
+		{{"иним Бишкекте, Японияга иштегени баргысы келет", "route"}, {"борбор эмес, агенттик аркылуу", "step:agency:1"},
+			{"виза канча убакытта чыгат?", "step:agency:1"}},
 	},
 }
 

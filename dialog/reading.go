@@ -1,5 +1,7 @@
 package dialog
 
+import "slices"
+
 // Meaning is one reading of typed text: a slot ("role", "location",
 // "country", "route", "topic", "contact", "control", "oos") and its value.
 // The bot fills it from its understanding model; dialog only acts on it.
@@ -57,6 +59,9 @@ func (t *turn) understood(r Reading) bool {
 	case SlotControl:
 		return t.control(top.Value)
 	case SlotOOS:
+		if tp, ok := confident(r, SlotTopic); ok && t.both(top.Value, tp.Value) {
+			return true
+		}
 		t.s.Misses = 0
 		ch := t.choices()
 		if !hasKind(ch, KindStaff) {
@@ -65,6 +70,9 @@ func (t *turn) understood(r Reading) bool {
 		t.replies = append(t.replies, Reply{Say: SayOutOfScope, Step: top.Value, Choices: ch})
 		return true
 	case SlotTopic:
+		if o, ok := confident(r, SlotOOS); ok && t.both(o.Value, top.Value) {
+			return true
+		}
 		return t.topic(top.Value)
 	case SlotContact:
 		t.choose(Payload{Kind: KindContacts})
@@ -246,6 +254,36 @@ func (t *turn) topic(v string) bool {
 		}
 	}
 	return false
+}
+
+// both answers a question about a detail of a step that the document does
+// not give ("how long does the COE take", "visa fee?"): first that the
+// document says nothing about it, then the step. Which of the two readings
+// scores higher turns on a word, and either alone loses half the answer:
+// the step alone ignores the question, the out-of-scope answer alone
+// leaves the user without the step it was about. False, having changed
+// nothing, when the topic has no step to show or its step is the one the
+// user is on.
+func (t *turn) both(oos, topic string) bool {
+	if r := t.f.Route(t.s.Country, t.s.Route); r != nil && t.s.State == StateStep && r.WithTopic(topic) == t.s.Step {
+		return false // the step is on the screen already
+	}
+	n := len(t.replies)
+	t.replies = append(t.replies, Reply{Say: SayOutOfScope, Step: oos})
+	if !t.topic(topic) {
+		t.replies = t.replies[:n]
+		return false
+	}
+	t.s.Misses = 0
+	// the out-of-scope answer offers a person: the buttons must have one
+	last := &t.replies[len(t.replies)-1]
+	if len(last.Choices) == 0 {
+		last.Choices = t.choices()
+	}
+	if !hasKind(last.Choices, KindStaff) {
+		last.Choices = append(slices.Clip(last.Choices), Payload{Kind: KindStaff})
+	}
+	return true
 }
 
 func hasKind(ps []Payload, k Kind) bool {

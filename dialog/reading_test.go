@@ -64,7 +64,17 @@ func TestReadings(t *testing.T) {
 			{read("we help our students", unsure("control", "help", 0.4)), "step:japan:1", []dialog.Say{dialog.SayReAsk}},
 		}},
 		{"a question the document does not answer gets an honest answer", []step{start, worker, inJP,
-			{read("how much is the visa?", sure("oos", "fees"), sure("topic", "visa")), "step:japan:1", []dialog.Say{dialog.SayOutOfScope}},
+			{read("how much is the rent?", sure("oos", "housing")), "step:japan:1", []dialog.Say{dialog.SayOutOfScope}},
+		}},
+		// Either reading may score higher; both are answered, the honest one first.
+		{"a question about a step's detail the document lacks gets both answers", []step{start, worker, inJP,
+			{read("how much is the visa?", sure("oos", "fees"), sure("topic", "visa")), "step:japan:1", []dialog.Say{dialog.SayOutOfScope, dialog.SayOtherRoute}},
+		}},
+		{"the same with the topic read first", []step{start, worker, inKG, {choice("rt:direct"), "step:direct:1", nil},
+			{read("how long does the visa take", sure("topic", "visa"), sure("oos", "duration")), "step:direct:1", []dialog.Say{dialog.SayOutOfScope, dialog.SayStepSingle}},
+		}},
+		{"an unsure out-of-scope reading leaves the topic alone", []step{start, worker, inKG, {choice("rt:direct"), "step:direct:1", nil},
+			{read("when do I get the visa", sure("topic", "visa"), unsure("oos", "application_status", 0.46)), "step:direct:1", []dialog.Say{dialog.SayStepSingle}},
 		}},
 		{"a topic of another route is explained", []step{start, worker, inJP,
 			{read("and the visa?", sure("topic", "visa")), "step:japan:1", []dialog.Say{dialog.SayOtherRoute}},
@@ -163,6 +173,42 @@ func TestExpect(t *testing.T) {
 	} {
 		if got := dialog.Expect(f, tt.s); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Expect(%s) = %v, want %v", tt.s.State, got, tt.want)
+		}
+	}
+}
+
+// Both answers end with the buttons of where the user is, and a person
+// among them (the out-of-scope answer offers one); a topic with no step to
+// show leaves the out-of-scope answer alone, with its own buttons.
+func TestBothAnswersOfferAPerson(t *testing.T) {
+	f := testFlow()
+	direct := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", Route: "direct", Step: "A.1.1", State: dialog.StateStep}
+	for _, tt := range []struct {
+		topic string
+		says  []dialog.Say
+	}{
+		{"visa", []dialog.Say{dialog.SayOutOfScope, dialog.SayStepSingle}},
+		{"change_of_status", []dialog.Say{dialog.SayOutOfScope}}, // no route of the user's country has it
+		{"contract", []dialog.Say{dialog.SayOutOfScope}},         // the step on the screen: not again
+	} {
+		res := dialog.Step(f, direct, read("how long does it take", sure("oos", "duration"), sure("topic", tt.topic)))
+		if got := says(res.Replies); !reflect.DeepEqual(got, tt.says) {
+			t.Fatalf("%s: says %v, want %v", tt.topic, got, tt.says)
+		}
+		if res.Replies[0].Step != "duration" {
+			t.Errorf("%s: out-of-scope answer about %q, want duration", tt.topic, res.Replies[0].Step)
+		}
+		last := res.Replies[len(res.Replies)-1]
+		var staff, next bool
+		for _, p := range last.Choices {
+			staff = staff || p.Kind == dialog.KindStaff
+			next = next || p.Kind == dialog.KindNext
+		}
+		if !staff || !next {
+			t.Errorf("%s: last buttons %v, want the walk's with a person", tt.topic, last.Choices)
+		}
+		if res.Session.Step != direct.Step || res.Session.State != direct.State {
+			t.Errorf("%s moved the user to %s %s", tt.topic, res.Session.State, res.Session.Step)
 		}
 	}
 }
