@@ -30,7 +30,7 @@ var understandingScripts = map[string][][]typed{
 		{{"my brother lives in Osh and wants to work in Japan", "route"}, {"not through the centre, we'd use an agency", "step:agency:1"}},
 		{{"Our company wants to hire someone from Osh directly, without any agency", "step:direct:1"},
 			// a detail of another step the document does not give: both answers
-			{"how long does the COE take?", "step:direct:1"}},
+			{"how long does the COE take?", "step:direct:1"}, {"how many steps are left?", "step:direct:1"}},
 	},
 	"ja": {
 		{{"日本の受入機関です", "location"}, {"まだキルギスにいます", "route"}, {"送出機関を利用します", "step:agency:1"},
@@ -45,7 +45,7 @@ var understandingScripts = map[string][][]typed{
 			{"сколько стоит агентство?", "step:agency:1"}, {"спасибо", "step:agency:1"}},
 		{{"ishu rabotu v yaponii", "location"}, {"ya uzhe v Tokio", "step:japan:1"}, {"а виза?", "step:japan:1"}, {"ок понятно", "step:japan:1"}},
 		{{"я помогаю брату, он сейчас в Бишкеке", "route"}, {"не через агентство, а напрямую", "step:direct:1"},
-			{"скольк стоит виза?", "step:direct:1"}},
+			{"скольк стоит виза?", "step:direct:1"}, {"pomenyat yazyk", "lang"}},
 	},
 	"ky": {
 		{{"биз Япониядагы компаниябыз, жумушчу азыр Бишкекте, агенттик аркылуу алабыз", "step:agency:1"},

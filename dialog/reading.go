@@ -225,7 +225,7 @@ var yesNo = map[string]map[State]Kind{
 // everywhere ("next" means the current step's next, whichever it is).
 var controlKinds = map[string]Kind{
 	"next": KindTypedNext, "back": KindBack, "help": KindHelp, "staff": KindStaff,
-	"restart": KindRestart, "contacts": KindContacts,
+	"restart": KindRestart, "contacts": KindContacts, "lang": KindLang, "all": KindAll,
 }
 
 // topic shows the step about a topic. A topic of another route is

@@ -18,8 +18,9 @@ var Slots = []string{"role", "location", "country", "route", "topic", "contact",
 
 // Controls are the control words the bot acts on without moving the user
 // forward on their own (except next/back): acknowledgements, yes/no,
-// greetings, and requests for help, a person or a fresh start.
-var Controls = []string{"yes", "no", "thanks", "ok", "hello", "next", "back", "help", "staff", "restart", "contacts"}
+// greetings, and requests for help, a person, a fresh start, another
+// language or the list of all steps.
+var Controls = []string{"yes", "no", "thanks", "ok", "hello", "next", "back", "help", "staff", "restart", "contacts", "lang", "all"}
 
 // AnyLanguage is the Examples key of phrasings that mean the same in every
 // language: place names, codes, numbers. In YAML it is written "any".
