@@ -70,7 +70,9 @@ func (t *turn) understood(r Reading) bool {
 		t.replies = append(t.replies, Reply{Say: SayOutOfScope, Step: top.Value, Choices: ch})
 		return true
 	case SlotTopic:
-		if o, ok := confident(r, SlotOOS); ok && t.both(o.Value, top.Value) {
+		// read second, the question must be read nearly whole: a word
+		// of "I got the visa, what now" may look like a family question
+		if o, ok := confident(r, SlotOOS); ok && o.Score >= secondQuestion && t.both(o.Value, top.Value) {
 			return true
 		}
 		return t.topic(top.Value)
@@ -255,6 +257,10 @@ func (t *turn) topic(v string) bool {
 	}
 	return false
 }
+
+// secondQuestion is the score an out-of-scope reading needs to be
+// answered when a topic was read first.
+const secondQuestion = 0.9
 
 // both answers a question about a detail of a step that the document does
 // not give ("how long does the COE take", "visa fee?"): first that the
