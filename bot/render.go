@@ -333,15 +333,6 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card)
 	lang, c := s.Lang, r.country(s)
 	ui := func(key string) string { return r.ui(key, lang) }
 	switch o.Say {
-	case dialog.SayAskLanguage:
-		if lang != "" {
-			return ui("ask_language"), nil, nil
-		}
-		var all []string
-		for _, l := range knowledge.Languages {
-			all = append(all, r.ui("ask_language", l))
-		}
-		return strings.Join(all, "\n"), nil, nil
 	case dialog.SayWelcome:
 		// The first message also cites the document by title and issuer,
 		// says that the translations are ours, and offers the issuer's page
@@ -412,6 +403,15 @@ func (r *renderer) say(s dialog.Session, o dialog.Reply) (string, []Link, *Card)
 		return fill(ui("other_route"), "{step}", step, "{route}", route), nil, nil
 	case dialog.SayDone:
 		return r.done(s)
+	}
+	if lang == "" {
+		// before a language is chosen (the language question, a sentence
+		// in none of them, a sticker): every language, a line each
+		all := make([]string, 0, len(knowledge.Languages))
+		for _, l := range knowledge.Languages {
+			all = append(all, r.roleUI(string(o.Say), s.Role, l))
+		}
+		return strings.Join(all, "\n"), nil, nil
 	}
 	return r.roleUI(string(o.Say), s.Role, lang), nil, nil
 }

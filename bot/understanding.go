@@ -81,16 +81,15 @@ func Corpus(kb *knowledge.Base) understand.Corpus {
 	return c
 }
 
-// read is what typed text means at the user's question, in dialog's terms.
+// read is what typed text means at the user's question (or, for a first
+// message or a sentence at the language question, at the question after
+// it), in dialog's terms.
 func (s *Service) read(sess dialog.Session, in dialog.Input) dialog.Reading {
 	if s.model == nil {
 		return dialog.Reading{}
 	}
-	lang := sess.Lang
-	if lang == "" {
-		lang = in.LangHint
-	}
-	r := s.model.Read(understand.Query{Text: in.Text, Lang: lang, Expect: dialog.Expect(s.flow, sess)})
+	lang, expect := dialog.ReadAs(s.flow, sess, in)
+	r := s.model.Read(understand.Query{Text: in.Text, Lang: lang, Expect: expect})
 	out := dialog.Reading{Confident: r.Confident}
 	for _, m := range r.Matches {
 		out.Matches = append(out.Matches, meaning(m))

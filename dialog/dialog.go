@@ -25,8 +25,13 @@ type Input struct {
 	// Expired is set by the caller when the user's previous session timed
 	// out; the dialog says so and starts fresh.
 	Expired bool
-	// Reading is what typed text means, read by the caller for the
-	// question Expect names; zero when not read.
+	// TypedLang is the language typed text is written in, when the caller
+	// can tell ("" when not). Typed as a first message or at the language
+	// question, it chooses the language, and Reading is then read for the
+	// question after it (see ReadAs).
+	TypedLang string
+	// Reading is what typed text means, read by the caller as ReadAs says;
+	// zero when not read.
 	Reading Reading
 	// Case is the shared case the session belongs to (Session.Case), as
 	// the caller loaded it; nil when there is none or it ended.
@@ -200,6 +205,22 @@ func (t *turn) start(in Input, role string, ask bool) {
 	}
 }
 
+// askAndRead asks the first open question, unless the message that led
+// to it answers it already («Здравствуйте, я из Оша, ищу работу»): then
+// its answers are taken and the next question asked.
+func (t *turn) askAndRead(in Input) {
+	n := len(t.replies)
+	t.advance()
+	if t.s.Lang == "" || t.s.State == StateLang || QuestionAt(t.s.State) == nil || len(in.Reading.Matches) == 0 {
+		return
+	}
+	asked := append([]Reply(nil), t.replies[n:]...)
+	t.replies = t.replies[:n]
+	if !t.fill(in.Reading) {
+		t.replies = append(t.replies, asked...)
+	}
+}
+
 // advance moves to the first unanswered question, or into the walk. A
 // question with a single possible answer is answered silently.
 func (t *turn) advance() {
@@ -315,23 +336,88 @@ func NeedsReading(f *Flow, s Session, in Input) bool {
 	t := turn{f: f, s: Normalize(f, s), in: in}
 	t.dropEndedCase()
 	if t.s.State == "" {
-		return false
+		return true // a first message may answer the first question
 	}
 	_, picked := t.picked(NormalizeText(in.Text))
 	return !picked
 }
 
+// ChoosesLang reports whether typed text at s would choose the language
+// (it starts the conversation or answers the language question): the
+// caller then tells the dialog the text's language (Input.TypedLang).
+func ChoosesLang(f *Flow, s Session) bool {
+	st := Normalize(f, s).State
+	return st == "" || st == StateLang
+}
+
+// ReadAs returns the language typed text is read in and the slots it is
+// expected to fill: the session's language and Expect's slots, or, for a
+// first message or a sentence at the language question, the language it
+// chooses and the question that follows.
+func ReadAs(f *Flow, s Session, in Input) (lang string, expect []string) {
+	s = Normalize(f, s)
+	lang = s.Lang
+	if lang == "" {
+		lang = in.LangHint
+	}
+	if s.State != "" && (s.State != StateLang || !has(f.Languages, in.TypedLang)) {
+		return lang, Expect(f, s)
+	}
+	t := turn{f: f, s: s, in: in}
+	if s.State == "" {
+		t.s = fresh(s.Lang)
+	}
+	t.s.Lang = t.typedLang(in)
+	if t.s.Lang == "" {
+		return lang, nil
+	}
+	t.advance()
+	return t.s.Lang, Expect(f, t.s)
+}
+
+// typedLang is the language typed text at the start or at the language
+// question chooses: the one it is written in, over the platform's hint
+// (a Russian sentence on a Japanese phone is Russian), and a language
+// chosen before over both at the start.
+func (t *turn) typedLang(in Input) string {
+	switch {
+	case t.s.Lang != "" && t.s.State != StateLang:
+		return t.s.Lang
+	case has(t.f.Languages, in.TypedLang):
+		return in.TypedLang
+	case t.s.Lang != "":
+		return t.s.Lang
+	case has(t.f.Languages, in.LangHint):
+		return in.LangHint
+	}
+	return ""
+}
+
 // text interprets typed text: a number, a button label, a keyword.
 func (t *turn) text(in Input) {
 	if t.s.State == "" {
-		// A first message ("hello") starts the conversation.
+		// A first message ("hello") starts the conversation, in the
+		// language it is written in; it may answer the first question.
 		t.s = t.keepCase(fresh(t.s.Lang))
-		t.start(in, "", true)
+		t.s.Lang = t.typedLang(in)
+		t.start(in, "", false)
+		t.askAndRead(in)
 		return
 	}
 	norm := NormalizeText(in.Text)
 	if p, ok := t.picked(norm); ok {
 		t.choose(p)
+		return
+	}
+	if t.s.State == StateLang && has(t.f.Languages, in.TypedLang) {
+		// a sentence instead of a language button: its language
+		first := t.s.Lang == "" && t.s.Role == ""
+		t.s.Lang = in.TypedLang
+		t.s.Misses = 0
+		if first {
+			t.say(SayWelcome)
+		}
+		t.askAndRead(in)
 		return
 	}
 	if t.understood(in.Reading) {

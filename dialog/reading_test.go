@@ -225,3 +225,66 @@ func TestBothAnswersOfferAPerson(t *testing.T) {
 		}
 	}
 }
+
+// A sentence that starts the conversation or answers the language question
+// chooses the language it is written in, and answers what it says.
+func TestATypedLanguageChooses(t *testing.T) {
+	f := testFlow()
+	typed := func(text, lang, hint string, ms ...dialog.Meaning) dialog.Input {
+		in := read(text, ms...)
+		in.TypedLang, in.LangHint = lang, hint
+		return in
+	}
+	atLang := dialog.Step(f, dialog.Session{}, dialog.Input{Kind: dialog.Start}).Session
+	walk := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", Route: "direct", Step: "A.1.1", State: dialog.StateStep}
+	relang := dialog.Step(f, walk, choice("g:lang")).Session
+	for _, tt := range []struct {
+		name      string
+		s         dialog.Session
+		in        dialog.Input
+		lang      string
+		wantState string
+		says      []dialog.Say
+	}{
+		{"a first message in Russian on a Japanese phone", dialog.Session{}, typed("Здравствуйте, я ищу работу", "ru", "ja", sure("role", "worker")),
+			"ru", "location", []dialog.Say{dialog.SayWelcome, dialog.SayAskLocation}},
+		{"a first message saying two answers", dialog.Session{}, typed("we are a company, the worker is in Bishkek", "en", "", sure("role", "employer"), sure("location", "kg")),
+			"en", "route", []dialog.Say{dialog.SayWelcome, dialog.SayUnderstood, dialog.SayAskRoute}},
+		{"a first message answering nothing asks", dialog.Session{}, typed("hello", "en", "ja", sure("control", "hello")),
+			"en", "role", []dialog.Say{dialog.SayWelcome, dialog.SayAskRole}},
+		{"a first message in no language asks for one", dialog.Session{}, typed("12345", "", ""),
+			"", "lang", []dialog.Say{dialog.SayAskLanguage}},
+		{"a sentence at the language question", atLang, typed("мен жумуш издейм", "ky", "", sure("role", "worker")),
+			"ky", "location", []dialog.Say{dialog.SayWelcome, dialog.SayAskLocation}},
+		{"a sentence when changing the language goes back", relang, typed("по-русски", "ru", ""),
+			"ru", "step:direct:1", []dialog.Say{dialog.SayStep}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := dialog.Step(f, tt.s, tt.in)
+			if res.Session.Lang != tt.lang || res.Session.Label(f) != tt.wantState {
+				t.Errorf("lang %q state %q, want %q %q", res.Session.Lang, res.Session.Label(f), tt.lang, tt.wantState)
+			}
+			if got := says(res.Replies); !reflect.DeepEqual(got, tt.says) {
+				t.Errorf("says %v, want %v", got, tt.says)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name   string
+		s      dialog.Session
+		in     dialog.Input
+		lang   string
+		expect []string
+	}{
+		{"a first message: the question after the language", dialog.Session{}, typed("x", "ru", "ja"), "ru", []string{"role"}},
+		{"the platform's language without a typed one", dialog.Session{}, typed("x", "", "ja"), "ja", []string{"role"}},
+		{"at the language question, typed", atLang, typed("x", "ky", ""), "ky", []string{"role"}},
+		{"at the language question, not typed", atLang, typed("x", "", ""), "", nil},
+		{"in the walk the session's", walk, typed("x", "ru", ""), "en", nil},
+	} {
+		lang, expect := dialog.ReadAs(f, tt.s, tt.in)
+		if lang != tt.lang || !reflect.DeepEqual(expect, tt.expect) {
+			t.Errorf("%s: ReadAs = %q %v, want %q %v", tt.name, lang, expect, tt.lang, tt.expect)
+		}
+	}
+}

@@ -121,6 +121,9 @@ type Model struct {
 	// word is not read as one of these with another ending or a typo:
 	// «сына» (a son's) is not «сынак» (a test), «собой» not «собол».
 	kyOnly []bool
+	// langs: which languages' examples use the word (langBit), for
+	// Language.
+	langs []uint8
 
 	examples []example
 	slotEx   []int32   // token slot → example
@@ -277,6 +280,10 @@ func New(c Corpus) (*Model, error) {
 					m.slotCJK = append(m.slotCJK, m.script[t.ids[0]] == scriptCJK)
 					slotFirst = append(slotFirst, t.ids[0])
 					for _, id := range t.ids {
+						for int(id) >= len(m.langs) {
+							m.langs = append(m.langs, 0)
+						}
+						m.langs[id] |= langBit(lang)
 						if lang == "ky" {
 							usedBy[id] |= 1
 						} else {
@@ -307,6 +314,7 @@ func New(c Corpus) (*Model, error) {
 	N := float64(len(m.intents))
 	norm := math.Log(1 + N)
 	m.weight = make([]float32, len(m.keys))
+	m.langs = append(m.langs, make([]uint8, len(m.keys)-len(m.langs))...)
 	m.kyOnly = make([]bool, len(m.keys))
 	for id, u := range usedBy {
 		m.kyOnly[id] = u == 1

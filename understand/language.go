@@ -1,0 +1,84 @@
+package understand
+
+import "strings"
+
+const (
+	bitJa uint8 = 1 << iota
+	bitEn
+	bitRu
+	bitKy
+)
+
+func langBit(lang string) uint8 {
+	switch lang {
+	case "ja":
+		return bitJa
+	case "en":
+		return bitEn
+	case "ru":
+		return bitRu
+	case "ky":
+		return bitKy
+	}
+	return 0
+}
+
+// Language guesses which language text is written in, so that a first
+// message or an answer to the language question typed as a sentence
+// («Здравствуйте, я ищу работу») picks the language itself. Japanese script
+// says ja; Cyrillic says ky with ө, ү or ң or more words only Kyrgyz
+// examples use than words only Russian ones use, and ru otherwise; Latin
+// letters say en when known English words are at least as many as the
+// words that read as Russian or Kyrgyz only (transliterated: "ishu rabotu",
+// "jumush izdeym"). "" when nothing tells (digits, a name, "salam").
+func (m *Model) Language(text string) string {
+	if strings.ContainsAny(strings.ToLower(text), "өүң") {
+		return "ky"
+	}
+	var en, ru, ky int
+	cyrillic := false
+	only := func(b uint8) {
+		switch b & (bitRu | bitKy) {
+		case bitRu:
+			ru++
+		case bitKy:
+			ky++
+		}
+	}
+	for _, r := range scan(text, nil, m.kanji) {
+		k := key(r.text, r.script)
+		switch r.script {
+		case scriptCJK:
+			return "ja"
+		case scriptCyrillic:
+			cyrillic = true
+			if id, ok := m.vocab.get(k); ok {
+				only(m.langs[id])
+			}
+		case scriptLatin:
+			if m.isEnglish(k) {
+				en++
+				continue
+			}
+			for _, tr := range translits(k) {
+				if id, ok := m.vocab.get(tr); ok {
+					only(m.langs[id])
+					break
+				}
+			}
+		}
+	}
+	switch {
+	case cyrillic && ky > ru:
+		return "ky"
+	case cyrillic:
+		return "ru"
+	case en > 0 && en >= ru && en >= ky:
+		return "en"
+	case ky > ru:
+		return "ky"
+	case ru > ky:
+		return "ru"
+	}
+	return ""
+}
