@@ -497,8 +497,8 @@ func (s *Service) turn(snap Snapshot, ev Event, cx *caseInput) (c Commit, out Ou
 		if cx.choice != "" {
 			input.Kind, input.Text = dialog.Choice, cx.choice
 		}
-		if input.Kind == dialog.Text && s.model != nil && dialog.ChoosesLang(s.flow, sess) {
-			input.TypedLang = s.model.Language(input.Text)
+		if input.Kind == dialog.Text && s.model != nil {
+			input.TypedLang = s.typedLang(sess, input.Text)
 		}
 		if input.Kind == dialog.Text && dialog.NeedsReading(s.flow, sess, input) {
 			input.Reading = s.read(sess, input)

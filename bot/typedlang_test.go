@@ -50,3 +50,29 @@ func TestAFirstMessageChoosesItsLanguage(t *testing.T) {
 		t.Fatalf("at the language question: language %q, want ru", out.Lang)
 	}
 }
+
+// In a conversation, text in another script than the language's goes on in
+// its language; a Latin word, or Russian in a Kyrgyz conversation, does not.
+func TestAnotherScriptSwitchesTheLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		lang, text, want string
+	}{
+		{"en", "я работодатель", "ru"},
+		{"en", "мен жумуш издеп жатам", "ky"},
+		{"ja", "я ищу работу", "ru"},
+		{"en", "日本の会社です", "ja"},
+		{"ru", "日本の会社です", "ja"},
+		{"ja", "OK", "ja"},
+		{"ja", "employer", "ja"},
+		{"ru", "ishu rabotu", "ru"},
+		{"ky", "я ищу работу", "ky"},
+		{"ru", "мен жумуш издеп жатам", "ru"},
+	} {
+		h := newHarness(t)
+		h.send(t, bot.Event{Kind: bot.KindStart, Lang: tt.lang})
+		out := h.send(t, bot.Event{Kind: bot.KindText, Text: tt.text, Lang: tt.lang})
+		if out.Lang != tt.want {
+			t.Errorf("%s conversation, %q: language %q, want %q", tt.lang, tt.text, out.Lang, tt.want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package bot
 
 import (
+	"strings"
+	"unicode"
+
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
 	"example.com/sswbot/understand"
@@ -111,6 +114,36 @@ func outOfScope(rs []dialog.Reply) string {
 		if r.Say == dialog.SayOutOfScope {
 			return r.Step
 		}
+	}
+	return ""
+}
+
+// typedLang is the language typed text is written in, for the dialog
+// (Input.TypedLang): at the start and at the language question whatever the
+// model tells; elsewhere only a language of another script than the
+// session's (Cyrillic typed to the English or Japanese texts, Japanese to
+// the others), as people who write in another alphabet read it too. A
+// Latin word in a Japanese or Russian conversation ("OK", "COE", "ishu
+// rabotu") changes nothing.
+func (s *Service) typedLang(sess dialog.Session, text string) string {
+	if dialog.ChoosesLang(s.flow, sess) {
+		return s.model.Language(text)
+	}
+	var want *unicode.RangeTable
+	switch sess.Lang {
+	case "ja", "en":
+		want = unicode.Cyrillic
+	}
+	cyrillic := want != nil && strings.IndexFunc(text, func(r rune) bool { return unicode.Is(want, r) }) >= 0
+	japanese := sess.Lang != "ja" && strings.IndexFunc(text, func(r rune) bool {
+		return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han)
+	}) >= 0
+	if !cyrillic && !japanese {
+		return ""
+	}
+	switch l := s.model.Language(text); {
+	case japanese && l == "ja", cyrillic && (l == "ru" || l == "ky"):
+		return l
 	}
 	return ""
 }

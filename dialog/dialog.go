@@ -28,7 +28,10 @@ type Input struct {
 	// TypedLang is the language typed text is written in, when the caller
 	// can tell ("" when not). Typed as a first message or at the language
 	// question, it chooses the language, and Reading is then read for the
-	// question after it (see ReadAs).
+	// question after it (see ReadAs). Elsewhere the caller sets it only
+	// when the text is written in another script than the session's
+	// language (Russian typed to the English texts): the conversation goes
+	// on in it.
 	TypedLang string
 	// Reading is what typed text means, read by the caller as ReadAs says;
 	// zero when not read.
@@ -360,6 +363,9 @@ func ReadAs(f *Flow, s Session, in Input) (lang string, expect []string) {
 	if lang == "" {
 		lang = in.LangHint
 	}
+	if s.State != "" && s.State != StateLang && has(f.Languages, in.TypedLang) {
+		return in.TypedLang, Expect(f, s) // another script: that language
+	}
 	if s.State != "" && (s.State != StateLang || !has(f.Languages, in.TypedLang)) {
 		return lang, Expect(f, s)
 	}
@@ -403,6 +409,9 @@ func (t *turn) text(in Input) {
 		t.start(in, "", false)
 		t.askAndRead(in)
 		return
+	}
+	if t.s.State != StateLang && has(t.f.Languages, in.TypedLang) {
+		t.s.Lang = in.TypedLang // written in another script: go on in it
 	}
 	norm := NormalizeText(in.Text)
 	if p, ok := t.picked(norm); ok {

@@ -258,6 +258,8 @@ func TestATypedLanguageChooses(t *testing.T) {
 			"ky", "location", []dialog.Say{dialog.SayWelcome, dialog.SayAskLocation}},
 		{"a sentence when changing the language goes back", relang, typed("по-русски", "ru", ""),
 			"ru", "step:direct:1", []dialog.Say{dialog.SayStep}},
+		{"in the walk, another script goes on in its language", walk, typed("что дальше", "ru", "", sure("control", "next")),
+			"ru", "step:direct:2", []dialog.Say{dialog.SayStep}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := dialog.Step(f, tt.s, tt.in)
@@ -280,7 +282,8 @@ func TestATypedLanguageChooses(t *testing.T) {
 		{"the platform's language without a typed one", dialog.Session{}, typed("x", "", "ja"), "ja", []string{"role"}},
 		{"at the language question, typed", atLang, typed("x", "ky", ""), "ky", []string{"role"}},
 		{"at the language question, not typed", atLang, typed("x", "", ""), "", nil},
-		{"in the walk the session's", walk, typed("x", "ru", ""), "en", nil},
+		{"in the walk the session's", walk, typed("x", "", ""), "en", nil},
+		{"in the walk another script's", walk, typed("x", "ru", ""), "ru", nil},
 	} {
 		lang, expect := dialog.ReadAs(f, tt.s, tt.in)
 		if lang != tt.lang || !reflect.DeepEqual(expect, tt.expect) {
