@@ -43,6 +43,7 @@ var understandingScripts = map[string][][]typed{
 	"ru": {
 		{{"Мы компания в Японии, работник пока в Бишкеке, хотим через агентство", "step:agency:1"},
 			{"сколько стоит агентство?", "step:agency:1"}, {"спасибо", "step:agency:1"}},
+		{{"ya iz Bishkeka, hochu rabotat v Yaponii", "route"}},
 		{{"ishu rabotu v yaponii", "location"}, {"ya uzhe v Tokio", "step:japan:1"}, {"а виза?", "step:japan:1"}, {"ок понятно", "step:japan:1"}},
 		{{"я помогаю брату, он сейчас в Бишкеке", "route"}, {"не через агентство, а напрямую", "step:direct:1"},
 			{"скольк стоит виза?", "step:direct:1"}, {"pomenyat yazyk", "lang"}},

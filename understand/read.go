@@ -27,8 +27,11 @@ const (
 	// explains is how much more of a message a reading must name to
 	// explain away another value of its slot.
 	explains = 1.5
-	// passing is the score an answer nobody asked for needs.
-	passing = 0.9
+	// passing is the score an answer nobody asked for needs; passingPlace
+	// a place only the worker can be in, which a Kyrgyz ending or Latin
+	// letters leave below passing ("мен Оштомун", "ya iz Bishkeka").
+	passing      = 0.9
+	passingPlace = 0.85
 )
 
 // maxTokens bounds the words of one message that are read (a pasted letter
@@ -986,7 +989,7 @@ func (m *Model) confident(sc *scratch, all []cand, c cand, expect []string, expM
 		// a slot nobody asked about is not read from words another
 		// reading explains better: "I want to work in Japan" is a job
 		// seeker, not someone already in Japan.
-		if mt.Score < passing {
+		if mt.Score < passing && !(m.intents[c.idx].Passing && mt.Score >= passingPlace) {
 			mt.Confident = false
 		}
 		for _, o := range all {

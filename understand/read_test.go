@@ -243,3 +243,30 @@ func TestKyrgyzStems(t *testing.T) {
 		}
 	}
 }
+
+// A place only the worker can be in (Intent.Passing) answers the location
+// unasked even when a Kyrgyz ending or Latin letters leave it below the
+// bar of other unasked answers.
+func TestAPassingPlaceWithAnEnding(t *testing.T) {
+	c := mustCorpus(t)
+	c.Intents = slices.Clone(c.Intents)
+	for i, in := range c.Intents {
+		if in.Slot == "location" && in.Value == "kg" {
+			c.Intents[i].Passing = true
+		}
+	}
+	m, err := understand.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, text string }{
+		{"ky", "мен Оштомун, Японияда иштегим келет"},
+		{"ru", "ya iz Bishkeka, hochu rabotat v Yaponii"},
+	} {
+		r := m.Read(understand.Query{Text: tt.text, Lang: tt.lang, Expect: []string{"role"}})
+		loc, ok := r.Best("location")
+		if !ok || loc.Value != "kg" || !loc.Confident || loc.Score >= 0.9 {
+			t.Errorf("%q: location %+v, want kg, confident, below 0.9 (an ending or a transliteration)", tt.text, loc)
+		}
+	}
+}
