@@ -38,6 +38,8 @@ var understandingScripts = map[string][][]typed{
 		{{"日本で働きたいです", "location"}, {"もう日本にいます", "step:japan:1"}, {"ビザは？", "step:japan:1"}},
 		{{"飲食店を経営しています。キルギスにいる人を直接雇用したいです", "step:direct:1"},
 			{"ビザの申請にはどのくらい時間がかかりますか", "step:direct:1"}},
+		// 特定技能 reads weakly as the change of status: it does not unmake the employer
+		{{"弊社は愛知県で製造業を営んでおり、キルギスから特定技能の人材を受け入れたいと考えております", "route"}},
 		{{"採用担当です", "location"}, {"キルギスにいます", "route"}, {"送出機関じゃなくて、センター経由にしたい", "step:center:1"}},
 	},
 	"ru": {

@@ -878,7 +878,7 @@ func (m *Model) reading(sc *scratch, expect []string) Reading {
 		ce := candOf(fallback, e.Slot)
 		for _, o := range r.Matches {
 			co := candOf(fallback, o.Slot)
-			if o.Confident && !answers[o.Slot] && co.mask&ce.mask == 0 && co.cov >= 2*ce.cov && m.share(sc, ce.mask) < 0.4 {
+			if o.Confident && o.Score >= passing && !answers[o.Slot] && co.mask&ce.mask == 0 && co.cov >= 2*ce.cov && m.share(sc, ce.mask) < 0.4 {
 				r.Matches[i].Confident = false
 			}
 		}
