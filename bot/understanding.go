@@ -1,8 +1,8 @@
 package bot
 
 import (
-	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"example.com/sswbot/dialog"
 	"example.com/sswbot/knowledge"
@@ -129,15 +129,16 @@ func (s *Service) typedLang(sess dialog.Session, text string) string {
 	if dialog.ChoosesLang(s.flow, sess) {
 		return s.model.Language(text)
 	}
-	var want *unicode.RangeTable
-	switch sess.Lang {
-	case "ja", "en":
-		want = unicode.Cyrillic
+	var cyrillic, japanese bool
+	for _, r := range text {
+		switch {
+		case r < utf8.RuneSelf:
+		case unicode.Is(unicode.Cyrillic, r):
+			cyrillic = cyrillic || sess.Lang == "ja" || sess.Lang == "en"
+		case unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han):
+			japanese = japanese || sess.Lang != "ja"
+		}
 	}
-	cyrillic := want != nil && strings.IndexFunc(text, func(r rune) bool { return unicode.Is(want, r) }) >= 0
-	japanese := sess.Lang != "ja" && strings.IndexFunc(text, func(r rune) bool {
-		return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han)
-	}) >= 0
 	if !cyrillic && !japanese {
 		return ""
 	}

@@ -349,6 +349,9 @@ func NeedsReading(f *Flow, s Session, in Input) bool {
 // (it starts the conversation or answers the language question): the
 // caller then tells the dialog the text's language (Input.TypedLang).
 func ChoosesLang(f *Flow, s Session) bool {
+	if s.Lang != "" && s.State != "" && s.State != StateLang && has(f.Languages, s.Lang) {
+		return false // (most turns: spares Normalize's work)
+	}
 	st := Normalize(f, s).State
 	return st == "" || st == StateLang
 }
