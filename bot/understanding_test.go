@@ -48,7 +48,7 @@ var understandingScripts = map[string][][]typed{
 		{{"ya iz Bishkeka, hochu rabotat v Yaponii", "route"}},
 		{{"ishu rabotu v yaponii", "location"}, {"ya uzhe v Tokio", "step:japan:1"}, {"а виза?", "step:japan:1"}, {"ок понятно", "step:japan:1"}},
 		{{"я помогаю брату, он сейчас в Бишкеке", "route"}, {"не через агентство, а напрямую", "step:direct:1"},
-			{"скольк стоит виза?", "step:direct:1"}, {"pomenyat yazyk", "lang"}},
+			{"скольк стоит виза?", "step:direct:1"}, {"kak zaregistrirovat dogovor", "step:direct:1"}, {"pomenyat yazyk", "lang"}},
 	},
 	"ky": {
 		{{"биз Япониядагы компаниябыз, жумушчу азыр Бишкекте, агенттик аркылуу алабыз", "step:agency:1"},
