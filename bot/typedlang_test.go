@@ -66,6 +66,8 @@ func TestAnotherScriptSwitchesTheLanguage(t *testing.T) {
 		{"ja", "employer", "ja"},
 		{"ru", "ishu rabotu", "ru"},
 		{"ky", "я ищу работу", "ky"},
+		{"ja", "Айбек", "ja"}, // a name
+		{"en", "Айбек Асанов", "en"},
 		{"ru", "мен жумуш издеп жатам", "ru"},
 	} {
 		h := newHarness(t)

@@ -124,7 +124,7 @@ func outOfScope(rs []dialog.Reply) string {
 // session's (Cyrillic typed to the English or Japanese texts, Japanese to
 // the others), as people who write in another alphabet read it too. A
 // Latin word in a Japanese or Russian conversation ("OK", "COE", "ishu
-// rabotu") changes nothing.
+// rabotu") changes nothing, nor does a lone name in Cyrillic («Айбек»).
 func (s *Service) typedLang(sess dialog.Session, text string) string {
 	if dialog.ChoosesLang(s.flow, sess) {
 		return s.model.Language(text)
@@ -142,7 +142,9 @@ func (s *Service) typedLang(sess dialog.Session, text string) string {
 	if !cyrillic && !japanese {
 		return ""
 	}
-	switch l := s.model.Language(text); {
+	l, shown := s.model.LanguageOf(text)
+	switch {
+	case !shown: // a name in Cyrillic says nothing of the reader
 	case japanese && l == "ja", cyrillic && (l == "ru" || l == "ky"):
 		return l
 	}

@@ -32,12 +32,23 @@ func langBit(lang string) uint8 {
 // words that read as Russian or Kyrgyz only (transliterated: "ishu rabotu",
 // "jumush izdeym"). "" when nothing tells (digits, a name, "salam").
 func (m *Model) Language(text string) string {
+	lang, _ := m.LanguageOf(text)
+	return lang
+}
+
+// LanguageOf is Language, and whether the text shows it beyond its script:
+// Japanese script, a Kyrgyz letter, or a word the examples use in their
+// language. A lone name in Cyrillic («Айбек») is Russian only by default.
+func (m *Model) LanguageOf(text string) (lang string, shown bool) {
 	if strings.ContainsAny(strings.ToLower(text), "өүң") {
-		return "ky"
+		return "ky", true
 	}
-	var en, ru, ky int
+	var en, ru, ky, known int
 	cyrillic := false
 	only := func(b uint8) {
+		if b&(bitRu|bitKy) != 0 {
+			known++
+		}
 		switch b & (bitRu | bitKy) {
 		case bitRu:
 			ru++
@@ -49,7 +60,7 @@ func (m *Model) Language(text string) string {
 		k := key(r.text, r.script)
 		switch r.script {
 		case scriptCJK:
-			return "ja"
+			return "ja", true
 		case scriptCyrillic:
 			cyrillic = true
 			if id, ok := m.vocab.get(k); ok {
@@ -70,15 +81,15 @@ func (m *Model) Language(text string) string {
 	}
 	switch {
 	case cyrillic && ky > ru:
-		return "ky"
+		return "ky", true
 	case cyrillic:
-		return "ru"
+		return "ru", known > 0
 	case en > 0 && en >= ru && en >= ky:
-		return "en"
+		return "en", true
 	case ky > ru:
-		return "ky"
+		return "ky", true
 	case ru > ky:
-		return "ru"
+		return "ru", true
 	}
-	return ""
+	return "", false
 }

@@ -26,3 +26,23 @@ func TestLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestLanguageOfShowsItOnlyBeyondTheScript(t *testing.T) {
+	m := mustModel(t)
+	for _, c := range []struct {
+		text, want string
+		shown      bool
+	}{
+		{"Айбек", "ru", false},
+		{"Айбек Асанов", "ru", false},
+		{"я ищу работу", "ru", true},
+		{"Бишкек", "ru", false}, // a place: any language writes it so
+		{"үй", "ky", true},
+		{"はい", "ja", true},
+		{"12345", "", false},
+	} {
+		if got, shown := m.LanguageOf(c.text); got != c.want || shown != c.shown {
+			t.Errorf("LanguageOf(%q) = %q %v, want %q %v", c.text, got, shown, c.want, c.shown)
+		}
+	}
+}
