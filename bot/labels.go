@@ -68,6 +68,12 @@ var answerLabels = map[dialog.Kind]func(kb *knowledge.Base, c *knowledge.Country
 		}
 		return knowledge.Text{}, false
 	},
+	dialog.KindShowStep: func(_ *knowledge.Base, c *knowledge.Country, arg string) (knowledge.Text, bool) {
+		if st := c.Steps[arg]; st != nil {
+			return st.Title, true
+		}
+		return knowledge.Text{}, false
+	},
 	dialog.KindSetRoute: func(_ *knowledge.Base, c *knowledge.Country, arg string) (knowledge.Text, bool) {
 		if rt := c.Route(arg); rt != nil {
 			return rt.Button, true

@@ -52,7 +52,12 @@ var understandingScripts = map[string][][]typed{
 	},
 	"ky": {
 		{{"биз Япониядагы компаниябыз, жумушчу азыр Бишкекте, агенттик аркылуу алабыз", "step:agency:1"},
-			{"канча акча керек?", "step:agency:1"}, {"рахмат", "step:agency:1"}},
+			{"канча акча керек?", "step:agency:1"}, {"рахмат", "step:agency:1"},
+			// unsure between two topics of one step: that step
+			{"жумушчу издөө боюнча келишимди кантип түзөбүз", "step:agency:1"}},
+		// the same in the Center's route, where they are two steps: which one?
+		{{"мен иш берүүчүмүн", "location"}, {"Кыргызстанда", "route"}, {"борбор аркылуу", "step:center:1"},
+			{"жумушчу издөө боюнча келишимди кантип түзөбүз", "step:center:1"}},
 		{{"men japoniyada ishtegim kelet", "location"}, {"азыр Японияда жашайм", "step:japan:1"}, {"виза кантип алам?", "step:japan:1"}},
 		{{"иним Бишкекте, Японияга иштегени баргысы келет", "route"}, {"борбор эмес, агенттик аркылуу", "step:agency:1"},
 			{"виза канча убакытта чыгат?", "step:agency:1"}},

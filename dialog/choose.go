@@ -43,6 +43,8 @@ func (t *turn) dispatch(p Payload) bool {
 		t.back()
 	case KindAll:
 		t.checklist(p)
+	case KindShowStep:
+		t.showStep(p)
 	case KindChange:
 		t.changeAnswer(p)
 	case KindContinue:
@@ -283,6 +285,23 @@ func (t *turn) resume() {
 }
 
 // stale tells the user a button is out of date and shows the present.
+// showStep shows a step of the user's route on its own (the one on the
+// screen in full, as it is); a step of no route of the user's is stale.
+func (t *turn) showStep(p Payload) {
+	s := &t.s
+	r := t.f.Route(s.Country, s.Route)
+	if r == nil || r.Index(p.Arg) < 0 || (s.State != StateStep && s.State != StateDone) {
+		t.stale()
+		return
+	}
+	s.Misses = 0
+	if p.Arg == s.Step && s.State == StateStep {
+		t.current()
+		return
+	}
+	t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: p.Arg, Choices: t.choices()})
+}
+
 func (t *turn) stale() {
 	t.say(SayStale)
 	t.current()

@@ -25,6 +25,11 @@ const (
 	KindFinish Kind = "fin"
 )
 
+// KindShowStep shows the step Arg of the user's route on its own, without
+// moving the walk: the answers of a clarifying question in the walk ("which
+// of these do you mean?").
+const KindShowStep Kind = "s"
+
 // KindChange opens the change menu (Arg "") or re-asks the question whose
 // Question.Change is Arg ("chg:loc").
 const KindChange Kind = "chg"
@@ -55,7 +60,7 @@ const (
 // withArg lists the kinds that carry an argument after a colon.
 var withArg = map[Kind]bool{
 	KindSetLang: true, KindSetRole: true, KindSetCountry: true, KindSetLocation: true, KindSetRoute: true,
-	KindNext: true, KindFinish: true, KindChange: true,
+	KindNext: true, KindFinish: true, KindChange: true, KindShowStep: true,
 	KindJoin: true, KindJoinYes: true, KindMarkDone: true, KindMarkStart: true,
 }
 

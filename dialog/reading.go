@@ -148,7 +148,10 @@ func confident(r Reading, slot string) (Meaning, bool) {
 func (t *turn) clarify(r Reading) bool {
 	q := QuestionAt(t.s.State)
 	top := r.Matches[0]
-	if q == nil || top.Slot != string(q.State) {
+	if q == nil {
+		return t.clarifyStep(r)
+	}
+	if top.Slot != string(q.State) {
 		return false
 	}
 	var ch []Payload
@@ -256,6 +259,49 @@ func (t *turn) topic(v string) bool {
 		}
 	}
 	return false
+}
+
+// clarifyScore is the score a topic needs to be offered when the reading
+// is unsure.
+const clarifyScore = 0.5
+
+// clarifyStep asks instead of guessing in the walk: the steps of the
+// user's route about the two or three topics an unsure reading names
+// («жумушчу издөө боюнча келишимди кантип түзөбүз»: the recruitment
+// contract or the employment contract?), each a button that shows it, then
+// the walk's own buttons.
+func (t *turn) clarifyStep(r Reading) bool {
+	s := &t.s
+	rt := t.f.Route(s.Country, s.Route)
+	if rt == nil || (s.State != StateStep && s.State != StateDone) || r.Matches[0].Slot != SlotTopic {
+		return false
+	}
+	var ch []Payload
+	topics := 0
+	for _, m := range append([]Meaning{r.Matches[0]}, r.Alternatives...) {
+		if m.Slot != SlotTopic || m.Negated || m.Score < clarifyScore || len(ch) == 3 {
+			continue
+		}
+		if id := rt.WithTopic(m.Value); id != "" {
+			topics++
+			if !hasPayload(ch, Payload{Kind: KindShowStep, Arg: id}) {
+				ch = append(ch, Payload{Kind: KindShowStep, Arg: id})
+			}
+		}
+	}
+	switch {
+	case len(ch) == 0:
+		return false
+	case len(ch) == 1 && topics > 1:
+		// the readings disagree on the topic, not on the step: it is that
+		// step («the recruitment contract» and «the contract» are one step
+		// of the agency route)
+		t.showStep(ch[0])
+		return true
+	}
+	s.Misses = 0
+	t.say(SayClarify, append(ch, t.choices()...)...)
+	return true
 }
 
 // secondQuestion is the score an out-of-scope reading needs to be

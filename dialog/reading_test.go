@@ -291,3 +291,66 @@ func TestATypedLanguageChooses(t *testing.T) {
 		}
 	}
 }
+
+// An unsure topic in the walk asks which step is meant, each a button that
+// shows it; topics of one step show it; the buttons show only steps of the
+// user's route.
+func TestAnUnsureTopicInTheWalkAsksWhichStep(t *testing.T) {
+	f := testFlow()
+	direct := dialog.Session{V: 1, Lang: "en", Role: "worker", Country: "kg", Location: "kg", Route: "direct", Step: "A.1.1", State: dialog.StateStep}
+	unsureRead := func(top dialog.Meaning, alts ...dialog.Meaning) dialog.Input {
+		in := read("?", top)
+		in.Reading.Alternatives = alts
+		return in
+	}
+	topic := func(v string, score float64) dialog.Meaning { return unsure("topic", v, score) }
+
+	res := dialog.Step(f, direct, unsureRead(topic("coe", 0.6), topic("visa", 0.55), topic("landing", 0.52)))
+	if got := says(res.Replies); !reflect.DeepEqual(got, []dialog.Say{dialog.SayClarify}) {
+		t.Fatalf("says %v, want clarify", got)
+	}
+	ch := res.Replies[0].Choices
+	if len(ch) < 3 || ch[0] != (dialog.Payload{Kind: dialog.KindShowStep, Arg: "A.4"}) || ch[1] != (dialog.Payload{Kind: dialog.KindShowStep, Arg: "A.5"}) ||
+		ch[2].Kind == dialog.KindShowStep || !hasKind(ch, dialog.KindStaff) {
+		t.Errorf("choices %v, want A.4 and A.5 (no step for landing), then the walk's", ch)
+	}
+	if res.Session.Step != "A.1.1" || res.Unrecognized {
+		t.Errorf("moved to %s or counted a miss", res.Session.Step)
+	}
+
+	// a weak alternative is not offered; two topics of one step show it
+	res = dialog.Step(f, direct, unsureRead(topic("coe", 0.6), topic("visa", 0.4)))
+	if ch := res.Replies[0].Choices; ch[1].Kind == dialog.KindShowStep {
+		t.Errorf("choices %v: a 0.4 reading offered", ch)
+	}
+	agency := direct
+	agency.Route, agency.Step = "agency", "A.3.1"
+	f.Routes[2].Steps[1].Topics = []string{"contract", "recruitment"}
+	res = dialog.Step(f, agency, unsureRead(topic("recruitment", 0.65), topic("contract", 0.6)))
+	if got := says(res.Replies); !reflect.DeepEqual(got, []dialog.Say{dialog.SayStepSingle}) || res.Replies[0].Step != "A.3.2" {
+		t.Errorf("two topics of A.3.2: says %v %+v, want step_single A.3.2", got, res.Replies)
+	}
+
+	for _, tt := range []struct {
+		press string
+		says  []dialog.Say
+	}{
+		{"s:A.5", []dialog.Say{dialog.SayStepSingle}},
+		{"s:A.1.1", []dialog.Say{dialog.SayStep}},                // the one on the screen
+		{"s:B.2", []dialog.Say{dialog.SayStale, dialog.SayStep}}, // another route's
+	} {
+		res := dialog.Step(f, direct, choice(tt.press))
+		if got := says(res.Replies); !reflect.DeepEqual(got, tt.says) || res.Session.Step != "A.1.1" {
+			t.Errorf("%s: says %v at %s, want %v at A.1.1", tt.press, got, res.Session.Step, tt.says)
+		}
+	}
+}
+
+func hasKind(ps []dialog.Payload, k dialog.Kind) bool {
+	for _, p := range ps {
+		if p.Kind == k {
+			return true
+		}
+	}
+	return false
+}
