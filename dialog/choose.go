@@ -284,7 +284,6 @@ func (t *turn) resume() {
 	t.current()
 }
 
-// stale tells the user a button is out of date and shows the present.
 // showStep shows a step of the user's route on its own (the one on the
 // screen in full, as it is); a step of no route of the user's is stale.
 func (t *turn) showStep(p Payload) {
@@ -302,6 +301,7 @@ func (t *turn) showStep(p Payload) {
 	t.replies = append(t.replies, Reply{Say: SayStepSingle, Step: p.Arg, Choices: t.choices()})
 }
 
+// stale tells the user a button is out of date and shows the present.
 func (t *turn) stale() {
 	t.say(SayStale)
 	t.current()

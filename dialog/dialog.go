@@ -366,10 +366,11 @@ func ReadAs(f *Flow, s Session, in Input) (lang string, expect []string) {
 	if lang == "" {
 		lang = in.LangHint
 	}
-	if s.State != "" && s.State != StateLang && has(f.Languages, in.TypedLang) {
+	typed := has(f.Languages, in.TypedLang)
+	switch {
+	case s.State != "" && s.State != StateLang && typed:
 		return in.TypedLang, Expect(f, s) // another script: that language
-	}
-	if s.State != "" && (s.State != StateLang || !has(f.Languages, in.TypedLang)) {
+	case s.State != "" && !(s.State == StateLang && typed):
 		return lang, Expect(f, s)
 	}
 	t := turn{f: f, s: s, in: in}

@@ -2,11 +2,14 @@ package understand
 
 import "strings"
 
+// The languages' bits of Model.langs; bitAny for the examples of any
+// language (place names, codes).
 const (
 	bitJa uint8 = 1 << iota
 	bitEn
 	bitRu
 	bitKy
+	bitAny
 )
 
 func langBit(lang string) uint8 {
@@ -20,7 +23,7 @@ func langBit(lang string) uint8 {
 	case "ky":
 		return bitKy
 	}
-	return 0
+	return bitAny
 }
 
 // Language guesses which language text is written in, so that a first

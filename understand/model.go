@@ -117,12 +117,11 @@ type Model struct {
 	// b holds the indexes while New builds them, as maps; New then
 	// freezes them into the fields above (frozen.go) and drops b.
 	b *building
-	// kyOnly: the word is in Kyrgyz examples only. A Russian message's
-	// word is not read as one of these with another ending or a typo:
-	// «сына» (a son's) is not «сынак» (a test), «собой» not «собол».
-	kyOnly []bool
 	// langs: which languages' examples use the word (langBit), for
-	// Language.
+	// Language, and to keep Kyrgyz-only words (bitKy alone) from Russian
+	// messages: a Russian word is not read as one of these with another
+	// ending or a typo: «сына» (a son's) is not «сынак» (a test), «собой»
+	// not «собол».
 	langs []uint8
 
 	examples []example
@@ -219,7 +218,7 @@ func New(c Corpus) (*Model, error) {
 		cue bool
 	}
 	df := map[int32]map[int32]bool{}
-	usedBy := map[int32]uint8{} // 1: Kyrgyz examples, 2: any other
+	usedBy := map[int32]uint8{} // langBit of each language whose examples use it
 	var runs []run
 	var toks []exTok
 	var slotFirst []int32
@@ -280,15 +279,7 @@ func New(c Corpus) (*Model, error) {
 					m.slotCJK = append(m.slotCJK, m.script[t.ids[0]] == scriptCJK)
 					slotFirst = append(slotFirst, t.ids[0])
 					for _, id := range t.ids {
-						for int(id) >= len(m.langs) {
-							m.langs = append(m.langs, 0)
-						}
-						m.langs[id] |= langBit(lang)
-						if lang == "ky" {
-							usedBy[id] |= 1
-						} else {
-							usedBy[id] |= 2
-						}
+						usedBy[id] |= langBit(lang)
 						m.b.post[id] = append(m.b.post[id], slot)
 						if df[id] == nil {
 							df[id] = map[int32]bool{}
@@ -314,10 +305,9 @@ func New(c Corpus) (*Model, error) {
 	N := float64(len(m.intents))
 	norm := math.Log(1 + N)
 	m.weight = make([]float32, len(m.keys))
-	m.langs = append(m.langs, make([]uint8, len(m.keys)-len(m.langs))...)
-	m.kyOnly = make([]bool, len(m.keys))
+	m.langs = make([]uint8, len(m.keys))
 	for id, u := range usedBy {
-		m.kyOnly[id] = u == 1
+		m.langs[id] = u
 	}
 	for id := range m.keys {
 		m.weight[id] = float32(math.Log(1+N/float64(len(df[int32(id)]))) / norm)

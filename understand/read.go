@@ -423,7 +423,7 @@ func (m *Model) lookup(sc *scratch, dst []credit, form string, script byte, fw f
 		st = stem(form, script)
 	}
 	// fuzzy readings of a Russian word skip words only Kyrgyz examples use
-	other := func(o int32) bool { return lang == "ru" && m.kyOnly[o] }
+	other := func(o int32) bool { return lang == "ru" && m.langs[o] == bitKy }
 	if st != "" {
 		for _, o := range m.stems.get(st) {
 			if !other(o) {
